@@ -1,0 +1,36 @@
+# Everything a newcomer needs: `make demo` runs the main job, `make test` the whole suite.
+# Both build the virtual environment from nothing (python3 + the package registry).
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+export PREFECT_LOGGING_LEVEL ?= WARNING
+
+.PHONY: demo test lint unit bench venv clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q uv
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv pip install -q -e '.[dev]'
+	touch $@
+
+demo: venv
+	$(BIN)/xinyu demo
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy xinyu models flows notifications
+
+# The suite runs twice: on a SQLite file and on this machine's PostgreSQL.
+test: venv lint
+	scripts/ensure-postgres
+	XINYU_TEST_DB=sqlite $(BIN)/pytest -q
+	XINYU_TEST_DB=postgresql $(BIN)/pytest -q
+
+bench: venv
+	$(BIN)/python bench/month_lifecycle.py
+
+clean:
+	rm -rf $(VENV) .prefect xinyu.db* outbox

@@ -1,0 +1,78 @@
+"""Prefect flows of the monthly loop: thin wrappers over xinyu.cycle, one task per batch of schools."""
+
+from datetime import datetime
+from typing import Any
+
+from prefect import flow, task
+from pydantic import BaseModel, Field
+
+from flows.runtime import engine, pack_book, school_batches
+from xinyu.clock import local_date, parse_at
+from xinyu.cycle import advance, open_month
+from xinyu.cycle.schedule import month_of
+from xinyu.db import transaction
+from xinyu.settings import get_settings
+
+
+class OpenMonthParams(BaseModel):
+    month: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                              description="The month to open, YYYY-MM; default the month of `at`")
+    at: str | None = Field(default=None, description="ISO 8601 time of the run; default now (Asia/Shanghai)")
+    batch_size: int = Field(default_factory=lambda: get_settings().schools_per_batch, ge=1, le=10_000,
+                            description="Schools per Prefect task")
+
+
+class AdvanceParams(BaseModel):
+    at: str | None = Field(default=None, description="ISO 8601 time of the run; default now (Asia/Shanghai)")
+    batch_size: int = Field(default_factory=lambda: get_settings().schools_per_batch, ge=1, le=10_000,
+                            description="Schools per Prefect task")
+
+
+@task(retries=2, retry_delay_seconds=[2, 10])
+def list_batches(batch_size: int) -> list[list[int]]:
+    """The schools, in batches: a Prefect task per batch, never per class or student."""
+    return school_batches(batch_size)
+
+
+@task(retries=2, retry_delay_seconds=[2, 10])
+def open_batch(school_ids: list[int], month: str, now: datetime) -> dict[str, Any]:
+    """Open the month for a batch of schools in one transaction (idempotent)."""
+    with transaction(engine()) as session:
+        return vars(open_month(session, month=month, now=now, book=pack_book(), school_ids=school_ids))
+
+
+@task(retries=2, retry_delay_seconds=[2, 10])
+def advance_batch(school_ids: list[int], now: datetime) -> dict[str, Any]:
+    """Move a batch of schools' cycles forward in one transaction (idempotent)."""
+    with transaction(engine()) as session:
+        result = advance(session, now=now, book=pack_book(), school_ids=school_ids)
+        return {**vars(result), "opened": vars(result.opened)}
+
+
+def _total(results: list[dict[str, Any]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for result in results:
+        for key, value in result.items():
+            if isinstance(value, dict):
+                for inner, number in value.items():
+                    total[f"{key}.{inner}"] = total.get(f"{key}.{inner}", 0) + number
+            else:
+                total[key] = total.get(key, 0) + value
+    return total
+
+
+@flow(name="open-month", log_prints=False)
+def open_month_flow(params: OpenMonthParams) -> dict[str, int]:
+    """Every school gets this month's cycle; last month's open work is carried over (QD-G4)."""
+    now = parse_at(params.at)
+    month = params.month or month_of(local_date(now))
+    futures = [open_batch.submit(batch, month, now) for batch in list_batches(params.batch_size)]
+    return _total([f.result() for f in futures])
+
+
+@flow(name="advance-cycles", log_prints=False)
+def advance_flow(params: AdvanceParams) -> dict[str, int]:
+    """Open due steps, create their tasks, close finished steps — for every school (QD-G4, QD-S1)."""
+    now = parse_at(params.at)
+    futures = [advance_batch.submit(batch, now) for batch in list_batches(params.batch_size)]
+    return _total([f.result() for f in futures])

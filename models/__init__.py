@@ -1,0 +1,31 @@
+"""All tables; importing this package completes SQLModel.metadata (Alembic relies on it)."""
+
+from models.audit import AuditEntry
+from models.courses import CourseRecord
+from models.cycle import Cycle, Step, Task
+from models.ledgers import CrisisCase, KeyStudentPlan, LedgerReview, ScreeningRecord, TalkRecord
+from models.meetings import Meeting, MonthlyReport
+from models.org import District, Person, RoleAssignment, School, SchoolClass, Student
+from models.outbox import OutboxMessage
+
+__all__ = [
+    "AuditEntry",
+    "CourseRecord",
+    "CrisisCase",
+    "Cycle",
+    "District",
+    "KeyStudentPlan",
+    "LedgerReview",
+    "Meeting",
+    "MonthlyReport",
+    "OutboxMessage",
+    "Person",
+    "RoleAssignment",
+    "School",
+    "SchoolClass",
+    "ScreeningRecord",
+    "Step",
+    "Student",
+    "TalkRecord",
+    "Task",
+]

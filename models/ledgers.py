@@ -1,0 +1,92 @@
+"""The four work ledgers A–D (QD-ANNEX), each its own table, plus the monthly review of each."""
+
+from datetime import date, datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models._types import aware_datetime
+
+
+class ScreeningRecord(SQLModel, table=True):
+    """Ledger A 心理测评与档案台账: one row per student and screening (QD-3)."""
+
+    __tablename__ = "ledger_a_screening"
+    __table_args__ = (UniqueConstraint("student_id", "screened_on", "scale"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    student_id: int = Field(foreign_key="student.id", index=True)
+    screened_on: date
+    scale: str = Field(max_length=64, description="量表, e.g. MHT, SCL-90")
+    total_score: float
+    level: str = Field(max_length=16, description="预警等级: 无/轻度/中度/重度")
+    method: str = Field(max_length=16, description="online (grade ≥4) | rating (grades 1–3)")
+
+
+class KeyStudentPlan(SQLModel, table=True):
+    """Ledger B 重点关爱学生台账: 一生一案 with the five fields of QD-2, and a mentor (GZ-5.1)."""
+
+    __tablename__ = "ledger_b_key_student"
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    student_id: int = Field(foreign_key="student.id", index=True)
+    mentor_id: int | None = Field(default=None, foreign_key="person.id")
+    family_situation: str = Field(default="", max_length=2000)
+    difficulties: str = Field(default="", max_length=2000)
+    study_plan: str = Field(default="", max_length=2000)
+    growth_advice: str = Field(default="", max_length=2000)
+    progression_path: str = Field(default="", max_length=2000)
+    opened_on: date
+    closed_on: date | None = None
+    updated_at: datetime | None = aware_datetime()
+
+
+class CrisisCase(SQLModel, table=True):
+    """Ledger C 心理危机干预与转介台账 (QD-4, GZ-5.2–6.2): visible to handlers and the leader only."""
+
+    __tablename__ = "ledger_c_crisis"
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    student_id: int = Field(foreign_key="student.id", index=True)
+    level: str = Field(max_length=8, description="一般 | 严重 | 重大")
+    handler_id: int | None = Field(default=None, foreign_key="person.id")
+    opened_at: datetime | None = aware_datetime()
+    parents_informed_at: datetime | None = aware_datetime()
+    referral_hospital: str | None = Field(default=None, max_length=128)
+    certificate_on: date | None = None
+    outcome: str | None = Field(default=None, max_length=500)
+    closed_at: datetime | None = aware_datetime()
+    updated_at: datetime | None = aware_datetime()
+
+
+class TalkRecord(SQLModel, table=True):
+    """Ledger D 谈心谈话与家校反馈台账: talks with students and feedback to families (QD-2)."""
+
+    __tablename__ = "ledger_d_talk"
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    student_id: int = Field(foreign_key="student.id", index=True)
+    kind: str = Field(max_length=16, description="谈心 | 家访 | 电话 | 微信")
+    held_on: date
+    by_id: int | None = Field(default=None, foreign_key="person.id")
+    summary: str = Field(default="", max_length=2000)
+
+
+class LedgerReview(SQLModel, table=True):
+    """That ledger X was reviewed and updated in a cycle; the ledger step needs one per ledger."""
+
+    __tablename__ = "ledger_review"
+    __table_args__ = (UniqueConstraint("cycle_id", "ledger"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    ledger: str = Field(max_length=1, description="A | B | C | D")
+    reviewed_by_id: int | None = Field(default=None, foreign_key="person.id")
+    reviewed_at: datetime | None = aware_datetime()
+    entries: int = Field(default=0, description="Rows in the ledger at review time")
+    changed: int = Field(default=0, description="Rows added or changed this month")
+    note: str = Field(default="", max_length=2000)

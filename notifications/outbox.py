@@ -1,0 +1,43 @@
+"""Queueing messages: a row in the outbox, in the caller's transaction, once per dedupe key."""
+
+from datetime import datetime
+
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from models import OutboxMessage, Person, RoleAssignment, School
+from xinyu.roles import Role
+
+
+def queue_email_to_role(
+    session: Session, *, role: Role, school_id: int, occasion: str, subject: str, body_text: str, now: datetime,
+    body_html: str | None = None,
+) -> int:
+    """Queue one email to each holder of `role` for the school (district roles: the school's district)."""
+    school = session.get(School, school_id)
+    assert school is not None
+    scope = (RoleAssignment.district_id == school.district_id) if role.scope == "district" else (
+        RoleAssignment.school_id == school_id)
+    people = session.exec(
+        select(Person).join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+        .where(RoleAssignment.role == role, scope, col(Person.email).is_not(None)).order_by(col(Person.id))
+    ).unique().all()
+    rows: list[dict[str, object]] = [
+        {"dedupe_key": f"{occasion}:p{p.id}:email", "channel": "email", "recipient_id": p.id,
+         "address": p.email, "subject": subject, "body_text": body_text, "body_html": body_html,
+         "status": "queued", "attempts": 0, "last_error": None, "created_at": now, "sent_at": None}
+        for p in people
+    ]
+    return queue_rows(session, rows)
+
+
+def queue_rows(session: Session, rows: list[dict[str, object]]) -> int:
+    """Insert the rows whose dedupe key is new; a key already queued or sent is left as it is."""
+    if not rows:
+        return 0
+    keys = [r["dedupe_key"] for r in rows]
+    seen = set(session.exec(select(OutboxMessage.dedupe_key).where(col(OutboxMessage.dedupe_key).in_(keys))))
+    fresh = [r for r in rows if r["dedupe_key"] not in seen]
+    if fresh:
+        session.execute(insert(OutboxMessage), fresh)
+    return len(fresh)

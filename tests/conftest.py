@@ -1,0 +1,65 @@
+"""Shared fixtures: a migrated database per test, on SQLite or on PostgreSQL (XINYU_TEST_DB).
+
+The schema is built once per session through the Alembic migrations; each test then gets a copy
+of the SQLite file, or the PostgreSQL tables truncated, so tests are isolated and fast.
+"""
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlmodel import SQLModel
+
+from xinyu.db import make_engine, migrate
+
+TEST_DB = os.environ.get("XINYU_TEST_DB", "sqlite")
+PG_ADMIN_URL = os.environ.get("XINYU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if TEST_DB == "sqlite":
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        migrate(f"sqlite:///{path}")
+        yield str(path)
+        return
+    name = f"xinyu_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    migrate(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def db_url(database_template: str, tmp_path: Path) -> str:
+    if TEST_DB == "sqlite":
+        target = tmp_path / "xinyu.db"
+        shutil.copy(database_template, target)
+        return f"sqlite:///{target}"
+    engine = create_engine(database_template)
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return database_template
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def packs_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "packs"

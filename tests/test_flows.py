@@ -1,0 +1,65 @@
+"""The Prefect flows on Prefect's temporary API: same result as the core, and idempotent."""
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from models import Cycle, Step, Task
+from tests.factories import make_school
+from xinyu.db import transaction
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def flows_db(engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    monkeypatch.setenv("XINYU_DATABASE_URL", db_url)
+    with transaction(engine) as session:
+        for n in range(3):
+            make_school(session, name=f"第{n + 1}中学", grades=(7, 8), classes_per_grade=2)
+    return engine
+
+
+def counts(engine: Engine) -> tuple[int, int, int]:
+    with Session(engine) as session:
+        return tuple(session.exec(select(func.count()).select_from(t)).one() for t in (Cycle, Step, Task))  # type: ignore[return-value]
+
+
+def test_open_and_advance_flows_run_every_batch_and_repeat_as_no_ops(prefect_api: None, flows_db: Engine) -> None:
+    from flows.monthly_cycle import AdvanceParams, OpenMonthParams, advance_flow, open_month_flow
+
+    opened = open_month_flow(OpenMonthParams(month="2026-10", at="2026-10-01T00:10", batch_size=2))
+    assert opened["opened"] == 3
+    moved = advance_flow(AdvanceParams(at="2026-10-08T09:00", batch_size=2))
+    assert moved["steps_opened"] == 3
+    # per school: 4 class reports + World Mental Health Day (QD-T11) + the yearly secondary screening (QD-3)
+    assert moved["tasks_created"] == 3 * 6
+    before = counts(flows_db)
+    again = advance_flow(AdvanceParams(at="2026-10-08T09:00", batch_size=2))
+    assert (again["steps_opened"], again["tasks_created"], again["opened.opened"]) == (0, 0, 0)
+    assert counts(flows_db) == before
+
+
+def test_flow_result_equals_direct_core_run(prefect_api: None, flows_db: Engine) -> None:
+    from flows.monthly_cycle import AdvanceParams, advance_flow
+    from xinyu.clock import parse_at
+    from xinyu.cycle import PackBook, advance
+    from xinyu.settings import get_settings
+
+    advance_flow(AdvanceParams(at="2026-10-09T09:00", batch_size=1))
+    with Session(flows_db) as session:
+        via_flow = sorted((t.school_id, t.key, t.due, t.assignee_id) for t in session.exec(select(Task)))
+    with transaction(flows_db) as session:
+        direct = advance(session, now=parse_at("2026-10-09T09:00"), book=PackBook(get_settings().packs_dir))
+    assert direct.tasks_created == 0 and direct.steps_opened == 0
+    assert len(via_flow) == 18

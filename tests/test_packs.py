@@ -1,0 +1,360 @@
+"""Policy packs: the shipped packs load and cite real clause IDs; bad packs are refused precisely.
+
+Each bad pack is the parsed qingdao.yaml with exactly one change, written back as YAML, so the
+error must come from that one place and name it: the file and the dotted path of the field.
+"""
+
+import re
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from xinyu.packs import Pack, PackError, available_packs, load_pack
+
+REQUIREMENTS = Path(__file__).resolve().parents[2] / "shared" / "REQUIREMENTS.md"
+CLAUSE_ID = re.compile(r"\b(?:QD|JL|GZ|HLJ|JN)-[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*")
+SHIPPED = ("ganzhou", "qingdao")
+
+
+def requirement_ids(text: str) -> set[str]:
+    """Clause IDs from the first column of the tables in REQUIREMENTS.md ("QD-T7, QD-T11" gives two)."""
+    ids: set[str] = set()
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            continue
+        first = line.strip("|").split("|")[0]
+        ids.update(CLAUSE_ID.findall(first))
+    return ids
+
+
+def cited_clauses(pack: Pack) -> list[tuple[str, str]]:
+    """(where, clause) for the course rule, every step and every task template of the pack."""
+    cited = [("course_rule", pack.course_rule.clause)]
+    if pack.course_rule.semester:
+        cited.append(("course_rule.semester", pack.course_rule.semester.clause))
+    for name, variant in pack.variants.items():
+        for step in variant.steps:
+            cited.append((f"variants.{name}.{step.key}", step.clause))
+            cited.extend((f"variants.{name}.{step.key}.{t.key}", t.clause) for t in step.tasks)
+    cited.extend((f"extra_tasks.{e.key}", e.clause) for e in pack.extra_tasks)
+    return cited
+
+
+# --- the shipped packs ------------------------------------------------------------------------
+
+
+def test_both_packs_are_shipped(packs_dir: Path) -> None:
+    assert set(SHIPPED) <= set(available_packs(packs_dir))
+
+
+@pytest.mark.parametrize("pack_id", SHIPPED)
+def test_shipped_pack_loads(pack_id: str, packs_dir: Path) -> None:
+    pack = load_pack(pack_id, packs_dir)
+    assert pack.id == pack_id
+    assert "regular" in pack.variants
+    for month in range(1, 13):
+        steps = pack.steps_for(month)
+        assert steps, month
+        for step in steps:
+            assert pack.templates_for(month, step.key)
+
+
+@pytest.mark.parametrize("pack_id", SHIPPED)
+def test_every_clause_exists_in_requirements(pack_id: str, packs_dir: Path) -> None:
+    if not REQUIREMENTS.exists():
+        pytest.skip(f"{REQUIREMENTS} is absent: the clause IDs cannot be checked outside the project tree")
+    known = requirement_ids(REQUIREMENTS.read_text(encoding="utf-8"))
+    assert {"QD-G4", "QD-T7", "QD-T11", "GZ-3.2", "GZ-A2.2.4", "HLJ-all"} <= known  # the parser works
+    unknown = [(where, clause) for where, clause in cited_clauses(load_pack(pack_id, packs_dir))
+               if clause not in known]
+    assert not unknown
+
+
+def test_ganzhou_course_rhythm(packs_dir: Path) -> None:
+    """GZ-3.2: 每两周1课时心理活动课 + 每月1课时心理班会课; no per-semester minimum in the text."""
+    rule = load_pack("ganzhou", packs_dir).course_rule
+    assert rule.clause == "GZ-3.2"
+    assert set(rule.kinds) == {"activity_lesson", "class_meeting", "theme_activity"}
+    monthly = {(r.kind, r.min, r.per) for r in rule.monthly}
+    assert monthly == {("activity_lesson", 1, "fortnight"), ("class_meeting", 1, "month")}
+    assert rule.semester is None
+
+
+def test_ganzhou_extra_tasks_by_month(packs_dir: Path) -> None:
+    pack = load_pack("ganzhou", packs_dir)
+
+    def extras(month: int) -> set[str]:
+        return {e.key for e in pack.extra_tasks if month in e.months}
+
+    assert {"term_start_activity", "key_person_screening"} <= extras(9)
+    assert {"term_start_activity", "key_person_screening"} <= extras(3)
+    assert "pre_exam_activity" in extras(1) & extras(6)
+    assert "theme_month_may" in extras(5)
+    assert "theme_month_oct" in extras(10)
+    key_person = next(e for e in pack.extra_tasks if e.key == "key_person_screening")
+    assert key_person.clause == "GZ-A2.2.4"
+    assert any(f.required and "家人或监护人" in f.label for f in key_person.evidence)
+
+
+def test_ganzhou_class_report_names_the_health_committee(packs_dir: Path) -> None:
+    """GZ-5.1: the class warning is the 班主任's together with the 健康委员 (2 boys + 2 girls)."""
+    pack = load_pack("ganzhou", packs_dir)
+    report = pack.template(4, "screening", "class_report")
+    assert report.role == "homeroom" and report.per == "class" and report.clause == "GZ-5.1"
+    assert "健康委员" in report.title
+    assert any(f.required and "健康委员" in f.label for f in report.evidence)
+    # The agenda sums this field over the class reports (xinyu/agenda.py).
+    assert any(f.name == "attention_students" and f.type == "int" for f in report.evidence)
+
+
+@pytest.mark.parametrize("pack_id", SHIPPED)
+def test_vacation_months_use_the_vacation_variant(pack_id: str, packs_dir: Path) -> None:
+    pack = load_pack(pack_id, packs_dir)
+    for month in range(1, 13):
+        keys = {s.key for s in pack.steps_for(month)}
+        if month in pack.calendar.vacation_months:
+            assert "holiday_guidance" in keys and "course_check" not in keys
+        else:
+            assert "course_check" in keys and "holiday_guidance" not in keys
+
+
+# --- bad packs ---------------------------------------------------------------------------------
+
+
+def unshared(node: Any) -> Any:
+    """A deep copy without the shared objects YAML aliases produce, so one change stays one change."""
+    if isinstance(node, dict):
+        return {key: unshared(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [unshared(value) for value in node]
+    return node
+
+
+@pytest.fixture(scope="module")
+def qingdao_raw() -> dict[str, Any]:
+    path = Path(__file__).resolve().parent.parent / "packs" / "qingdao.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(raw, dict)
+    return raw
+
+
+def write_pack(raw: dict[str, Any], directory: Path, name: str = "qingdao") -> Path:
+    path = directory / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def step(raw: dict[str, Any], variant: str, index: int) -> dict[str, Any]:
+    result: dict[str, Any] = raw["variants"][variant]["steps"][index]
+    return result
+
+
+def _set_role(raw: dict[str, Any]) -> None:
+    step(raw, "regular", 0)["tasks"][0]["role"] = "janitor"
+
+
+def _set_evidence_type(raw: dict[str, Any]) -> None:
+    step(raw, "regular", 0)["tasks"][0]["evidence"][0]["type"] = "float"
+
+
+def _drop_choices(raw: dict[str, Any]) -> None:
+    del step(raw, "vacation", 3)["tasks"][0]["evidence"][0]["choices"]
+
+
+def _choices_on_int(raw: dict[str, Any]) -> None:
+    step(raw, "regular", 0)["tasks"][0]["evidence"][0]["choices"] = ["一", "二"]
+
+
+def _after_missing(raw: dict[str, Any]) -> None:
+    step(raw, "regular", 0)["tasks"][1]["after"] = "no_such_task"
+
+
+def _drop_ledger_d_review(raw: dict[str, Any]) -> None:
+    tasks = step(raw, "regular", 1)["tasks"]
+    assert tasks[3]["ledger"] == "D"
+    del tasks[3]
+
+
+def _ledger_without_review(raw: dict[str, Any]) -> None:
+    step(raw, "regular", 2)["tasks"][0]["ledger"] = "A"
+
+
+def _due_too_late(raw: dict[str, Any]) -> None:
+    step(raw, "regular", 0)["due"] = 24
+
+
+def _due_too_early(raw: dict[str, Any]) -> None:
+    step(raw, "regular", 4)["due"] = -24
+
+
+def _due_zero(raw: dict[str, Any]) -> None:
+    step(raw, "regular", 0)["due"] = 0
+
+
+def _no_tasks(raw: dict[str, Any]) -> None:
+    step(raw, "regular", 2)["tasks"] = []
+
+
+def _unknown_course_kind(raw: dict[str, Any]) -> None:
+    raw["course_rule"]["monthly"][1]["kind"] = "yoga"
+
+
+def _unknown_semester_kind(raw: dict[str, Any]) -> None:
+    raw["course_rule"]["semester"]["kinds"] = ["yoga"]
+
+
+def _bad_per(raw: dict[str, Any]) -> None:
+    raw["course_rule"]["monthly"][0]["per"] = "week"
+
+
+def _drop_regular(raw: dict[str, Any]) -> None:
+    del raw["variants"]["regular"]
+
+
+def _drop_vacation(raw: dict[str, Any]) -> None:
+    del raw["variants"]["vacation"]
+
+
+def _extra_missing_step(raw: dict[str, Any]) -> None:
+    raw["extra_tasks"][1]["step"] = "no_such_step"
+
+
+def _extra_step_not_in_vacation(raw: dict[str, Any]) -> None:
+    extra = raw["extra_tasks"][0]
+    extra["step"], extra["months"] = "course_check", [5, 7]   # July is a vacation month: no course check
+
+
+def _extra_month_13(raw: dict[str, Any]) -> None:
+    raw["extra_tasks"][2]["months"] = [9, 13]
+
+
+def _duplicate_task_key(raw: dict[str, Any]) -> None:
+    step(raw, "regular", 0)["tasks"][1]["key"] = "class_report"
+
+
+def _duplicate_step_key(raw: dict[str, Any]) -> None:
+    step(raw, "regular", 3)["key"] = "meeting"
+
+
+def _extra_key_nested(raw: dict[str, Any]) -> None:
+    step(raw, "regular", 0)["tasks"][0]["colour"] = "blue"
+
+
+def _extra_key_top(raw: dict[str, Any]) -> None:
+    raw["owner"] = "someone"
+
+
+def _bad_semester_date(raw: dict[str, Any]) -> None:
+    raw["semesters"][0]["start"] = "9-1"
+
+
+BAD_PACKS: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
+    # (case, the one change, dotted path of the bad field, a word the message must carry)
+    ("unknown role", _set_role, "variants.regular.steps.0.tasks.0.role", "leader"),
+    ("bad evidence type", _set_evidence_type, "variants.regular.steps.0.tasks.0.evidence.0.type", "choice"),
+    ("choice without choices", _drop_choices, "variants.vacation.steps.3.tasks.0.evidence.0.choices", "choice"),
+    ("choices on an int field", _choices_on_int, "variants.regular.steps.0.tasks.0.evidence.0.choices",
+     "choice"),
+    ("after names a missing task", _after_missing, "variants.regular.steps.0.tasks.1.after", "no_such_task"),
+    ("ledgers_required without review", _drop_ledger_d_review, "variants.regular.steps.1.ledgers_required",
+     "D"),
+    ("ledger without ledger_review", _ledger_without_review, "variants.regular.steps.2.tasks.0.ledger",
+     "ledger_review"),
+    ("step due after 23", _due_too_late, "variants.regular.steps.0.due", "23"),
+    ("step due before -23", _due_too_early, "variants.regular.steps.4.due", "-23"),
+    ("step due zero", _due_zero, "variants.regular.steps.0.due", "0"),
+    ("step without tasks", _no_tasks, "variants.regular.steps.2.tasks", "at least 1"),
+    ("unknown course kind in monthly", _unknown_course_kind, "course_rule.monthly.1.kind", "yoga"),
+    ("unknown course kind in semester", _unknown_semester_kind, "course_rule.semester.kinds.0", "yoga"),
+    ("unknown course period", _bad_per, "course_rule.monthly.0.per", "fortnight"),
+    ("missing variants.regular", _drop_regular, "variants.regular", "regular"),
+    ("vacation months without vacation variant", _drop_vacation, "variants.vacation", "vacation_months"),
+    ("extra task names a missing step", _extra_missing_step, "extra_tasks.1.step", "no_such_step"),
+    ("extra task step missing in a vacation month", _extra_step_not_in_vacation, "extra_tasks.0.step", "7"),
+    ("extra task month 13", _extra_month_13, "extra_tasks.2.months", "12"),
+    ("duplicate task key", _duplicate_task_key, "variants.regular.steps.0.tasks.1.key", "class_report"),
+    ("duplicate step key", _duplicate_step_key, "variants.regular.steps.3.key", "meeting"),
+    ("unknown key in a task", _extra_key_nested, "variants.regular.steps.0.tasks.0.colour", "Extra inputs"),
+    ("unknown top-level key", _extra_key_top, "owner", "Extra inputs"),
+    ("semester date not MM-DD", _bad_semester_date, "semesters.0.start", "pattern"),
+]
+
+
+def message_paths(message: str) -> list[str]:
+    """The dotted paths the message reports, one per line: '  a.b.0.c: what is wrong'."""
+    return [line.strip().split(":", 1)[0] for line in message.splitlines()[1:] if ":" in line]
+
+
+@pytest.mark.parametrize(("change", "path", "word"), [case[1:] for case in BAD_PACKS],
+                         ids=[case[0] for case in BAD_PACKS])
+def test_bad_pack_is_refused_with_file_and_path(
+    change: Callable[[dict[str, Any]], None], path: str, word: str,
+    qingdao_raw: dict[str, Any], tmp_path: Path,
+) -> None:
+    write_pack(unshared(qingdao_raw), tmp_path)
+    load_pack("qingdao", tmp_path)  # the unchanged copy is valid: the one change below is the cause
+
+    bad_dir = tmp_path / "bad"
+    bad_dir.mkdir()
+    raw = unshared(qingdao_raw)
+    change(raw)
+    file = write_pack(raw, bad_dir)
+    with pytest.raises(PackError) as info:
+        load_pack("qingdao", bad_dir)
+    message = str(info.value)
+    assert str(file) in message
+    assert message_paths(message) == [path], message
+    assert word in message
+
+
+def test_id_must_match_the_file_name(qingdao_raw: dict[str, Any], tmp_path: Path) -> None:
+    raw = unshared(qingdao_raw)
+    raw["id"] = "laoshan"
+    file = write_pack(raw, tmp_path)
+    with pytest.raises(PackError) as info:
+        load_pack("qingdao", tmp_path)
+    message = str(info.value)
+    assert str(file) in message
+    assert message_paths(message) == ["id"]
+    assert "laoshan" in message
+
+
+def test_yaml_syntax_error_names_the_file_and_line(qingdao_raw: dict[str, Any], tmp_path: Path) -> None:
+    file = write_pack(unshared(qingdao_raw), tmp_path)
+    text = file.read_text(encoding="utf-8")
+    assert "name: 青岛市\n" in text
+    file.write_text(text.replace("name: 青岛市\n", "name: [青岛市\n", 1), encoding="utf-8")
+    with pytest.raises(PackError) as info:
+        load_pack("qingdao", tmp_path)
+    message = str(info.value)
+    assert str(file) in message
+    assert "line" in message
+
+
+def test_a_pack_that_is_not_a_mapping_is_refused(tmp_path: Path) -> None:
+    file = tmp_path / "qingdao.yaml"
+    file.write_text("- just\n- a list\n", encoding="utf-8")
+    with pytest.raises(PackError) as info:
+        load_pack("qingdao", tmp_path)
+    assert str(file) in str(info.value)
+
+
+def test_unknown_pack_lists_the_known_ones(packs_dir: Path) -> None:
+    with pytest.raises(PackError) as info:
+        load_pack("atlantis", packs_dir)
+    assert "atlantis" in str(info.value) and "qingdao" in str(info.value)
+
+
+def test_calendar_overrides_reach_the_work_calendar(qingdao_raw: dict[str, Any], tmp_path: Path) -> None:
+    raw = unshared(qingdao_raw)
+    raw["calendar"]["extra_holidays"] = [date(2026, 9, 21)]   # a Monday
+    raw["calendar"]["extra_workdays"] = [date(2026, 10, 11)]  # a Sunday after National Day
+    write_pack(raw, tmp_path)
+    work = load_pack("qingdao", tmp_path).work_calendar()
+    assert not work.is_workday(date(2026, 9, 21))
+    assert work.is_workday(date(2026, 10, 11))
+    assert work.is_workday(date(2026, 9, 22))

@@ -1,0 +1,262 @@
+"""`xinyu`: the command line over the same core the flows and (later) the web app use."""
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from models import Person, RoleAssignment, Task
+from xinyu.board import render_board, render_shortfalls
+from xinyu.clock import local_date, parse_at
+from xinyu.cycle import CompletionError, PackBook, complete_task
+from xinyu.cycle.schedule import month_of, month_parts
+from xinyu.db import make_engine, migrate, transaction
+from xinyu.packs import PackError
+from xinyu.queries import TASK_STATUSES, TaskFilter, list_tasks
+from xinyu.roles import parse_role
+from xinyu.settings import get_settings
+
+
+class CliError(Exception):
+    """Shown to the user as one clear line; exit code 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    args = build_parser().parse_args(argv)
+    try:
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
+    except (CliError, CompletionError, PackError, ValueError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="xinyu", description="心育闭环：中小学心理健康工作月度闭环管理")
+    sub = parser.add_subparsers(required=True, metavar="命令")
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("init", cmd_init, "创建或升级数据库（Alembic 迁移）")
+    p.add_argument("--demo", action="store_true", help="同时载入示例区县")
+    p = command("import", cmd_import, "导入教职工名册、学生名单或测评结果（CSV/XLSX）")
+    p.add_argument("file", type=Path)
+    p.add_argument("--school", help="测评结果文件没有“学校”列时，指明学校")
+    p.add_argument("--pack", help="新建学校所用的政策包（默认 qingdao）")
+    p = command("open", cmd_open, "开启某月的月度闭环周期")
+    p.add_argument("month", help="YYYY-MM")
+    add_run_options(p)
+    p = command("advance", cmd_advance, "推进所有学校的月度闭环")
+    add_run_options(p)
+    p = command("tasks", cmd_tasks, "列出任务")
+    p.add_argument("--school")
+    p.add_argument("--role", help="角色中文名，如 班主任")
+    p.add_argument("--status", choices=TASK_STATUSES)
+    p.add_argument("--month", help="YYYY-MM；默认为进行中的周期")
+    p.add_argument("--at", help="判断逾期所用的时间（ISO 8601）")
+    p.add_argument("--json", action="store_true")
+    p = command("complete", cmd_complete, "完成任务并填写佐证")
+    p.add_argument("task_id", type=int)
+    p.add_argument("--by", help="完成人姓名（默认为任务负责人）")
+    p.add_argument("--set", action="append", default=[], metavar="字段=值", dest="values")
+    p.add_argument("--at")
+    p = command("board", cmd_board, "月度闭环看板")
+    p.add_argument("--month")
+    p.add_argument("--at")
+    p = command("agenda", cmd_agenda, "显示领导小组会议议程")
+    p.add_argument("--school", required=True)
+    p.add_argument("--month")
+    p = command("dispatch", cmd_dispatch, "发送待发消息（默认写入本地 outbox 文件夹）")
+    p.add_argument("--at")
+    p = command("demo", cmd_demo, "示例：一个区县的一个月，端到端")
+    p.add_argument("--schools", type=int, default=6)
+    p.add_argument("--classes", type=int, default=8, help="每校班级数")
+    p.add_argument("--database", default="sqlite:///xinyu-demo.db")
+    p.add_argument("--seed", type=int, default=7)
+    return parser
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--at", help="运行时间（ISO 8601；无时区按北京时间）")
+    p.add_argument("--direct", action="store_true", help="不经 Prefect，直接调用核心（脚本与排错用）")
+
+
+def engine_and_book():  # type: ignore[no-untyped-def]
+    settings = get_settings()
+    return make_engine(settings.database_url), PackBook(settings.packs_dir)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    migrate(settings.database_url)
+    print(f"数据库已就绪：{settings.database_url}")
+    if args.demo:
+        from xinyu.demo import load_demo_district
+
+        summary = load_demo_district(make_engine(settings.database_url), workdir=Path("demo-data"))
+        print(summary)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from xinyu.roster import import_file
+
+    engine, book = engine_and_book()
+    result = import_file(engine, args.file, school=args.school, pack=args.pack, packs_dir=book.packs_dir)
+    print(result.summary())
+    return 0
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    month_parts(args.month)
+    now = parse_at(args.at)
+    if args.direct:
+        from xinyu.cycle import open_month
+
+        engine, book = engine_and_book()
+        with transaction(engine) as session:
+            result = vars(open_month(session, month=args.month, now=now, book=book))
+    else:
+        from flows.monthly_cycle import OpenMonthParams, open_month_flow
+
+        result = open_month_flow(OpenMonthParams(month=args.month, at=now.isoformat()))
+    print(f"{args.month} 周期：新开启 {result['opened']} 所学校，已开启 {result['already_open']} 所，"
+          f"结束上月周期 {result['closed']} 个，结转任务 {result['carried_tasks']} 项")
+    return 0
+
+
+def cmd_advance(args: argparse.Namespace) -> int:
+    now = parse_at(args.at)
+    if args.direct:
+        from xinyu.cycle import advance
+
+        engine, book = engine_and_book()
+        with transaction(engine) as session:
+            outcome = advance(session, now=now, book=book)
+            result = {**vars(outcome), **{f"opened.{k}": v for k, v in vars(outcome.opened).items()}}
+    else:
+        from flows.monthly_cycle import AdvanceParams, advance_flow
+
+        result = advance_flow(AdvanceParams(at=now.isoformat()))
+    print(f"{now:%Y-%m-%d %H:%M} 推进：{result['cycles']} 个周期，开启步骤 {result['steps_opened']} 个，"
+          f"完成步骤 {result['steps_done']} 个，新任务 {result['tasks_created']} 项"
+          + (f"；新开启月度周期 {result['opened.opened']} 个" if result.get("opened.opened") else ""))
+    return 0
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    engine, book = engine_and_book()
+    role = None
+    if args.role:
+        parsed = parse_role(args.role)
+        if parsed is None:
+            raise CliError(f"未知角色 {args.role!r}")
+        role = parsed.value
+    with Session(engine) as session:
+        rows = list_tasks(session, today=local_date(parse_at(args.at)), book=book,
+                          where=TaskFilter(school=args.school, role=role, status=args.status, month=args.month))
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    from xinyu.textwidth import table
+
+    status_label = {"open": "待办", "overdue": "逾期", "done": "已完成", "carried": "已结转"}
+    header = ["编号", "学校", "步骤", "任务", "角色", "负责人", "班级", "截止", "状态"]
+    print(table(header, [
+        [str(r["id"]), r["school"], r["step_label"], r["title"] + ("（上月结转）" if r["carried_over"] else ""),
+         r["role"], r["assignee"] or "未指派", r["class"] or "", r["due"], status_label[r["status"]]]
+        for r in rows
+    ]))
+    print(f"共 {len(rows)} 项")
+    return 0
+
+
+def cmd_complete(args: argparse.Namespace) -> int:
+    engine, book = engine_and_book()
+    values = {}
+    for item in args.values:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise CliError(f"--set 应为 字段=值，实为 {item!r}")
+        values[name.strip()] = value
+    now = parse_at(args.at)
+    with transaction(engine) as session:
+        task = session.get(Task, args.task_id)
+        if task is None:
+            raise CliError(f"没有任务 #{args.task_id}")
+        by = resolve_person(session, args.by, task.school_id) if args.by else None
+        task = complete_task(session, task_id=args.task_id, values=values, now=now, book=book, by=by)
+        print(f"任务 #{task.id}「{task.title}」已完成（{now:%Y-%m-%d %H:%M}）")
+    return 0
+
+
+def resolve_person(session: Session, name: str, school_id: int) -> int:
+    ids = set(session.exec(
+        select(Person.id).join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+        .where(Person.name == name, RoleAssignment.school_id == school_id)
+    ))
+    if not ids:
+        raise CliError(f"本校没有名为 {name} 的教职工")
+    if len(ids) > 1:
+        raise CliError(f"本校有 {len(ids)} 位 {name}，请用任务负责人完成或联系管理员")
+    (person_id,) = ids
+    assert person_id is not None
+    return person_id
+
+
+def cmd_board(args: argparse.Namespace) -> int:
+    engine, book = engine_and_book()
+    today = local_date(parse_at(args.at))
+    month = args.month or month_of(today)
+    with Session(engine) as session:
+        print(render_board(session, month=month, today=today, book=book))
+        print()
+        print(render_shortfalls(session, month=month, book=book))
+    return 0
+
+
+def cmd_agenda(args: argparse.Namespace) -> int:
+    from models import Cycle, Meeting, School
+
+    engine, _ = engine_and_book()
+    month = args.month or month_of(local_date(parse_at(None)))
+    with Session(engine) as session:
+        meeting = session.exec(
+            select(Meeting).join(Cycle, col(Cycle.id) == col(Meeting.cycle_id))
+            .join(School, col(School.id) == col(Cycle.school_id))
+            .where(School.name == args.school, Cycle.month == month)
+        ).first()
+        if meeting is None:
+            raise CliError(f"{args.school} {month} 的会议步骤尚未开启")
+        print(meeting.agenda)
+        if meeting.minutes:
+            print(f"## 会议纪要（{meeting.held_on}）\n{meeting.minutes}")
+    return 0
+
+
+def cmd_dispatch(args: argparse.Namespace) -> int:
+    from notifications.file_sink import dispatch_to_folder
+
+    settings = get_settings()
+    sent = dispatch_to_folder(make_engine(settings.database_url), folder=settings.outbox_dir, now=parse_at(args.at))
+    print(f"已发送 {sent} 封邮件到 {settings.outbox_dir}/")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from xinyu.demo import run_demo
+
+    run_demo(database_url=args.database, schools=args.schools, classes=args.classes, seed=args.seed, out=print)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

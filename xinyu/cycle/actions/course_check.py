@@ -1,0 +1,38 @@
+""""1+1" check (QD-T5): each class short of its lessons or activities gets a rectification task."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from models import Cycle, Task
+from xinyu.clock import local_date
+from xinyu.courses import class_statuses
+from xinyu.cycle.org_index import OrgIndex
+from xinyu.cycle.packbook import PackBook
+from xinyu.cycle.system_templates import RECTIFICATION
+from xinyu.cycle.task_factory import task_row
+
+
+def check_courses(
+    session: Session, *, origin: Cycle, current: Cycle, now: datetime, book: PackBook, org: OrgIndex, **_: Any,
+) -> None:
+    pack, work = book.pack(origin.pack), book.calendar(origin.pack)
+    due = work.add_workdays(local_date(now), pack.course_rule.rectification_workdays)
+    month_label = f"{int(origin.month[5:])}月"
+    wanted = {
+        f"rectify:{origin.id}:c{status.class_id}": task_row(
+            cycle=current, key=f"rectify:{origin.id}:c{status.class_id}", template=RECTIFICATION, org=org,
+            due=due, now=now, step_id=None, step_key="course_check", kind="rectification",
+            class_id=status.class_id, origin_cycle_id=origin.id,
+            title=f"{status.label}“1+1”整改：{month_label}缺{'、'.join(status.missing)}",
+        )
+        for status in class_statuses(session, school_id=origin.school_id, month=origin.month, pack=pack, work=work)
+        if not status.ok
+    }
+    existing = set(session.exec(select(Task.key).where(Task.cycle_id == current.id,
+                                                        col(Task.key).in_(list(wanted)))))
+    rows = [row for key, row in wanted.items() if key not in existing]
+    if rows:
+        session.execute(insert(Task), rows)

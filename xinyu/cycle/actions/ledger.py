@@ -1,0 +1,32 @@
+"""Ledger step (QD-ANNEX): completing a ledger task records that ledger X was reviewed this month."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from models import CrisisCase, Cycle, KeyStudentPlan, LedgerReview, ScreeningRecord, TalkRecord, Task
+
+LEDGER_TABLES: dict[str, Any] = {"A": ScreeningRecord, "B": KeyStudentPlan, "C": CrisisCase, "D": TalkRecord}
+
+
+def ledger_size(session: Session, ledger: str, school_id: int) -> int:
+    table = LEDGER_TABLES[ledger]
+    return int(session.exec(select(func.count()).select_from(table).where(table.school_id == school_id)).one())
+
+
+def record_ledger_review(
+    session: Session, *, task: Task, origin: Cycle, evidence: dict[str, Any], now: datetime, ledger: str | None,
+    **_: Any,
+) -> None:
+    assert ledger is not None and origin.id is not None
+    review = session.exec(
+        select(LedgerReview).where(LedgerReview.cycle_id == origin.id, LedgerReview.ledger == ledger)
+    ).first() or LedgerReview(cycle_id=origin.id, ledger=ledger)
+    review.reviewed_by_id = task.completed_by_id
+    review.reviewed_at = now
+    review.entries = ledger_size(session, ledger, origin.school_id)
+    review.changed = int(evidence.get("changed", 0))
+    review.note = str(evidence.get("note", ""))
+    session.add(review)

@@ -1,0 +1,31 @@
+"""Feedback step: the school's monthly report for the district — counts and rates, no student names."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from models import Cycle, MonthlyReport, Task
+from notifications.outbox import queue_email_to_role
+from xinyu.cycle.packbook import PackBook
+from xinyu.monthly_report import render_monthly_report
+from xinyu.roles import Role
+
+
+def file_monthly_report(
+    session: Session, *, task: Task, origin: Cycle, evidence: dict[str, Any], now: datetime, book: PackBook,
+    **_: Any,
+) -> None:
+    assert origin.id is not None
+    school_name, body = render_monthly_report(session, cycle=origin, book=book, now=now, evidence=evidence)
+    report = session.exec(select(MonthlyReport).where(MonthlyReport.cycle_id == origin.id)).first()
+    if report is None:
+        report = MonthlyReport(cycle_id=origin.id, school_id=origin.school_id, month=origin.month, body=body)
+    report.body, report.created_at = body, now
+    session.add(report)
+    queue_email_to_role(
+        session, role=Role.district_officer, school_id=origin.school_id,
+        occasion=f"monthly-report:{origin.id}",
+        subject=f"【心育月报】{school_name} {origin.month[:4]}年{int(origin.month[5:])}月工作报告",
+        body_text=body, now=now,
+    )

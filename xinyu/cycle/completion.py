@@ -1,0 +1,99 @@
+"""Completing tasks: who, when and the evidence the pack asks for, then the task's action."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from models import AuditEntry, Cycle, Person, Task
+from xinyu.cycle.actions import run_action
+from xinyu.cycle.evidence import EvidenceError, parse_evidence
+from xinyu.cycle.org_index import OrgIndex, load_org_index
+from xinyu.cycle.packbook import PackBook
+from xinyu.cycle.reconcile import reconcile
+from xinyu.cycle.states import TaskStatus, check_task_move
+from xinyu.roles import Role, role_label
+
+
+class CompletionError(ValueError):
+    """A completion that is refused; nothing of it was written."""
+
+
+@dataclass
+class Completion:
+    task_id: int
+    values: dict[str, Any] = field(default_factory=dict)
+    by: int | None = None  # person id; None means the assignee
+
+
+def complete_task(
+    session: Session, *, task_id: int, values: dict[str, Any], now: datetime, book: PackBook, by: int | None = None
+) -> Task:
+    """One task done, then its school's cycle moved on at once (the next step may open)."""
+    (task,) = complete_tasks(session, completions=[Completion(task_id, values, by)], now=now, book=book)
+    reconcile(session, now=now, book=book, school_ids=[task.school_id])
+    return task
+
+
+def complete_tasks(session: Session, *, completions: list[Completion], now: datetime, book: PackBook) -> list[Task]:
+    """Many tasks in one transaction (a teacher's batch, a bulk import); the caller reconciles."""
+    ids = [c.task_id for c in completions]
+    tasks = {t.id: t for t in session.exec(select(Task).where(col(Task.id).in_(ids)).with_for_update())}
+    missing = [i for i in ids if i not in tasks]
+    if missing:
+        raise CompletionError(f"没有任务 #{missing[0]}")
+    cycle_ids = {t.cycle_id for t in tasks.values()} | {t.origin_cycle_id for t in tasks.values()}
+    cycles = {c.id: c for c in session.exec(select(Cycle).where(col(Cycle.id).in_(cycle_ids)))}
+    org = load_org_index(session, {t.school_id for t in tasks.values()})
+    audit = []
+    for completion in completions:
+        task = tasks[completion.task_id]
+        origin, current = cycles[task.origin_cycle_id], cycles[task.cycle_id]
+        _complete_one(session, task=task, completion=completion, origin=origin, current=current, now=now,
+                      book=book, org=org)
+        audit.append({"at": now, "actor_id": task.completed_by_id, "action": "complete_task",
+                      "target": f"task:{task.id}", "detail": f"fields={','.join(sorted(task.evidence))}"})
+    session.execute(insert(AuditEntry), audit)
+    session.flush()
+    return [tasks[c.task_id] for c in completions]
+
+
+def _complete_one(
+    session: Session, *, task: Task, completion: Completion, origin: Cycle, current: Cycle, now: datetime,
+    book: PackBook, org: OrgIndex,
+) -> None:
+    if task.status == TaskStatus.done:
+        raise CompletionError(f"任务 #{task.id} 已于此前完成")
+    if task.status == TaskStatus.carried:
+        successor = session.exec(select(Task.id).where(Task.carried_from_id == task.id)).first()
+        raise CompletionError(f"任务 #{task.id} 已结转到下月，请完成任务 #{successor}")
+    actor = completion.by if completion.by is not None else task.assignee_id
+    if actor is None:
+        raise CompletionError(f"任务 #{task.id} 尚未指派（学校没有{role_label(task.role)}），请指明完成人")
+    if not _may_complete(org, actor, task):
+        person = session.get(Person, actor)
+        raise CompletionError(
+            f"{person.name if person else actor} 不是任务 #{task.id} 的负责人（应为本校{role_label(task.role)}或组长）")
+    template = book.template(origin.pack, origin.month, task.step_key, task.template)
+    try:
+        evidence = parse_evidence(template.evidence, completion.values)
+    except EvidenceError as exc:
+        raise CompletionError(f"任务 #{task.id}「{task.title}」：{exc}") from exc
+    task.status = check_task_move(task.status, TaskStatus.done)
+    task.completed_at, task.completed_by_id, task.evidence = now, actor, evidence
+    if template.action:
+        try:
+            run_action(template.action, session, task=task, origin=origin, current=current, evidence=evidence,
+                       now=now, book=book, org=org, ledger=template.ledger)
+        except EvidenceError as exc:
+            raise CompletionError(f"任务 #{task.id}「{task.title}」：{exc}") from exc
+
+
+def _may_complete(org: OrgIndex, person_id: int, task: Task) -> bool:
+    return (
+        person_id == task.assignee_id
+        or org.holds(person_id, task.school_id, task.role, task.class_id)
+        or org.holds(person_id, task.school_id, Role.leader, None)
+    )

@@ -1,0 +1,70 @@
+"""Evidence a task asks for: typed values from form or CLI text, checked against the pack's fields."""
+
+from datetime import date
+from typing import Any
+
+from xinyu.packs import EvidenceField
+
+TRUE_WORDS = {"是", "有", "已", "true", "yes", "y", "1", "√"}
+FALSE_WORDS = {"否", "无", "未", "false", "no", "n", "0", "×"}
+
+
+class EvidenceError(ValueError):
+    """Evidence that cannot be accepted; the message says which field and what is expected."""
+
+
+def parse_evidence(fields: tuple[EvidenceField, ...], values: dict[str, Any]) -> dict[str, Any]:
+    by_name = {f.name: f for f in fields}
+    unknown = sorted(set(values) - set(by_name))
+    if unknown:
+        known = "、".join(f"{f.name}（{f.label}）" for f in fields) or "无"
+        raise EvidenceError(f"此任务没有字段 {', '.join(unknown)}；可填写：{known}")
+    parsed: dict[str, Any] = {}
+    problems = []
+    for field in fields:
+        raw = values.get(field.name)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if field.required:
+                problems.append(f"缺少必填项“{field.label}”（{field.name}）")
+            continue
+        try:
+            parsed[field.name] = _convert(field, raw)
+        except ValueError as exc:
+            problems.append(f"“{field.label}”（{field.name}）{exc}")
+    if problems:
+        raise EvidenceError("；".join(problems))
+    return parsed
+
+
+def _convert(field: EvidenceField, raw: Any) -> Any:
+    text = str(raw).strip()
+    if field.type == "int":
+        if isinstance(raw, bool) or not text.lstrip("-").isdigit():
+            raise ValueError(f"应为整数，实为 {text!r}")
+        return int(text)
+    if field.type == "bool":
+        if isinstance(raw, bool):
+            return raw
+        if text.lower() in TRUE_WORDS:
+            return True
+        if text.lower() in FALSE_WORDS:
+            return False
+        raise ValueError(f"应为 是/否，实为 {text!r}")
+    if field.type == "date":
+        try:
+            return date.fromisoformat(text.replace("/", "-")).isoformat()
+        except ValueError:
+            raise ValueError(f"应为日期 YYYY-MM-DD，实为 {text!r}") from None
+    if field.type == "choice":
+        if text not in field.choices:
+            raise ValueError(f"应为 {' / '.join(field.choices)} 之一，实为 {text!r}")
+        return text
+    return text
+
+
+def describe_fields(fields: tuple[EvidenceField, ...]) -> list[dict[str, Any]]:
+    """The form a client builds: name, label, type, required, choices."""
+    return [
+        {"name": f.name, "label": f.label, "type": f.type, "required": f.required, "choices": list(f.choices)}
+        for f in fields
+    ]

@@ -1,0 +1,212 @@
+"""Moving cycles forward: the idempotent reconciler behind `advance` (DESIGN principle 1).
+
+It reads the state and the clock, opens steps whose predecessor is done and whose earliest date has
+come, creates their tasks, and marks steps done when their tasks and ledgers are. Running it twice at
+the same time changes nothing the second time.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import case, func, insert
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from models import Cycle, LedgerReview, Step, Task
+from xinyu.clock import as_local, local_date
+from xinyu.cycle.hooks import run_step_hook
+from xinyu.cycle.opening import OpenResult, open_month
+from xinyu.cycle.org_index import OrgIndex, load_org_index
+from xinyu.cycle.packbook import PackBook
+from xinyu.cycle.schedule import due_on_opening, month_of, task_due
+from xinyu.cycle.states import CycleStatus, StepStatus, TaskStatus, check_step_move
+from xinyu.cycle.task_factory import template_task_rows
+from xinyu.packs import StepRule
+
+
+@dataclass
+class ReconcileResult:
+    cycles: int = 0
+    steps_opened: int = 0
+    steps_done: int = 0
+    tasks_created: int = 0
+    opened: OpenResult = field(default_factory=OpenResult)
+
+
+@dataclass
+class TemplateTally:
+    """What exists of one template's tasks in one step."""
+
+    created: int = 0
+    open_blocking: int = 0
+    last_done: datetime | None = None
+
+
+def advance(
+    session: Session, *, now: datetime, book: PackBook, school_ids: Iterable[int] | None = None
+) -> ReconcileResult:
+    """The whole job of a scheduled run: make sure this month is open, then move every cycle on."""
+    ids = list(school_ids) if school_ids is not None else None
+    opened = open_month(session, month=month_of(local_date(now)), now=now, book=book, school_ids=ids)
+    result = reconcile(session, now=now, book=book, school_ids=ids)
+    result.opened = opened
+    return result
+
+
+def reconcile(
+    session: Session, *, now: datetime, book: PackBook, school_ids: Iterable[int] | None = None
+) -> ReconcileResult:
+    query = select(Cycle).where(Cycle.status == CycleStatus.open).order_by(col(Cycle.id))
+    if school_ids is not None:
+        query = query.where(col(Cycle.school_id).in_(list(school_ids)))
+    cycles = list(session.exec(query))
+    result = ReconcileResult(cycles=len(cycles))
+    if not cycles:
+        return result
+    cycle_ids = [c.id for c in cycles]
+    steps: dict[int, list[Step]] = defaultdict(list)
+    for step in session.exec(select(Step).where(col(Step.cycle_id).in_(cycle_ids)).order_by(col(Step.order))):
+        steps[step.cycle_id].append(step)
+    tallies = _tally_tasks(session, cycle_ids)
+    reviewed = _reviewed_ledgers(session, cycle_ids)
+    run = _Run(session=session, now=now, today=local_date(now), book=book, tallies=tallies, result=result,
+               school_ids={c.school_id for c in cycles})
+    for cycle in cycles:
+        run.move_cycle(cycle, steps[cycle.id or 0], reviewed.get(cycle.id or 0, set()))
+    run.flush_tasks()
+    return result
+
+
+@dataclass
+class _Run:
+    session: Session
+    now: datetime
+    today: date
+    book: PackBook
+    tallies: dict[tuple[int, str], TemplateTally]
+    result: ReconcileResult
+    school_ids: set[int]
+    _org: OrgIndex | None = None
+    _new_tasks: list[dict[str, Any]] = field(default_factory=list)
+
+    def move_cycle(self, cycle: Cycle, steps: list[Step], reviewed: set[str]) -> None:
+        pack = self.book.pack(cycle.pack)
+        month_number = int(cycle.month[5:7])
+        for step in steps:
+            rule = pack.step(month_number, step.key)
+            if step.status == StepStatus.pending:
+                if self.today < step.earliest:
+                    return
+                self.open_step(cycle, step, rule)
+            if step.status == StepStatus.open:
+                self.create_waiting_tasks(cycle, step, rule)
+                if not self.step_complete(cycle, step, rule, reviewed):
+                    return
+                step.status = check_step_move(step.status, StepStatus.done)
+                step.done_at = self.last_done(cycle, step, rule) or self.now
+                self.result.steps_done += 1
+            if step.status != StepStatus.done:
+                return
+
+    def open_step(self, cycle: Cycle, step: Step, rule: StepRule) -> None:
+        work = self.book.calendar(cycle.pack)
+        step.status = check_step_move(step.status, StepStatus.open)
+        step.opened_at = self.now
+        step.due = due_on_opening(step.calendar_due, self.today, rule, work)
+        self.result.steps_opened += 1
+        for template in self.templates(cycle, step):
+            if template.after is None:
+                self.add_tasks(cycle, step, template)
+        if rule.on_open:
+            self.session.flush()
+            run_step_hook(rule.on_open, self.session, cycle=cycle, step=step, now=self.now, book=self.book)
+
+    def create_waiting_tasks(self, cycle: Cycle, step: Step, rule: StepRule) -> None:
+        """Second-phase tasks (e.g. the psychology teacher's consolidation) once the first phase is done."""
+        for template in self.templates(cycle, step):
+            if template.after is None or self.tally(step, template.key).created:
+                continue
+            before = self.tally(step, template.after)
+            if before.open_blocking == 0 and self.phase_started(cycle, step, template.after):
+                self.add_tasks(cycle, step, template)
+
+    def phase_started(self, cycle: Cycle, step: Step, template_key: str) -> bool:
+        # A per-class phase with no classes counts as done; otherwise its tasks must exist.
+        template = next(t for t in self.templates(cycle, step) if t.key == template_key)
+        return self.tally(step, template_key).created > 0 or not self.expected_rows(cycle, step, template)
+
+    def step_complete(self, cycle: Cycle, step: Step, rule: StepRule, reviewed: set[str]) -> bool:
+        for template in self.templates(cycle, step):
+            tally = self.tally(step, template.key)
+            if template.blocks_step and tally.open_blocking:
+                return False
+            if template.after and not tally.created and self.expected_rows(cycle, step, template):
+                return False
+        return set(rule.ledgers_required) <= reviewed
+
+    def last_done(self, cycle: Cycle, step: Step, rule: StepRule) -> datetime | None:
+        times = [t.last_done for t in (self.tally(step, x.key) for x in self.templates(cycle, step)) if t.last_done]
+        return max((as_local(t) for t in times), default=None)
+
+    def templates(self, cycle: Cycle, step: Step) -> tuple[Any, ...]:
+        return self.book.pack(cycle.pack).templates_for(int(cycle.month[5:7]), step.key)
+
+    def tally(self, step: Step, template_key: str) -> TemplateTally:
+        return self.tallies.setdefault((step.id or 0, template_key), TemplateTally())
+
+    def expected_rows(self, cycle: Cycle, step: Step, template: Any) -> list[dict[str, Any]]:
+        return template_task_rows(cycle=cycle, step_id=step.id or 0, step_key=step.key, template=template,
+                                  org=self.org(cycle), due=step.due or step.calendar_due, now=self.now)
+
+    def add_tasks(self, cycle: Cycle, step: Step, template: Any) -> None:
+        assert step.due is not None
+        rows = template_task_rows(cycle=cycle, step_id=step.id or 0, step_key=step.key, template=template,
+                                  org=self.org(cycle), due=task_due(template, step.due, cycle.month), now=self.now)
+        tally = self.tally(step, template.key)
+        tally.created += len(rows)
+        tally.open_blocking += sum(1 for r in rows if r["blocks_step"])
+        self._new_tasks.extend(rows)
+        self.result.tasks_created += len(rows)
+
+    def org(self, cycle: Cycle) -> OrgIndex:
+        # Loaded once, for every school of the run, the first time any task needs an assignee.
+        if self._org is None:
+            self._org = load_org_index(self.session, self.school_ids)
+        return self._org
+
+    def flush_tasks(self) -> None:
+        if self._new_tasks:
+            self.session.execute(insert(Task), self._new_tasks)
+            self._new_tasks.clear()
+        self.session.flush()
+
+
+def _tally_tasks(session: Session, cycle_ids: list[Any]) -> dict[tuple[int, str], TemplateTally]:
+    is_open_blocking = (col(Task.status) == TaskStatus.open) & col(Task.blocks_step)
+    rows = session.execute(
+        sa_select(
+            col(Task.step_id),
+            col(Task.template),
+            func.count(),
+            func.sum(case((is_open_blocking, 1), else_=0)),
+            func.max(Task.completed_at),
+        )
+        .where(col(Task.cycle_id).in_(cycle_ids), col(Task.step_id).is_not(None))
+        .group_by(col(Task.step_id), col(Task.template))
+    )
+    return {
+        (step_id, template): TemplateTally(created=count, open_blocking=int(open_count or 0), last_done=last)
+        for step_id, template, count, open_count, last in rows
+    }
+
+
+def _reviewed_ledgers(session: Session, cycle_ids: list[Any]) -> dict[int, set[str]]:
+    reviewed: dict[int, set[str]] = defaultdict(set)
+    for cycle_id, ledger in session.exec(
+        select(LedgerReview.cycle_id, LedgerReview.ledger).where(col(LedgerReview.cycle_id).in_(cycle_ids))
+    ):
+        reviewed[cycle_id].add(ledger)
+    return reviewed

@@ -1,0 +1,289 @@
+"""Policy packs: the rules of one policy text as validated data (DESIGN principle 2).
+
+A pack names the steps of the monthly loop, their order, roles, due rules in working days,
+evidence fields, the course rule, theme months, vacation months, and the clause of each rule.
+An invalid pack is refused with the file and the path of the bad field.
+"""
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from xinyu.roles import Role
+from xinyu.workdays import WorkCalendar
+
+ACTIONS = ("ledger_review", "meeting_minutes", "course_check", "monthly_report")
+STEP_HOOKS = ("meeting_agenda",)
+
+
+def _not_zero(n: int) -> int:
+    if n == 0:
+        raise ValueError("工作日序号从 1 起算（-1 为最后一个工作日），不能为 0")
+    return n
+
+
+WorkdayIndex = Annotated[
+    int,
+    Field(ge=-23, le=23, description="n-th working day of the month; -1 = last"),
+    AfterValidator(_not_zero),
+]
+
+
+class PackError(ValueError):
+    """A pack that cannot be used; the message names the file and the field."""
+
+
+class FieldError(ValueError):
+    """A cross-field check that failed: `path` leads from the validated model to the bad field."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EvidenceField(Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    type: Literal["text", "int", "bool", "date", "choice"]
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _choices_only_for_choice(self) -> "EvidenceField":
+        if (self.type == "choice") != bool(self.choices):
+            raise FieldError(("choices",), "choices 只用于且必须用于 type: choice")
+        return self
+
+
+class TaskTemplate(Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str = Field(max_length=120)
+    role: Role
+    per: Literal["school", "class"] = "school"
+    clause: str
+    stages: tuple[str, ...] = ()
+    after: str | None = Field(default=None, description="Created once every task of this template is done")
+    blocks_step: bool = Field(default=True, description="Whether the step waits for this task")
+    action: Literal[ACTIONS] | None = None  # type: ignore[valid-type]
+    ledger: Literal["A", "B", "C", "D"] | None = None
+    evidence: tuple[EvidenceField, ...] = ()
+
+    @model_validator(mode="after")
+    def _ledger_with_review(self) -> "TaskTemplate":
+        if (self.action == "ledger_review") != (self.ledger is not None):
+            raise FieldError(("ledger",), "ledger 只用于且必须用于 action: ledger_review")
+        return self
+
+
+class StepRule(Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    clause: str
+    earliest: WorkdayIndex
+    due: WorkdayIndex
+    min_workdays_after_open: int = Field(default=1, ge=0, le=20)
+    on_open: Literal[STEP_HOOKS] | None = None  # type: ignore[valid-type]
+    ledgers_required: tuple[Literal["A", "B", "C", "D"], ...] = ()
+    tasks: tuple[TaskTemplate, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references(self) -> "StepRule":
+        keys = [t.key for t in self.tasks]
+        for index, key in enumerate(keys):
+            if key in keys[:index]:
+                raise FieldError(("tasks", index, "key"), f"步骤 {self.key} 的任务 key {key} 重复")
+        for index, template in enumerate(self.tasks):
+            if template.after and template.after not in keys:
+                raise FieldError(("tasks", index, "after"),
+                                 f"任务 {template.key} 的 after 指向不存在的任务 {template.after}")
+        reviewed = {t.ledger for t in self.tasks if t.ledger}
+        missing = set(self.ledgers_required) - reviewed
+        if missing:
+            raise FieldError(("ledgers_required",),
+                             f"ledgers_required 中的台账 {sorted(missing)} 没有对应的 ledger_review 任务")
+        return self
+
+
+class ExtraTask(TaskTemplate):
+    """A task added to a step in some months: theme months (QD-T7/T11), yearly screening (QD-3)."""
+
+    months: tuple[int, ...] = Field(min_length=1)
+    step: str
+    due_day: int | None = Field(default=None, ge=1, le=31, description="Calendar day of the month")
+
+    @field_validator("months")
+    @classmethod
+    def _months(cls, months: tuple[int, ...]) -> tuple[int, ...]:
+        if any(not 1 <= m <= 12 for m in months):
+            raise ValueError("月份应在 1–12 之间")
+        return months
+
+
+class CourseKind(Strict):
+    label: str
+
+
+class MonthlyRequirement(Strict):
+    kind: str
+    min: int = Field(ge=1, le=20)
+    per: Literal["month", "fortnight"] = "month"
+
+
+class SemesterRule(Strict):
+    clause: str
+    kinds: tuple[str, ...] = Field(min_length=1)
+    min_periods: dict[str, int]
+    max_periods_per_week: int = Field(default=1, ge=1, le=10)
+
+
+class CourseRule(Strict):
+    clause: str
+    kinds: dict[str, CourseKind] = Field(min_length=1)
+    monthly: tuple[MonthlyRequirement, ...] = Field(min_length=1)
+    semester: SemesterRule | None = None
+    rectification_workdays: int = Field(default=5, ge=1, le=30, description="Due of a shortfall's rectification")
+
+    @model_validator(mode="after")
+    def _kinds_known(self) -> "CourseRule":
+        for index, requirement in enumerate(self.monthly):
+            if requirement.kind not in self.kinds:
+                raise FieldError(("monthly", index, "kind"), f"课程类型 {requirement.kind} 未在 kinds 中定义")
+        for index, kind in enumerate(self.semester.kinds if self.semester else ()):
+            if kind not in self.kinds:
+                raise FieldError(("semester", "kinds", index), f"课程类型 {kind} 未在 kinds 中定义")
+        return self
+
+
+class Semester(Strict):
+    name: str
+    start: str = Field(pattern=r"^\d{2}-\d{2}$", description="MM-DD")
+    end: str = Field(pattern=r"^\d{2}-\d{2}$", description="MM-DD; before start means next year")
+
+
+class CalendarRule(Strict):
+    vacation_months: tuple[int, ...] = ()
+    extra_holidays: tuple[date, ...] = ()
+    extra_workdays: tuple[date, ...] = ()
+
+
+class Variant(Strict):
+    steps: tuple[StepRule, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_steps(self) -> "Variant":
+        keys = [s.key for s in self.steps]
+        for index, key in enumerate(keys):
+            if key in keys[:index]:
+                raise FieldError(("steps", index, "key"), f"步骤 key {key} 重复")
+        return self
+
+
+class Pack(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    version: str
+    source: str
+    calendar: CalendarRule = CalendarRule()
+    semesters: tuple[Semester, ...] = Field(min_length=1)
+    course_rule: CourseRule
+    variants: dict[Literal["regular", "vacation"], Variant]
+    extra_tasks: tuple[ExtraTask, ...] = ()
+    definitions: dict[str, object] = Field(default_factory=dict, description="YAML anchors only")
+
+    @model_validator(mode="after")
+    def _variants_and_extras(self) -> "Pack":
+        if "regular" not in self.variants:
+            raise FieldError(("variants", "regular"), "必须定义 variants.regular")
+        if self.calendar.vacation_months and "vacation" not in self.variants:
+            raise FieldError(("variants", "vacation"),
+                             f"calendar.vacation_months 为 {list(self.calendar.vacation_months)}，"
+                             "必须定义 variants.vacation")
+        for index, extra in enumerate(self.extra_tasks):
+            for month in extra.months:
+                variant = self.variants[self.variant_for_month(month)]
+                if extra.step not in {s.key for s in variant.steps}:
+                    raise FieldError(("extra_tasks", index, "step"),
+                                     f"extra_tasks {extra.key}: {month} 月的周期没有步骤 {extra.step}")
+        return self
+
+    def variant_for_month(self, month: int) -> Literal["regular", "vacation"]:
+        return "vacation" if month in self.calendar.vacation_months else "regular"
+
+    def steps_for(self, month: int) -> tuple[StepRule, ...]:
+        return self.variants[self.variant_for_month(month)].steps
+
+    def step(self, month: int, key: str) -> StepRule:
+        return next(s for s in self.steps_for(month) if s.key == key)
+
+    def templates_for(self, month: int, step_key: str) -> tuple[TaskTemplate, ...]:
+        extras = tuple(e for e in self.extra_tasks if e.step == step_key and month in e.months)
+        return self.step(month, step_key).tasks + extras
+
+    def template(self, month: int, step_key: str, key: str) -> TaskTemplate:
+        return next(t for t in self.templates_for(month, step_key) if t.key == key)
+
+    def work_calendar(self) -> WorkCalendar:
+        return WorkCalendar(self.calendar.extra_holidays, self.calendar.extra_workdays)
+
+
+def _format_error(path: Path, error: ValidationError) -> str:
+    items = error.errors()
+    failed = [item["loc"] for item in items]
+    lines = [f"政策包 {path} 无效："]
+    for item in items:
+        loc, message = tuple(item["loc"]), item["msg"]
+        cause = item.get("ctx", {}).get("error")
+        if isinstance(cause, FieldError):
+            loc, message = loc + cause.path, str(cause)
+        elif item["type"] == "too_short" and any(other[:len(loc)] == loc != other for other in failed):
+            continue  # pydantic also calls a tuple "too short" when its only item failed: that item is the error
+        where = ".".join(str(part) for part in loc) or "(根)"
+        lines.append(f"  {where}: {message}")
+    return "\n".join(lines)
+
+
+def load_pack_file(path: Path) -> Pack:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PackError(f"政策包 {path} 无法读取：{exc}") from exc
+    try:
+        pack = Pack.model_validate(raw)
+    except ValidationError as exc:
+        raise PackError(_format_error(path, exc)) from exc
+    if pack.id != path.stem:
+        raise PackError(f"政策包 {path} 无效：\n  id: 应与文件名一致（{path.stem}），实为 {pack.id}")
+    return pack
+
+
+@lru_cache(maxsize=32)
+def _load_cached(path: Path, mtime: float) -> Pack:
+    return load_pack_file(path)
+
+
+def load_pack(pack_id: str, packs_dir: Path) -> Pack:
+    path = packs_dir / f"{pack_id}.yaml"
+    if not path.exists():
+        known = sorted(p.stem for p in packs_dir.glob("*.yaml"))
+        raise PackError(f"没有政策包 {pack_id!r}（{packs_dir} 中有：{', '.join(known) or '无'}）")
+    return _load_cached(path, path.stat().st_mtime)
+
+
+def available_packs(packs_dir: Path) -> list[str]:
+    return sorted(p.stem for p in packs_dir.glob("*.yaml"))

@@ -1,0 +1,109 @@
+"""Read a CSV (UTF-8, UTF-8 with BOM, GBK) or the first sheet of an XLSX into a header and its rows."""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from xinyu.roster.errors import RosterError, RowError
+
+Cell = str | int | float | date | datetime | None
+
+
+@dataclass(frozen=True)
+class Table:
+    """Row numbers are the spreadsheet's: the header is row 1; blank rows are skipped but still counted."""
+
+    file: str
+    headers: list[str]
+    rows: list[tuple[int, tuple[Cell, ...]]]
+
+
+def cell_text(cell: Cell) -> str:
+    """A cell as the text a person reads in it: 13812345678.0 → '13812345678', a date → '2025-09-15'."""
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, datetime):
+        return cell.date().isoformat() if cell.time() == time() else cell.isoformat(sep=" ")
+    if isinstance(cell, date):
+        return cell.isoformat()
+    return str(cell).replace("\u3000", " ").replace("\ufeff", "").strip()
+
+
+def read_table(path: Path) -> Table:
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise _unreadable(path, "是旧版 Excel 文件（应另存为 .xlsx 或 .csv 后再导入）")
+    data = path.read_bytes()
+    if suffix in (".xlsx", ".xlsm") or data.startswith(b"PK\x03\x04"):
+        return _from_rows(path, _xlsx_rows(path))
+    return _from_rows(path, _csv_rows(path, data))
+
+
+def read_headers(path: Path) -> list[str]:
+    return read_table(path).headers
+
+
+def _unreadable(path: Path, expected: str) -> RosterError:
+    return RosterError([RowError(path.name, 1, "（整个文件）", "", expected)])
+
+
+def _decode(path: Path, data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _unreadable(path, "无法识别编码（应为 UTF-8 或 GBK 编码的 CSV）")
+
+
+def _csv_rows(path: Path, data: bytes) -> list[list[Any]]:
+    text = _decode(path, data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise _unreadable(path, f"不是有效的 CSV（{exc}）") from exc
+
+
+def _xlsx_rows(path: Path) -> list[list[Any]]:
+    from openpyxl import load_workbook  # imported here: only XLSX files need it
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise _unreadable(path, f"不是有效的 XLSX 文件（{type(exc).__name__}）") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # some writers record a wrong size; read every cell instead
+        return [list(row) for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _from_rows(path: Path, raw: list[list[Any]]) -> Table:
+    if not raw:
+        raise _unreadable(path, "是空文件（第1行应为表头）")
+    headers = [cell_text(cell) for cell in raw[0]]
+    while headers and not headers[-1]:
+        headers.pop()
+    rows: list[tuple[int, tuple[Cell, ...]]] = []
+    for number, values in enumerate(raw[1:], start=2):
+        cells = tuple(value if type(value) is str else _cell(value) for value in values[: len(headers)])
+        if any(not isinstance(cell, str) or cell.strip() for cell in cells if cell is not None):
+            rows.append((number, cells))
+    return Table(file=path.name, headers=headers, rows=rows)
+
+
+def _cell(value: Any) -> Cell:
+    if isinstance(value, bool):
+        return str(value)
+    if value is None or isinstance(value, str | int | float | date):
+        return value
+    return str(value)

@@ -1,0 +1,132 @@
+"""People doing their work, for the demo, the benchmark and (later) `xinyu simulate`.
+
+Each task's behaviour is drawn from a generator seeded by the task id, so a run is repeatable
+whatever order the days are simulated in: some people finish early, some on the day, some late.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from models import CourseRecord, Cycle, SchoolClass, Task
+from xinyu.clock import SHANGHAI
+from xinyu.courses import month_range
+from xinyu.cycle import PackBook
+from xinyu.cycle.completion import Completion, complete_tasks
+from xinyu.cycle.reconcile import reconcile
+from xinyu.cycle.states import CycleStatus, TaskStatus
+from xinyu.packs import EvidenceField
+from xinyu.workdays import WorkCalendar
+
+NOTES = ("按计划完成", "已与家长沟通", "已召开班会说明", "情况稳定，持续关注", "已记录在案")
+
+
+@dataclass
+class DayResult:
+    completed: int = 0
+    late: int = 0
+    lessons: int = 0
+
+
+def auto_evidence(fields: tuple[EvidenceField, ...], rng: random.Random, today: date) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for field in fields:
+        if field.type == "int":
+            values[field.name] = str(rng.randint(0, 4))
+        elif field.type == "bool":
+            values[field.name] = "是"
+        elif field.type == "date":
+            values[field.name] = today.isoformat()
+        elif field.type == "choice":
+            values[field.name] = rng.choice(field.choices)
+        elif field.name != "decisions":
+            values[field.name] = rng.choice(NOTES)
+    return values
+
+
+def decisions_text(today: date, work: WorkCalendar) -> str:
+    return "\n".join([
+        f"为新增重点关爱学生制定成长指导方案｜专职心理教师｜{work.add_workdays(today, 5)}",
+        f"对未达标班级开展“1+1”补课督导｜副组长｜{work.add_workdays(today, 7)}",
+    ])
+
+
+def acts_on(task: Task, today: date, work: WorkCalendar, seed: int, late_rate: float) -> bool:
+    """Whether the person responsible does this task today (a fixed plan per task)."""
+    plan = random.Random(f"{seed}:{task.id}")
+    late = plan.random() < late_rate
+    offset = plan.randint(1, 4) if late else -plan.randint(0, 2)
+    return today >= work.add_workdays(task.due, offset) and work.is_workday(today)
+
+
+def simulate_work(
+    session: Session, *, now: datetime, book: PackBook, seed: int, late_rate: float,
+    school_ids: list[int] | None = None,
+) -> DayResult:
+    """Everyone whose plan says "today" completes their open task, with plausible evidence."""
+    today = now.astimezone(SHANGHAI).date()
+    query = (select(Task, Cycle).join(Cycle, col(Cycle.id) == col(Task.origin_cycle_id))
+             .where(Task.status == TaskStatus.open).order_by(col(Task.id)))
+    if school_ids is not None:
+        query = query.where(col(Task.school_id).in_(school_ids))
+    result = DayResult()
+    completions = []
+    for task, origin in session.exec(query):
+        work = book.calendar(origin.pack)
+        if not acts_on(task, today, work, seed, late_rate):
+            continue
+        rng = random.Random(f"{seed}:{task.id}:evidence")
+        template = book.template(origin.pack, origin.month, task.step_key, task.template)
+        values = auto_evidence(template.evidence, rng, today)
+        if template.action == "meeting_minutes":
+            values["decisions"] = decisions_text(today, work)
+        completions.append(Completion(task_id=task.id or 0, values=values))
+        result.late += work.is_overdue(task.due, today)
+    if completions:
+        complete_tasks(session, completions=completions, now=now, book=book)
+        reconcile(session, now=now, book=book, school_ids=school_ids)
+    result.completed = len(completions)
+    return result
+
+
+def course_plan(class_id: int, month: str, work: WorkCalendar, seed: int, skip_rate: float) -> list[tuple[date, str]]:
+    """The days a class holds its lesson and its activity this month; some classes miss one."""
+    rng = random.Random(f"{seed}:{class_id}:{month}:courses")
+    first, last = month_range(month)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    workdays = [d for d in days if work.is_workday(d)]
+    plan = []
+    for kind in ("lesson", "activity"):
+        if workdays and rng.random() >= skip_rate:
+            plan.append((rng.choice(workdays[:-3] or workdays), kind))
+    return plan
+
+
+def record_courses(
+    session: Session, *, today: date, book: PackBook, seed: int, skip_rate: float, school_ids: list[int] | None = None,
+) -> int:
+    """Homeroom teachers record the lessons and activities their class held today (QD-T5)."""
+    month = f"{today.year:04d}-{today.month:02d}"
+    query = (select(SchoolClass, Cycle.pack).join(Cycle, col(Cycle.school_id) == col(SchoolClass.school_id))
+             .where(Cycle.month == month, Cycle.status == CycleStatus.open))
+    if school_ids is not None:
+        query = query.where(col(SchoolClass.school_id).in_(school_ids))
+    rows = []
+    for school_class, pack_id in session.exec(query):
+        pack = book.pack(pack_id)
+        if pack.variant_for_month(today.month) == "vacation":
+            continue
+        kinds = list(pack.course_rule.kinds)
+        for day, kind in course_plan(school_class.id or 0, month, book.calendar(pack_id), seed, skip_rate):
+            if day == today:
+                actual = kind if kind in kinds else kinds[0 if kind == "lesson" else -1]
+                rows.append({"school_id": school_class.school_id, "class_id": school_class.id, "held_on": today,
+                             "kind": actual, "topic": "认识情绪，学会调节" if kind == "lesson" else "心理拓展活动",
+                             "periods": 1, "recorded_by_id": None})
+    if rows:
+        session.execute(insert(CourseRecord), rows)
+    return len(rows)
