@@ -63,3 +63,13 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def packs_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "packs"
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """One temporary Prefect API for the whole session: starting it takes seconds."""
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -1,7 +1,5 @@
 """The Prefect flows on Prefect's temporary API: same result as the core, and idempotent."""
 
-import os
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, func
@@ -10,15 +8,6 @@ from sqlmodel import Session, select
 from models import Cycle, Step, Task
 from tests.factories import make_school
 from xinyu.db import transaction
-
-
-@pytest.fixture(scope="session")
-def prefect_api() -> Iterator[None]:
-    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 @pytest.fixture

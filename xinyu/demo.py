@@ -21,12 +21,13 @@ from xinyu.cycle import PackBook
 from xinyu.db import make_engine, migrate, transaction
 from xinyu.roles import role_label
 from xinyu.settings import get_settings
-from xinyu.simulation import record_courses, simulate_work
+from xinyu.simulation import record_courses, record_ledger_entries, simulate_work
 
 DEMO_MONTH = "2026-10"
 DISTRICT = "青岛市市南区"
-LATE_RATE = 0.2
+LATE_RATE = 0.1
 COURSE_SKIP_RATE = 0.12
+LEDGER_WORK_DAY = date(2026, 10, 9)  # the day after the screening results are in
 
 
 def load_demo_district(engine: Engine, *, workdir: Path, schools: int = 6, classes: int = 8, seed: int = 7) -> str:
@@ -44,7 +45,7 @@ def load_demo_district(engine: Engine, *, workdir: Path, schools: int = 6, class
     lines = []
     for path in files:
         result = import_file(engine, path, packs_dir=get_settings().packs_dir)
-        lines.append(f"  导入 {path.name}：{result.summary()}")
+        lines.append(f"  {result.summary()}")
     return "\n".join(lines)
 
 
@@ -65,6 +66,10 @@ def run_demo(*, database_url: str, schools: int, classes: int, seed: int, out: C
         now = parse_at(f"{day.isoformat()}T17:00")
         with transaction(engine) as session:
             lessons = record_courses(session, today=day, book=book, seed=seed, skip_rate=COURSE_SKIP_RATE)
+            if day == LEDGER_WORK_DAY:
+                entries = record_ledger_entries(session, now=now)
+                out(f"  {day:%m-%d} 专职心理教师依据测评预警建立B台账（一生一案）、D台账（谈心）、"
+                    f"C台账（危机个案）共 {entries} 条")
             work = simulate_work(session, now=now, book=book, seed=seed, late_rate=LATE_RATE)
         moved = advance_flow(AdvanceParams(at=now.isoformat()))
         if work.completed or moved["steps_opened"] or moved["steps_done"] or lessons:

@@ -10,19 +10,40 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
-from models import CourseRecord, Cycle, SchoolClass, Task
+from models import (
+    CourseRecord,
+    CrisisCase,
+    Cycle,
+    KeyStudentPlan,
+    RoleAssignment,
+    SchoolClass,
+    ScreeningRecord,
+    TalkRecord,
+    Task,
+)
 from xinyu.clock import SHANGHAI
-from xinyu.courses import month_range
 from xinyu.cycle import PackBook
+from xinyu.cycle.actions.ledger import ledger_rows_in_month
 from xinyu.cycle.completion import Completion, complete_tasks
-from xinyu.cycle.reconcile import reconcile
 from xinyu.cycle.states import CycleStatus, TaskStatus
+from xinyu.months import month_range
 from xinyu.packs import EvidenceField
+from xinyu.roles import Role
 from xinyu.workdays import WorkCalendar
 
-NOTES = ("按计划完成", "已与家长沟通", "已召开班会说明", "情况稳定，持续关注", "已记录在案")
+# What people write in the pack's text fields, by field name; counts and codes only, never a student's name.
+SAMPLE_TEXT: dict[str, tuple[str, ...]] = {
+    "note": ("本月无异常变动", "已按要求核对更新", "新增情况已建档，持续关注", "同学关系紧张1例，已与家长沟通"),
+    "summary": ("各班按计划完成摸排与课程，重点学生均有专人跟进",
+                "本月完成全员心理测评与结果反馈，台账按时更新",
+                "组织心理健康主题班会，家校沟通覆盖重点关爱学生家庭"),
+    "issues": ("无", "兼职心理教师课时紧张，需统筹安排", "需区县协调转介医院绿色通道"),
+    "minutes": ("研判本月测评预警与重点关爱学生情况，部署“1+1”课程补足与家校沟通工作",
+                "通报四类台账更新情况，讨论危机个案转介与复学衔接，明确各班责任人"),
+}
+DEFAULT_TEXT = ("已按要求完成",)
 
 
 @dataclass
@@ -36,7 +57,7 @@ def auto_evidence(fields: tuple[EvidenceField, ...], rng: random.Random, today: 
     values: dict[str, Any] = {}
     for field in fields:
         if field.type == "int":
-            values[field.name] = str(rng.randint(0, 4))
+            values[field.name] = str(rng.choices(range(4), (50, 30, 15, 5))[0])
         elif field.type == "bool":
             values[field.name] = "是"
         elif field.type == "date":
@@ -44,7 +65,7 @@ def auto_evidence(fields: tuple[EvidenceField, ...], rng: random.Random, today: 
         elif field.type == "choice":
             values[field.name] = rng.choice(field.choices)
         elif field.name != "decisions":
-            values[field.name] = rng.choice(NOTES)
+            values[field.name] = rng.choice(SAMPLE_TEXT.get(field.name, DEFAULT_TEXT))
     return values
 
 
@@ -67,7 +88,10 @@ def simulate_work(
     session: Session, *, now: datetime, book: PackBook, seed: int, late_rate: float,
     school_ids: list[int] | None = None,
 ) -> DayResult:
-    """Everyone whose plan says "today" completes their open task, with plausible evidence."""
+    """Everyone whose plan says "today" completes their open task, with plausible evidence.
+
+    The cycles are not moved here: the day's scheduled `advance` does that, as in production.
+    """
     today = now.astimezone(SHANGHAI).date()
     query = (select(Task, Cycle).join(Cycle, col(Cycle.id) == col(Task.origin_cycle_id))
              .where(Task.status == TaskStatus.open).order_by(col(Task.id)))
@@ -84,11 +108,12 @@ def simulate_work(
         values = auto_evidence(template.evidence, rng, today)
         if template.action == "meeting_minutes":
             values["decisions"] = decisions_text(today, work)
+        if template.action == "ledger_review" and template.ledger:
+            values["changed"] = str(ledger_rows_in_month(session, template.ledger, task.school_id, origin.month))
         completions.append(Completion(task_id=task.id or 0, values=values))
         result.late += work.is_overdue(task.due, today)
     if completions:
         complete_tasks(session, completions=completions, now=now, book=book)
-        reconcile(session, now=now, book=book, school_ids=school_ids)
     result.completed = len(completions)
     return result
 
@@ -130,3 +155,33 @@ def record_courses(
     if rows:
         session.execute(insert(CourseRecord), rows)
     return len(rows)
+
+
+def record_ledger_entries(session: Session, *, now: datetime) -> int:
+    """After the screening results arrive, the psychology teacher works through ledgers B–D (QD-2, QD-4):
+    a 一生一案 plan and a talk for each student at 中度/重度, and a crisis case for each 重度 student."""
+    today = now.astimezone(SHANGHAI).date()
+    latest: dict[int, ScreeningRecord] = {}
+    for record in session.exec(select(ScreeningRecord).order_by(col(ScreeningRecord.screened_on))):
+        latest[record.student_id] = record
+    teachers = dict(session.exec(select(RoleAssignment.school_id, RoleAssignment.person_id)
+                                 .where(RoleAssignment.role == Role.psych_teacher)).all())
+    planned = set(session.exec(select(KeyStudentPlan.student_id)))
+    entries: list[SQLModel] = []
+    for record in latest.values():
+        if record.level not in ("中度", "重度") or record.student_id in planned:
+            continue
+        by = teachers.get(record.school_id)
+        school, student = record.school_id, record.student_id
+        entries.append(KeyStudentPlan(
+            school_id=school, student_id=student, mentor_id=by, opened_on=today, updated_at=now,
+            difficulties="测评预警，情绪困扰", growth_advice="每两周谈心一次，家校同步关注"))
+        entries.append(TalkRecord(
+            school_id=school, student_id=student, kind="谈心", held_on=today, by_id=by,
+            summary="测评后首次谈心，已告知家长"))
+        if record.level == "重度":
+            entries.append(CrisisCase(
+                school_id=school, student_id=student, level="一般", handler_id=by, opened_at=now,
+                parents_informed_at=now, updated_at=now))
+    session.add_all(entries)
+    return len(entries)

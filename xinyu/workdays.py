@@ -22,14 +22,13 @@ class WorkCalendar:
     def __init__(self, extra_holidays: Iterable[date] = (), extra_workdays: Iterable[date] = ()) -> None:
         self.extra_holidays = frozenset(extra_holidays)
         self.extra_workdays = frozenset(extra_workdays)
-        self._warned_years: set[int] = set()
 
     def is_workday(self, day: date) -> bool:
         if day in self.extra_holidays:
             return False
         if day in self.extra_workdays:
             return True
-        return _statutory_workday(day, self._warned_years)
+        return _statutory_workday(day)
 
     def holiday_name(self, day: date) -> str | None:
         try:
@@ -100,12 +99,16 @@ def _statutory(day: date) -> bool | None:
         return None
 
 
-def _statutory_workday(day: date, warned: set[int]) -> bool:
+# Years already warned about, once per process: calendars are built per pack and per batch.
+_WARNED_YEARS: set[int] = set()
+
+
+def _statutory_workday(day: date) -> bool:
     known = _statutory(day)
     if known is not None:
         return known
-    if day.year not in warned:
-        warned.add(day.year)
+    if day.year not in _WARNED_YEARS:
+        _WARNED_YEARS.add(day.year)
         log.warning("chinesecalendar 尚无 %s 年法定节假日数据，暂按周一至周五计算；"
                     "请升级该包或在政策包中补充", day.year)
     return day.weekday() < 5
