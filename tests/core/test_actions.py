@@ -314,6 +314,20 @@ def test_no_student_name_reaches_the_report_the_emails_or_the_agenda(session: Se
         assert not [text for text in texts if name in text], name
 
 
+def test_a_student_named_by_mistake_in_the_report_text_is_replaced_before_it_leaves(
+    session: Session, book: PackBook
+) -> None:
+    school, _, _ = month_with_named_students(session, book)
+    cycle = cycle_of(session, school.id, OCTOBER)
+    task = tasks_of(session, cycle.id, template="report")[0]
+    typed = {"summary": f"{NAMES[0]}已转介，{NAMES[1]}情况稳定", "issues": f"{NAMES[0]}复学需医院证明"}
+    file_monthly_report(session, task=task, origin=cycle, evidence=typed, now=at("2026-10-30"), book=book)
+    session.flush()
+    report = session.exec(select(MonthlyReport)).one().body
+    assert "某同学已转介，某同学情况稳定" in report and "某同学复学需医院证明" in report
+    assert not [name for name in NAMES if name in report]
+
+
 def test_the_file_sink_writes_one_eml_per_queued_email_once(engine: Engine, book: PackBook, tmp_path: Path) -> None:
     with transaction(engine) as session:
         month_with_named_students(session, book)

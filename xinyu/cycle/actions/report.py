@@ -9,6 +9,7 @@ from models import Cycle, MonthlyReport, Task
 from notifications.outbox import queue_email_to_role
 from xinyu.cycle.packbook import PackBook
 from xinyu.monthly_report import render_monthly_report
+from xinyu.privacy import redact_student_names
 from xinyu.roles import Role
 
 
@@ -17,7 +18,9 @@ def file_monthly_report(
     **_: Any,
 ) -> None:
     assert origin.id is not None
-    school_name, body = render_monthly_report(session, cycle=origin, book=book, now=now, evidence=evidence)
+    # The report goes to the district: a student named by mistake in the free text is replaced.
+    shared = redact_student_names(session, origin.school_id, evidence)
+    school_name, body = render_monthly_report(session, cycle=origin, book=book, now=now, evidence=shared)
     report = session.exec(select(MonthlyReport).where(MonthlyReport.cycle_id == origin.id)).first()
     if report is None:
         report = MonthlyReport(cycle_id=origin.id, school_id=origin.school_id, month=origin.month, body=body)
