@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.policy_texts import SHARED, SNAPSHOT, policy_dir, requirements_file
+
 FEATURES = Path(__file__).resolve().parents[2] / "features"
-SHARED = Path(__file__).resolve().parents[3] / "shared"
 CLAUSE_ID = re.compile(r"\b(?:QD|JL|GZ|HLJ|JN)-[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*")
 FEATURE_FILES = sorted(FEATURES.rglob("*.feature"))
 
@@ -35,9 +36,7 @@ def test_feature_header(path: Path) -> None:
 
 @pytest.mark.parametrize("path", FEATURE_FILES, ids=lambda p: p.stem)
 def test_feature_quotes_policy_verbatim(path: Path) -> None:
-    if not (SHARED / "policy").is_dir():
-        pytest.skip(f"{SHARED / 'policy'} is absent: the quotes cannot be checked outside the project tree")
-    policy = "".join(p.read_text(encoding="utf-8") for p in sorted((SHARED / "policy").glob("*.txt")))
+    policy = "".join(p.read_text(encoding="utf-8") for p in sorted(policy_dir().glob("*.txt")))
     quotes = _quotes(path.read_text(encoding="utf-8"))
     assert quotes, "每个功能都要引用政策原文（以“原文”开头的一行）"
     for quote in quotes:
@@ -46,10 +45,17 @@ def test_feature_quotes_policy_verbatim(path: Path) -> None:
 
 @pytest.mark.parametrize("path", FEATURE_FILES, ids=lambda p: p.stem)
 def test_feature_names_known_requirement(path: Path) -> None:
-    requirements = SHARED / "REQUIREMENTS.md"
-    if not requirements.exists():
-        pytest.skip(f"{requirements} is absent")
+    requirements = requirements_file()
     known = set(CLAUSE_ID.findall(requirements.read_text(encoding="utf-8")))
     named = set(CLAUSE_ID.findall(path.read_text(encoding="utf-8").split("背景:")[0].split("场景")[0]))
     assert named, "功能描述中要写明 REQUIREMENTS.md 的编号"
     assert named <= known, named - known
+
+
+def test_the_snapshot_in_docs_matches_the_shared_texts() -> None:
+    """docs/ is what a fresh clone checks against; it must not drift from the project's shared texts."""
+    if not SHARED.is_dir():
+        pytest.skip("not in the project tree: docs/ is the only copy here")
+    shared = {p.name: p.read_bytes() for p in [*(SHARED / "policy").iterdir(), SHARED / "REQUIREMENTS.md"]}
+    snapshot = {p.name: p.read_bytes() for p in [*(SNAPSHOT / "policy").iterdir(), SNAPSHOT / "REQUIREMENTS.md"]}
+    assert snapshot == shared, "copy ../shared/policy and ../shared/REQUIREMENTS.md into docs/ again"
