@@ -154,6 +154,8 @@ class SemesterRule(Strict):
 
 class CourseRule(Strict):
     clause: str
+    label: str = Field(default="“1+1”", min_length=1, max_length=20,
+                       description="What the rule is called in task titles, e.g. “1+1” (QD-T5)")
     kinds: dict[str, CourseKind] = Field(min_length=1)
     monthly: tuple[MonthlyRequirement, ...] = Field(min_length=1)
     semester: SemesterRule | None = None

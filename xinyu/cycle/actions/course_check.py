@@ -26,7 +26,7 @@ def check_courses(
             cycle=current, key=f"rectify:{origin.id}:c{status.class_id}", template=RECTIFICATION, org=org,
             due=due, now=now, step_id=None, step_key="course_check", kind="rectification",
             class_id=status.class_id, origin_cycle_id=origin.id,
-            title=f"{status.label}“1+1”整改：{month_label}缺{'、'.join(status.missing)}",
+            title=f"{status.label}{pack.course_rule.label}整改：{month_label}缺{'、'.join(status.missing)}",
         )
         for status in class_statuses(session, school_id=origin.school_id, month=origin.month, pack=pack, work=work)
         if not status.ok
