@@ -251,6 +251,22 @@ def _bad_semester_date(raw: dict[str, Any]) -> None:
     raw["semesters"][0]["start"] = "9-1"
 
 
+def _extra_key_collides(raw: dict[str, Any]) -> None:
+    raw["extra_tasks"][1]["key"] = "class_report"   # mental_health_day sits in October's screening step
+
+
+def _extra_after_missing(raw: dict[str, Any]) -> None:
+    raw["extra_tasks"][1]["after"] = "no_such_task"
+
+
+def _unknown_stage(raw: dict[str, Any]) -> None:
+    raw["extra_tasks"][1]["stages"] = ["小学", "大学"]
+
+
+def _earliest_after_due(raw: dict[str, Any]) -> None:
+    step(raw, "regular", 1)["earliest"] = 9   # due on the 8th working day
+
+
 BAD_PACKS: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     # (case, the one change, dotted path of the bad field, a word the message must carry)
     ("unknown role", _set_role, "variants.regular.steps.0.tasks.0.role", "leader"),
@@ -280,6 +296,10 @@ BAD_PACKS: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("unknown key in a task", _extra_key_nested, "variants.regular.steps.0.tasks.0.colour", "Extra inputs"),
     ("unknown top-level key", _extra_key_top, "owner", "Extra inputs"),
     ("semester date not MM-DD", _bad_semester_date, "semesters.0.start", "pattern"),
+    ("extra task key collides with a step task", _extra_key_collides, "extra_tasks.1.key", "class_report"),
+    ("extra task after names a missing task", _extra_after_missing, "extra_tasks.1.after", "no_such_task"),
+    ("unknown stage", _unknown_stage, "extra_tasks.1.stages.1", "大学"),
+    ("earliest after due", _earliest_after_due, "variants.regular.steps.1.earliest", "9"),
 ]
 
 

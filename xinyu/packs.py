@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from xinyu.grades import STAGES
 from xinyu.roles import Role
 from xinyu.workdays import WorkCalendar
 
@@ -88,6 +89,9 @@ class TaskTemplate(Strict):
     def _ledger_with_review(self) -> "TaskTemplate":
         if (self.action == "ledger_review") != (self.ledger is not None):
             raise FieldError(("ledger",), "ledger 只用于且必须用于 action: ledger_review")
+        for index, stage in enumerate(self.stages):
+            if stage not in STAGES:
+                raise FieldError(("stages", index), f"学段 {stage} 应为 {'、'.join(STAGES)} 之一")
         return self
 
 
@@ -104,6 +108,9 @@ class StepRule(Strict):
 
     @model_validator(mode="after")
     def _references(self) -> "StepRule":
+        # Both counted from the same end of the month (positive: from the 1st; negative: from the last).
+        if (self.earliest > 0) == (self.due > 0) and self.earliest > self.due:
+            raise FieldError(("earliest",), f"步骤 {self.key} 的 earliest（{self.earliest}）晚于 due（{self.due}）")
         keys = [t.key for t in self.tasks]
         for index, key in enumerate(keys):
             if key in keys[:index]:
@@ -222,7 +229,20 @@ class Pack(Strict):
                 if extra.step not in {s.key for s in variant.steps}:
                     raise FieldError(("extra_tasks", index, "step"),
                                      f"extra_tasks {extra.key}: {month} 月的周期没有步骤 {extra.step}")
+                self._check_extra_keys(index, extra, month)
         return self
+
+    def _check_extra_keys(self, index: int, extra: "ExtraTask", month: int) -> None:
+        """An extra task's key must be new in its step that month, and its `after` must exist there."""
+        others = [t.key for t in self.step(month, extra.step).tasks]
+        others += [e.key for e in self.extra_tasks[:index] if e.step == extra.step and month in e.months]
+        if extra.key in others:
+            raise FieldError(("extra_tasks", index, "key"),
+                             f"extra_tasks {extra.key}: {month} 月步骤 {extra.step} 已有同名任务")
+        known = others + [e.key for e in self.extra_tasks if e.step == extra.step and month in e.months]
+        if extra.after and extra.after not in known:
+            raise FieldError(("extra_tasks", index, "after"), f"extra_tasks {extra.key}: after 指向 {month} 月"
+                                                              f"步骤 {extra.step} 中不存在的任务 {extra.after}")
 
     def variant_for_month(self, month: int) -> Literal["regular", "vacation"]:
         return "vacation" if month in self.calendar.vacation_months else "regular"
