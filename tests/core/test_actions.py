@@ -196,26 +196,26 @@ def test_recorded_minutes_turn_each_decision_into_a_task(session: Session, book:
     assert meeting.agenda.startswith("# 青岛市实验小学 心理健康工作领导小组 2026年10月专题会议议程")
 
 
-def test_a_decision_for_homeroom_teachers_may_be_completed_by_one_of_the_schools_but_not_anothers(
+def test_a_decision_for_homeroom_teachers_goes_to_each_class_and_only_its_teacher_may_complete_it(
     session: Session, book: PackBook,
 ) -> None:
     school = make_school(session)
-    other = make_school(session, name="青岛市第二实验小学")
     drive_to(session, book, school.id, OCTOBER, "meeting")
     cycle = cycle_of(session, school.id, OCTOBER)
     complete_task(session, task_id=only_task(session, cycle.id, "minutes").id or 0, now=at("2026-10-15"),
                   book=book, values={"held_on": "2026-10-15", "minutes": "研判",
-                                     "decisions": "完成家访｜班主任｜2026-10-30"})
-    (decision,) = tasks_of(session, cycle.id, kind="decision")
-    assert (decision.role, decision.class_id, decision.assignee_id) == ("homeroom", None, None)  # no single holder
-    outsider = other.people[f"homeroom:{other.classes[0].id}"]
-    with pytest.raises(CompletionError, match=f"{outsider.name} 不是任务 #{decision.id} 的负责人"):
-        complete_task(session, task_id=decision.id or 0, values={"result": "已家访"}, now=at("2026-10-16"),
-                      book=book, by=outsider.id)
-    homeroom = school.people[f"homeroom:{school.classes[1].id}"]
-    complete_task(session, task_id=decision.id or 0, values={"result": "已家访"}, now=at("2026-10-16"), book=book,
-                  by=homeroom.id)
-    assert (decision.status, decision.completed_by_id) == ("done", homeroom.id)
+                                     "decisions": "完成重点学生家访｜班主任｜2026-10-30"})
+    decisions = tasks_of(session, cycle.id, kind="decision")
+    teachers = {c.id: school.people[f"homeroom:{c.id}"] for c in school.classes}
+    assert sorted((t.class_id, t.assignee_id, t.title) for t in decisions) == sorted(
+        (class_id, person.id, "会议决定：完成重点学生家访") for class_id, person in teachers.items())
+    first, second = sorted(decisions, key=lambda t: t.class_id or 0)
+    other_teacher = teachers[second.class_id or 0]
+    with pytest.raises(CompletionError, match=f"{other_teacher.name} 不是任务 #{first.id} 的负责人"):
+        complete_task(session, task_id=first.id or 0, values={"result": "已家访"}, now=at("2026-10-16"),
+                      book=book, by=other_teacher.id)
+    complete_task(session, task_id=first.id or 0, values={"result": "已家访"}, now=at("2026-10-16"), book=book)
+    assert (first.status, first.completed_by_id) == ("done", teachers[first.class_id or 0].id)
 
 
 def test_minutes_with_a_bad_decision_line_are_refused_and_nothing_is_written(engine: Engine, book: PackBook) -> None:

@@ -65,10 +65,18 @@ def record_minutes(
     meeting.held_on, meeting.minutes, meeting.recorded_at = held_on, evidence["minutes"], now
     session.add(meeting)
     rows = [
-        task_row(cycle=current, key=f"decision:{task.id}:{n}", template=DECISION, org=org, due=d.due, now=now,
-                 step_id=None, step_key=task.step_key, kind="decision", role=d.role.value,
-                 title=f"会议决定：{d.what}", origin_cycle_id=origin.id)
+        task_row(cycle=current, key=f"decision:{task.id}:{n}{class_suffix}", template=DECISION, org=org,
+                 due=d.due, now=now, step_id=None, step_key=task.step_key, kind="decision", role=d.role.value,
+                 title=f"会议决定：{d.what}", origin_cycle_id=origin.id, class_id=class_id)
         for n, d in enumerate(decisions, start=1)
+        for class_id, class_suffix in _scopes(d.role, org, origin.school_id)
     ]
     if rows:
         session.execute(insert(Task), rows)
+
+
+def _scopes(role: Role, org: OrgIndex, school_id: int) -> list[tuple[int | None, str]]:
+    """A decision for a class role (e.g. 班主任) goes to each class's holder, so every task has an owner."""
+    if role.scope != "class":
+        return [(None, "")]
+    return [(c.id, f":c{c.id}") for c in org.classes.get(school_id, [])]
