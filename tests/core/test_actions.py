@@ -1,7 +1,7 @@
 """What completing a task does besides marking it done: the "1+1" check, the meeting's decisions,
 the monthly report to the district (without student names) and the file sink that delivers it."""
 
-from datetime import date
+from datetime import date, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import NamedTuple
@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from models import (
+    Cycle,
     District,
     KeyStudentPlan,
     Meeting,
@@ -63,14 +64,20 @@ def three_classes(session: Session) -> SchoolFixture:
     return school
 
 
-def test_the_course_check_gives_each_short_class_a_rectification_task(
-    session: Session, book: PackBook, three_classes: SchoolFixture,
-) -> None:
-    school = three_classes
+def run_course_check(session: Session, book: PackBook, school: SchoolFixture) -> tuple[Cycle, datetime]:
+    """October driven to the course check, and the check confirmed: the rectifications are made."""
     now = drive_to(session, book, school.id, OCTOBER, "course_check")
     cycle = cycle_of(session, school.id, OCTOBER)
     complete_task(session, task_id=only_task(session, cycle.id, "check").id or 0, values={"confirmed": "是"},
                   now=now, book=book)
+    return cycle, now
+
+
+def test_the_course_check_gives_each_short_class_a_rectification_task(
+    session: Session, book: PackBook, three_classes: SchoolFixture,
+) -> None:
+    school = three_classes
+    cycle, now = run_course_check(session, book, school)
 
     _, lesson_only, nothing = school.classes
     rectifications = tasks_of(session, cycle.id, kind="rectification")
@@ -89,10 +96,7 @@ def test_running_the_course_check_again_creates_no_duplicate(
     session: Session, book: PackBook, three_classes: SchoolFixture,
 ) -> None:
     school = three_classes
-    now = drive_to(session, book, school.id, OCTOBER, "course_check")
-    cycle = cycle_of(session, school.id, OCTOBER)
-    complete_task(session, task_id=only_task(session, cycle.id, "check").id or 0, values={"confirmed": "是"},
-                  now=now, book=book)
+    cycle, now = run_course_check(session, book, school)
     before = len(tasks_of(session, cycle.id))
     check_courses(session, origin=cycle, current=cycle, now=at("2026-10-29"), book=book,
                   org=load_org_index(session, [school.id]))
@@ -105,10 +109,7 @@ def test_a_compliant_school_gets_no_rectification(session: Session, book: PackBo
     school = make_school(session)
     for school_class in school.classes:
         add_course_records(session, school.id, school_class.id, "lesson", "activity")
-    now = drive_to(session, book, school.id, OCTOBER, "course_check")
-    cycle = cycle_of(session, school.id, OCTOBER)
-    complete_task(session, task_id=only_task(session, cycle.id, "check").id or 0, values={"confirmed": "是"},
-                  now=now, book=book)
+    cycle, now = run_course_check(session, book, school)
     assert tasks_of(session, cycle.id, kind="rectification") == []
 
 
@@ -133,10 +134,7 @@ def test_a_rectification_needs_its_measure_and_the_make_up_date(
     session: Session, book: PackBook, three_classes: SchoolFixture,
 ) -> None:
     school = three_classes
-    now = drive_to(session, book, school.id, OCTOBER, "course_check")
-    cycle = cycle_of(session, school.id, OCTOBER)
-    complete_task(session, task_id=only_task(session, cycle.id, "check").id or 0, values={"confirmed": "是"},
-                  now=now, book=book)
+    cycle, now = run_course_check(session, book, school)
     task = tasks_of(session, cycle.id, kind="rectification")[0]
     with pytest.raises(CompletionError, match="缺少必填项“补开日期”"):
         complete_task(session, task_id=task.id or 0, values={"measure": "补开专题活动"}, now=now, book=book)
