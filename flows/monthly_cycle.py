@@ -1,5 +1,11 @@
-"""Prefect flows of the monthly loop: thin wrappers over xinyu.cycle, one task per batch of schools."""
+"""Prefect flows of the monthly loop: thin wrappers over xinyu.cycle, one task per batch of schools.
 
+The flows are async: a synchronous Prefect 3.8 flow waits about 1 s at exit for its heartbeat
+thread, an async one does not. `open_month_flow` and `advance_flow` run them from synchronous code
+(CLI, demo, tests); deployments point at the flows themselves (prefect.yaml).
+"""
+
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -62,7 +68,7 @@ def _total(results: list[dict[str, Any]]) -> dict[str, int]:
 
 
 @flow(name="open-month", log_prints=False)
-def open_month_flow(params: OpenMonthParams) -> dict[str, int]:
+async def open_month_async(params: OpenMonthParams) -> dict[str, int]:
     """Every school gets this month's cycle; last month's open work is carried over (QD-G4)."""
     now = parse_at(params.at)
     month = params.month or month_of(local_date(now))
@@ -71,8 +77,18 @@ def open_month_flow(params: OpenMonthParams) -> dict[str, int]:
 
 
 @flow(name="advance-cycles", log_prints=False)
-def advance_flow(params: AdvanceParams) -> dict[str, int]:
+async def advance_async(params: AdvanceParams) -> dict[str, int]:
     """Open due steps, create their tasks, close finished steps — for every school (QD-G4, QD-S1)."""
     now = parse_at(params.at)
     futures = [advance_batch.submit(batch, now) for batch in list_batches(params.batch_size)]
     return _total([f.result() for f in futures])
+
+
+def open_month_flow(params: OpenMonthParams) -> dict[str, int]:
+    """The open-month flow, run to completion from synchronous code."""
+    return asyncio.run(open_month_async(params))
+
+
+def advance_flow(params: AdvanceParams) -> dict[str, int]:
+    """The advance-cycles flow, run to completion from synchronous code."""
+    return asyncio.run(advance_async(params))

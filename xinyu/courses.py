@@ -1,6 +1,7 @@
 """"1+1" per class and month (QD-T5, GZ-3.2) and semester totals against the minimum (QD-T5b)."""
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -59,42 +60,53 @@ def class_statuses(
     session: Session, *, school_id: int, month: str, pack: Pack, work: WorkCalendar
 ) -> list[ClassCourseStatus]:
     """Every class of the school with its "1+1" counts this month and its semester progress."""
+    return class_statuses_by_school(session, school_ids=[school_id], month=month, pack=pack, work=work).get(
+        school_id, [])
+
+
+def class_statuses_by_school(
+    session: Session, *, school_ids: Collection[int], month: str, pack: Pack, work: WorkCalendar
+) -> dict[int, list[ClassCourseStatus]]:
+    """class_statuses for many schools of one pack: the same few queries serve the whole batch."""
+    ids = list(school_ids)
     first, last = month_range(month)
     required = monthly_requirements(pack, month, work)
     labels = {k: v.label for k, v in pack.course_rule.kinds.items()}
-    month_counts = _counts(session, school_id, first, last, func.count())
+    month_counts = _counts(session, ids, first, last, func.count())
     semester_rule = pack.course_rule.semester
     _, sem_start, sem_end = semester_of(pack, last)
     periods: dict[tuple[int, str], int] = {}
     remaining_weeks = 0
     if semester_rule:
-        periods = _counts(session, school_id, sem_start, last, func.sum(CourseRecord.periods))
+        periods = _counts(session, ids, sem_start, last, func.sum(CourseRecord.periods))
         remaining_weeks = _remaining_teaching_weeks(pack, work, last, sem_end)
-    statuses = []
-    classes = session.exec(select(SchoolClass).where(SchoolClass.school_id == school_id)
-                           .order_by(col(SchoolClass.grade), col(SchoolClass.name)))
-    for school_class in classes:
-        assert school_class.id is not None
-        counts = {kind: month_counts.get((school_class.id, kind), 0) for kind in labels}
+    statuses: dict[int, list[ClassCourseStatus]] = {}
+    classes = session.exec(
+        select(SchoolClass.id, SchoolClass.school_id, SchoolClass.grade, SchoolClass.name,  # type: ignore[call-overload]
+               SchoolClass.stage)
+        .where(col(SchoolClass.school_id).in_(ids)).order_by(col(SchoolClass.grade), col(SchoolClass.name)))
+    for class_id, school_id, grade, name, stage in classes:
+        counts = {kind: month_counts.get((class_id, kind), 0) for kind in labels}
         status = ClassCourseStatus(
-            class_id=school_class.id, label=f"{grade_label(school_class.grade)}{school_class.name}",
-            stage=school_class.stage, counts=counts, required=required,
+            class_id=class_id, label=f"{grade_label(grade)}{name}", stage=stage, counts=counts, required=required,
             missing=[labels[k] for k, n in required.items() if counts.get(k, 0) < n],
         )
         if semester_rule:
-            status.semester_periods = sum(periods.get((school_class.id, k), 0) for k in semester_rule.kinds)
-            status.semester_minimum = semester_rule.min_periods.get(school_class.stage)
+            status.semester_periods = sum(periods.get((class_id, k), 0) for k in semester_rule.kinds)
+            status.semester_minimum = semester_rule.min_periods.get(stage)
             if status.semester_minimum is not None:
                 reachable = status.semester_periods + remaining_weeks * semester_rule.max_periods_per_week
                 status.semester_at_risk = reachable < status.semester_minimum
-        statuses.append(status)
+        statuses.setdefault(school_id, []).append(status)
     return statuses
 
 
-def _counts(session: Session, school_id: int, first: date, last: date, measure: object) -> dict[tuple[int, str], int]:
+def _counts(
+    session: Session, school_ids: list[int], first: date, last: date, measure: object
+) -> dict[tuple[int, str], int]:
     rows = session.exec(
         select(CourseRecord.class_id, CourseRecord.kind, measure)  # type: ignore[call-overload]
-        .where(CourseRecord.school_id == school_id, col(CourseRecord.held_on) >= first,
+        .where(col(CourseRecord.school_id).in_(school_ids), col(CourseRecord.held_on) >= first,
                col(CourseRecord.held_on) <= last)
         .group_by(col(CourseRecord.class_id), col(CourseRecord.kind))
     )
