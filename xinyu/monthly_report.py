@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from models import CrisisCase, Cycle, LedgerReview, School, Step, Task
 from xinyu.clock import as_local
-from xinyu.courses import class_statuses
+from xinyu.courses import ClassCourseStatus, class_statuses
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import LABELS, StepStatus, TaskStatus
 from xinyu.render import render
@@ -25,8 +25,10 @@ class StepLine:
 
 
 def render_monthly_report(
-    session: Session, *, cycle: Cycle, book: PackBook, now: datetime, evidence: dict[str, Any]
+    session: Session, *, cycle: Cycle, book: PackBook, now: datetime, evidence: dict[str, Any],
+    classes: list[ClassCourseStatus] | None = None,
 ) -> tuple[str, str]:
+    """`classes`: the school's "1+1" statuses if the caller has them already (loaded for a batch)."""
     school = session.get(School, cycle.school_id)
     assert school is not None and school.id is not None
     pack, work = book.pack(cycle.pack), book.calendar(cycle.pack)
@@ -43,7 +45,8 @@ def render_monthly_report(
     tasks = list(session.exec(select(Task).where(Task.cycle_id == cycle.id)))
     done = [t for t in tasks if t.status == TaskStatus.done]
     on_time = [t for t in done if t.completed_at and as_local(t.completed_at).date() <= t.due]
-    classes = class_statuses(session, school_id=school.id, month=cycle.month, pack=pack, work=work)
+    if classes is None:
+        classes = class_statuses(session, school_id=school.id, month=cycle.month, pack=pack, work=work)
     cases = Counter(session.exec(
         select(CrisisCase.level).where(CrisisCase.school_id == school.id, col(CrisisCase.closed_at).is_(None))
     ).all())

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from models import AuditEntry, Cycle, Person, Task
 from xinyu.cycle.actions import run_action
+from xinyu.cycle.actions.facts import BatchFacts
 from xinyu.cycle.evidence import EvidenceError, parse_evidence
 from xinyu.cycle.org_index import OrgIndex, load_org_index
 from xinyu.cycle.packbook import PackBook
@@ -47,12 +48,13 @@ def complete_tasks(session: Session, *, completions: list[Completion], now: date
     cycle_ids = {t.cycle_id for t in tasks.values()} | {t.origin_cycle_id for t in tasks.values()}
     cycles = {c.id: c for c in session.exec(select(Cycle).where(col(Cycle.id).in_(cycle_ids)))}
     org = load_org_index(session, {t.school_id for t in tasks.values()})
+    facts = BatchFacts(session, book, [cycles[t.origin_cycle_id] for t in tasks.values()])
     audit = []
     for completion in completions:
         task = tasks[completion.task_id]
         origin, current = cycles[task.origin_cycle_id], cycles[task.cycle_id]
         _complete_one(session, task=task, completion=completion, origin=origin, current=current, now=now,
-                      book=book, org=org)
+                      book=book, org=org, facts=facts)
         audit.append({"at": now, "actor_id": task.completed_by_id, "action": "complete_task",
                       "target": f"task:{task.id}", "detail": f"fields={','.join(sorted(task.evidence))}"})
     session.execute(insert(AuditEntry), audit)
@@ -62,7 +64,7 @@ def complete_tasks(session: Session, *, completions: list[Completion], now: date
 
 def _complete_one(
     session: Session, *, task: Task, completion: Completion, origin: Cycle, current: Cycle, now: datetime,
-    book: PackBook, org: OrgIndex,
+    book: PackBook, org: OrgIndex, facts: BatchFacts,
 ) -> None:
     if task.status == TaskStatus.done:
         raise CompletionError(f"任务 #{task.id} 已于此前完成")
@@ -86,7 +88,7 @@ def _complete_one(
     if template.action:
         try:
             run_action(template.action, session, task=task, origin=origin, current=current, evidence=evidence,
-                       now=now, book=book, org=org, ledger=template.ledger)
+                       now=now, book=book, org=org, ledger=template.ledger, facts=facts)
         except EvidenceError as exc:
             raise CompletionError(f"任务 #{task.id}「{task.title}」：{exc}") from exc
 

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from models import Cycle, Task
 from xinyu.cycle.actions.course_check import check_courses
+from xinyu.cycle.actions.facts import BatchFacts
 from xinyu.cycle.actions.ledger import record_ledger_review
 from xinyu.cycle.actions.meeting import record_minutes
 from xinyu.cycle.actions.report import file_monthly_report
@@ -26,7 +27,7 @@ ACTIONS: dict[str, Action] = {
 
 def run_action(
     name: str, session: Session, *, task: Task, origin: Cycle, current: Cycle, evidence: dict[str, Any],
-    now: datetime, book: PackBook, org: OrgIndex, ledger: str | None,
+    now: datetime, book: PackBook, org: OrgIndex, ledger: str | None, facts: BatchFacts,
 ) -> None:
     ACTIONS[name](session, task=task, origin=origin, current=current, evidence=evidence, now=now, book=book,
-                  org=org, ledger=ledger)
+                  org=org, ledger=ledger, facts=facts)

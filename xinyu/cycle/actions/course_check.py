@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from models import Cycle, Task
 from xinyu.clock import local_date
-from xinyu.courses import class_statuses
+from xinyu.cycle.actions.facts import BatchFacts
 from xinyu.cycle.org_index import OrgIndex
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.system_templates import RECTIFICATION
@@ -16,8 +16,10 @@ from xinyu.cycle.task_factory import task_row
 
 
 def check_courses(
-    session: Session, *, origin: Cycle, current: Cycle, now: datetime, book: PackBook, org: OrgIndex, **_: Any,
+    session: Session, *, origin: Cycle, current: Cycle, now: datetime, book: PackBook, org: OrgIndex,
+    facts: BatchFacts | None = None, **_: Any,
 ) -> None:
+    facts = facts or BatchFacts(session, book, [origin])
     pack, work = book.pack(origin.pack), book.calendar(origin.pack)
     due = work.add_workdays(local_date(now), pack.course_rule.rectification_workdays)
     month_label = f"{int(origin.month[5:])}月"
@@ -28,7 +30,7 @@ def check_courses(
             class_id=status.class_id, origin_cycle_id=origin.id,
             title=f"{status.label}{pack.course_rule.label}整改：{month_label}缺{'、'.join(status.missing)}",
         )
-        for status in class_statuses(session, school_id=origin.school_id, month=origin.month, pack=pack, work=work)
+        for status in facts.class_statuses(origin)
         if not status.ok
     }
     existing = set(session.exec(select(Task.key).where(Task.cycle_id == current.id,

@@ -1,7 +1,7 @@
 """Ledger step (QD-ANNEX): completing a ledger task records that ledger X was reviewed this month."""
 
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -9,6 +9,9 @@ from sqlmodel import Session, col, select
 from models import CrisisCase, Cycle, KeyStudentPlan, LedgerReview, ScreeningRecord, TalkRecord, Task
 from xinyu.clock import SHANGHAI
 from xinyu.months import month_range
+
+if TYPE_CHECKING:
+    from xinyu.cycle.actions.facts import BatchFacts
 
 LEDGER_TABLES: dict[str, Any] = {"A": ScreeningRecord, "B": KeyStudentPlan, "C": CrisisCase, "D": TalkRecord}
 
@@ -38,7 +41,7 @@ def ledger_rows_in_month(session: Session, ledger: str, school_id: int, month: s
 
 def record_ledger_review(
     session: Session, *, task: Task, origin: Cycle, evidence: dict[str, Any], now: datetime, ledger: str | None,
-    **_: Any,
+    facts: "BatchFacts | None" = None, **_: Any,
 ) -> None:
     assert ledger is not None and origin.id is not None
     review = session.exec(
@@ -46,7 +49,8 @@ def record_ledger_review(
     ).first() or LedgerReview(cycle_id=origin.id, ledger=ledger)
     review.reviewed_by_id = task.completed_by_id
     review.reviewed_at = now
-    review.entries = ledger_size(session, ledger, origin.school_id)
+    review.entries = (facts.ledger_size(ledger, origin.school_id) if facts
+                      else ledger_size(session, ledger, origin.school_id))
     review.changed = int(evidence.get("changed", 0))
     review.note = str(evidence.get("note", ""))
     session.add(review)

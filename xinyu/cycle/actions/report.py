@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from models import Cycle, MonthlyReport, Task
 from notifications.outbox import queue_email_to_role
+from xinyu.cycle.actions.facts import BatchFacts
 from xinyu.cycle.packbook import PackBook
 from xinyu.monthly_report import render_monthly_report
 from xinyu.privacy import redact_student_names
@@ -15,12 +16,14 @@ from xinyu.roles import Role
 
 def file_monthly_report(
     session: Session, *, task: Task, origin: Cycle, evidence: dict[str, Any], now: datetime, book: PackBook,
-    **_: Any,
+    facts: BatchFacts | None = None, **_: Any,
 ) -> None:
     assert origin.id is not None
+    facts = facts or BatchFacts(session, book, [origin])
     # The report goes to the district: a student named by mistake in the free text is replaced.
     shared = redact_student_names(session, origin.school_id, evidence)
-    school_name, body = render_monthly_report(session, cycle=origin, book=book, now=now, evidence=shared)
+    school_name, body = render_monthly_report(session, cycle=origin, book=book, now=now, evidence=shared,
+                                            classes=facts.class_statuses(origin))
     report = session.exec(select(MonthlyReport).where(MonthlyReport.cycle_id == origin.id)).first()
     if report is None:
         report = MonthlyReport(cycle_id=origin.id, school_id=origin.school_id, month=origin.month, body=body)
