@@ -76,6 +76,7 @@ def reconcile(
                school_ids={c.school_id for c in cycles})
     for cycle in cycles:
         run.move_cycle(cycle, steps[cycle.id or 0], reviewed.get(cycle.id or 0, set()))
+    run.run_hooks()
     run.flush_tasks()
     return result
 
@@ -91,6 +92,7 @@ class _Run:
     school_ids: set[int]
     _org: OrgIndex | None = None
     _new_tasks: list[dict[str, Any]] = field(default_factory=list)
+    _hooks: dict[str, list[tuple[Cycle, Step]]] = field(default_factory=dict)  # on_open name → steps opened
 
     def move_cycle(self, cycle: Cycle, steps: list[Step], reviewed: set[str]) -> None:
         pack = self.book.pack(cycle.pack)
@@ -121,8 +123,7 @@ class _Run:
             if template.after is None:
                 self.add_tasks(cycle, step, template)
         if rule.on_open:
-            self.session.flush()
-            run_step_hook(rule.on_open, self.session, cycle=cycle, step=step, now=self.now, book=self.book)
+            self._hooks.setdefault(rule.on_open, []).append((cycle, step))
 
     def create_waiting_tasks(self, cycle: Cycle, step: Step, rule: StepRule) -> None:
         """Second-phase tasks (e.g. the psychology teacher's consolidation) once the first phase is done."""
@@ -176,6 +177,14 @@ class _Run:
         if self._org is None:
             self._org = load_org_index(self.session, self.school_ids)
         return self._org
+
+    def run_hooks(self) -> None:
+        """Each on_open hook once for all the steps it opened (before this run's new tasks are written,
+        as if it had run when its step opened)."""
+        if self._hooks:
+            self.session.flush()
+        for name, opened in self._hooks.items():
+            run_step_hook(name, self.session, opened=opened, now=self.now, book=self.book)
 
     def flush_tasks(self) -> None:
         if self._new_tasks:
