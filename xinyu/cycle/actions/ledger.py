@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from models import CrisisCase, Cycle, KeyStudentPlan, LedgerReview, ScreeningRecord, TalkRecord, Task
+from models import CrisisCase, Cycle, KeyStudentPlan, ScreeningRecord, TalkRecord, Task
 from xinyu.clock import SHANGHAI
 from xinyu.months import month_range
 
@@ -41,16 +41,13 @@ def ledger_rows_in_month(session: Session, ledger: str, school_id: int, month: s
 
 def record_ledger_review(
     session: Session, *, task: Task, origin: Cycle, evidence: dict[str, Any], now: datetime, ledger: str | None,
-    facts: "BatchFacts | None" = None, **_: Any,
+    facts: "BatchFacts", **_: Any,
 ) -> None:
     assert ledger is not None and origin.id is not None
-    review = session.exec(
-        select(LedgerReview).where(LedgerReview.cycle_id == origin.id, LedgerReview.ledger == ledger)
-    ).first() or LedgerReview(cycle_id=origin.id, ledger=ledger)
+    review = facts.ledger_review(origin.id, ledger)
     review.reviewed_by_id = task.completed_by_id
     review.reviewed_at = now
-    review.entries = (facts.ledger_size(ledger, origin.school_id) if facts
-                      else ledger_size(session, ledger, origin.school_id))
+    review.entries = facts.ledger_size(ledger, origin.school_id)
     review.changed = int(evidence.get("changed", 0))
     review.note = str(evidence.get("note", ""))
     session.add(review)
