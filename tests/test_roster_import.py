@@ -550,3 +550,14 @@ def test_bare_grade_number_in_a_school_of_two_stages_is_ambiguous(
     student[1] = "初三"
     assert _import(engine, write_table(tmp_path / "s.csv", STUDENT_HEADERS, [student]), packs_dir) == {
         "students": [1, 0, 0]}
+
+
+def test_role_assignments_are_written_in_roster_order(engine: Engine, tmp_path: Path, packs_dir: Path) -> None:
+    """With two holders of a role the first row's gets the tasks: the same person on every run."""
+    rows = sample.sample_roster_rows(district="青岛市市南区", schools=2, classes_per_school=4, seed=5)
+    import_file(engine, sample.write_csv(tmp_path / "staff.csv", rows), packs_dir=packs_dir)
+    with Session(engine) as session:
+        people = dict(session.exec(select(Person.id, Person.name)).all())
+        written = [(people[a.person_id], a.role) for a in session.exec(
+            select(RoleAssignment).order_by(col(RoleAssignment.id)))]
+    assert [name for name, _ in written] == [row["姓名"] for row in rows]

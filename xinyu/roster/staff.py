@@ -79,7 +79,9 @@ class StaffPlan:
     schools: dict[tuple[str, str], SchoolPlan] = field(default_factory=dict)
     classes: dict[tuple[str, str, int, str], str] = field(default_factory=dict)
     persons: dict[str, PersonPlan] = field(default_factory=dict)
-    roles: set[tuple[str, Role, str, str, int | None, str | None]] = field(default_factory=set)
+    # In roster order (a dict as an ordered set): with two holders of a role, the first row's is the one
+    # who gets the tasks, the same on every run (a set's order changes with the hash seed).
+    roles: dict[tuple[str, Role, str, str, int | None, str | None], None] = field(default_factory=dict)
 
 
 def import_staff(
@@ -210,7 +212,7 @@ def _plan(rows: list[StaffRow], errors: ErrorList) -> StaffPlan:
             plan.classes.setdefault((row.district, row.school, row.grade, row.class_name), row.stage or "")
         grade = row.grade if row.role.scope in ("grade", "class") else None
         class_name = row.class_name if row.role.scope == "class" else None
-        plan.roles.add((identity, row.role, row.district, row.school, grade, class_name))
+        plan.roles[(identity, row.role, row.district, row.school, grade, class_name)] = None
     return plan
 
 
