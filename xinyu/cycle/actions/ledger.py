@@ -16,11 +16,6 @@ if TYPE_CHECKING:
 LEDGER_TABLES: dict[str, Any] = {"A": ScreeningRecord, "B": KeyStudentPlan, "C": CrisisCase, "D": TalkRecord}
 
 
-def ledger_size(session: Session, ledger: str, school_id: int) -> int:
-    table = LEDGER_TABLES[ledger]
-    return int(session.exec(select(func.count()).select_from(table).where(table.school_id == school_id)).one())
-
-
 def ledger_rows_in_month(session: Session, ledger: str, school_id: int, month: str) -> int:
     """Rows of ledger X added or changed in the month: what an honest reviewer reports as "changed"."""
     first, last = month_range(month)
