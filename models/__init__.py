@@ -1,6 +1,7 @@
 """All tables; importing this package completes SQLModel.metadata (Alembic relies on it)."""
 
 from models.audit import AuditEntry
+from models.chase import ChaseEvent, Escalation, Extension
 from models.courses import CourseRecord
 from models.cycle import Cycle, Step, Task
 from models.ledgers import CrisisCase, KeyStudentPlan, LedgerReview, ScreeningRecord, TalkRecord
@@ -10,10 +11,13 @@ from models.outbox import OutboxMessage
 
 __all__ = [
     "AuditEntry",
+    "ChaseEvent",
     "CourseRecord",
     "CrisisCase",
     "Cycle",
     "District",
+    "Escalation",
+    "Extension",
     "KeyStudentPlan",
     "LedgerReview",
     "Meeting",

@@ -70,3 +70,7 @@ class Task(SQLModel, table=True):
     completed_at: datetime | None = aware_datetime()
     completed_by_id: int | None = Field(default=None, foreign_key="person.id")
     evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    lineage_id: int | None = Field(default=None, index=True, description="First task of a carried chain")
+    escalation_level: str = Field(max_length=16, default="none", description="none | school | district")
+    acknowledged_at: datetime | None = aware_datetime()
+    crisis_case_id: int | None = Field(default=None, foreign_key="ledger_c_crisis.id")

@@ -9,6 +9,7 @@ class District(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=64, unique=True)
+    robot_url: str | None = Field(default=None, max_length=500, description="District group robot (WeCom/DingTalk)")
 
 
 class School(SQLModel, table=True):
@@ -21,6 +22,7 @@ class School(SQLModel, table=True):
     name: str = Field(max_length=128)
     stage: str = Field(max_length=8, description="Highest stage: 小学/初中/高中/中职")
     pack: str = Field(max_length=32, description="Policy pack id, e.g. qingdao")
+    robot_url: str | None = Field(default=None, max_length=500, description="Leadership group robot (WeCom/DingTalk)")
 
 
 class SchoolClass(SQLModel, table=True):

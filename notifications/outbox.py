@@ -1,12 +1,27 @@
 """Queueing messages: a row in the outbox, in the caller's transaction, once per dedupe key."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from models import OutboxMessage, Person, RoleAssignment, School
 from xinyu.roles import Role
+
+
+def message_row(
+    *, dedupe_key: str, channel: str, address: str, body_text: str, now: datetime, recipient_id: int | None = None,
+    subject: str = "", body_html: str | None = None, template: str | None = None,
+    params: dict[str, Any] | None = None, not_before: datetime | None = None,
+) -> dict[str, Any]:
+    """A bulk-insertable outbox row. `not_before` holds a message (SMS in quiet hours) until then."""
+    return {
+        "dedupe_key": dedupe_key, "channel": channel, "recipient_id": recipient_id, "address": address,
+        "subject": subject, "body_text": body_text, "body_html": body_html, "template": template,
+        "params": params or {}, "status": "queued", "attempts": 0, "last_error": None, "created_at": now,
+        "not_before": not_before or now, "claimed_until": None, "claimed_by": None, "sent_at": None,
+    }
 
 
 def queue_email_to_role(
@@ -22,16 +37,15 @@ def queue_email_to_role(
         select(Person).join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
         .where(RoleAssignment.role == role, scope, col(Person.email).is_not(None)).order_by(col(Person.id))
     ).unique().all()
-    rows: list[dict[str, object]] = [
-        {"dedupe_key": f"{occasion}:p{p.id}:email", "channel": "email", "recipient_id": p.id,
-         "address": p.email, "subject": subject, "body_text": body_text, "body_html": body_html,
-         "status": "queued", "attempts": 0, "last_error": None, "created_at": now, "sent_at": None}
+    rows = [
+        message_row(dedupe_key=f"{occasion}:p{p.id}:email", channel="email", recipient_id=p.id,
+                    address=p.email or "", subject=subject, body_text=body_text, body_html=body_html, now=now)
         for p in people
     ]
     return queue_rows(session, rows)
 
 
-def queue_rows(session: Session, rows: list[dict[str, object]]) -> int:
+def queue_rows(session: Session, rows: list[dict[str, Any]]) -> int:
     """Insert the rows whose dedupe key is new; a key already queued or sent is left as it is."""
     if not rows:
         return 0
