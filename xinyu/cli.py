@@ -76,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("agenda", cmd_agenda, "显示领导小组会议议程")
     p.add_argument("--school", required=True)
     p.add_argument("--month")
-    p = command("dispatch", cmd_dispatch, "发送待发消息（默认写入本地 outbox 文件夹）")
-    p.add_argument("--at")
+    p = command("dispatch", cmd_dispatch, "发送到期的邮件、短信和群机器人消息（未配置服务器时写入 outbox 文件夹）")
+    p.add_argument("--at", help="运行时间（ISO 8601；无时区按北京时间），决定静默时段与重试是否到期")
     p = command("demo", cmd_demo, "示例：一个区县的一个月，端到端")
     p.add_argument("--schools", type=int, default=6)
     p.add_argument("--classes", type=int, default=8, help="每校班级数")
@@ -245,11 +245,13 @@ def cmd_agenda(args: argparse.Namespace) -> int:
 
 
 def cmd_dispatch(args: argparse.Namespace) -> int:
-    from notifications.file_sink import dispatch_to_folder
+    from notifications.dispatcher import dispatch
+    from notifications.report import dispatch_report
 
     settings = get_settings()
-    sent = dispatch_to_folder(make_engine(settings.database_url), folder=settings.outbox_dir, now=parse_at(args.at))
-    print(f"已发送 {sent} 封邮件到 {settings.outbox_dir}/")
+    at = parse_at(args.at)
+    result = dispatch(make_engine(settings.database_url), now=at, settings=settings)
+    print(dispatch_report(result, settings=settings, at=at))
     return 0
 
 

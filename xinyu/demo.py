@@ -96,10 +96,10 @@ def run_demo(*, database_url: str, schools: int, classes: int, seed: int, out: C
         if report:
             out("\n七、学校月度报告示例（报区县，只含统计，不含学生姓名）\n")
             out(report.body.rstrip())
-    from notifications.file_sink import dispatch_to_folder
+    from notifications.dispatcher import dispatch_to_files
 
     folder = get_settings().outbox_dir
-    sent = dispatch_to_folder(engine, folder=folder, now=parse_at("2026-11-02T08:05"))
+    sent = dispatch_to_files(engine, folder=folder, now=parse_at("2026-11-02T08:05")).count("sent", "email")
     out(f"\n八、发件箱：{sent} 封邮件（月度报告报区县负责人）已写入 {folder}/")
     out(f"\n查看任务：XINYU_DATABASE_URL={database_url} xinyu tasks --status overdue --at 2026-11-02")
 

@@ -21,6 +21,23 @@ class Settings(BaseSettings):
     base_url: str = Field(default="http://127.0.0.1:8000", description="Links in messages point here.")
     schools_per_batch: int = Field(default=100, ge=1, le=10_000, description="Schools per Prefect task.")
 
+    # Sending the outbox (notifications/). Unset servers mean files in outbox_dir: the embedded default.
+    smtp_url: str | None = Field(
+        default=None, description="smtp://[user:pass@]host[:port][?tls=starttls|none], smtps:// for implicit TLS.")
+    smtp_pool_size: int = Field(default=16, ge=1, le=64, description="SMTP connections reused, sending at once.")
+    mail_from: str = Field(default="心育闭环 <noreply@xinyu.local>", description="From of every email.")
+    sms_url: str | None = Field(
+        default=None, description="http(s)://… a JSON gateway, or aliyun://KeyId:Secret@host?sign_name=… (Aliyun).")
+    sms_template_codes: dict[str, str] = Field(
+        default_factory=dict, description='Provider template code per template id, JSON: {"chase_digest": "SMS_1"}.')
+    robot_webhooks: bool = Field(
+        default=False, description="Post group-robot messages to their webhooks; otherwise write them to files.")
+    http_timeout: float = Field(default=10.0, gt=0, le=120, description="Seconds per SMS or robot request.")
+    dispatch_batch: int = Field(default=200, ge=1, le=5_000, description="Messages claimed at a time.")
+    dispatch_lease_seconds: int = Field(
+        default=600, ge=10, description="Wall-clock lease of a claimed message; a dead dispatcher's expire.")
+    dispatch_max_attempts: int = Field(default=8, ge=1, le=50, description="Attempts before a message fails.")
+
 
 def get_settings() -> Settings:
     return Settings()

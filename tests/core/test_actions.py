@@ -22,7 +22,7 @@ from models import (
     TalkRecord,
     Task,
 )
-from notifications.file_sink import dispatch_to_folder
+from notifications.dispatcher import dispatch_to_files
 from tests.core.helpers import (
     add_course_records,
     add_crisis_cases,
@@ -330,7 +330,7 @@ def test_the_file_sink_writes_one_eml_per_queued_email_once(engine: Engine, book
     with transaction(engine) as session:
         month_with_named_students(session, book)
     folder = tmp_path / "outbox"
-    assert dispatch_to_folder(engine, folder=folder, now=at("2026-10-29", 18)) == 2
+    assert dispatch_to_files(engine, folder=folder, now=at("2026-10-29", 18)).sent == 2
     files = sorted(folder.glob("*.eml"))
     with Session(engine) as session:
         messages = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
@@ -342,7 +342,7 @@ def test_the_file_sink_writes_one_eml_per_queued_email_once(engine: Engine, book
         assert not any(name in path.read_bytes().decode() for name in NAMES)
     written = {f.name: f.read_bytes() for f in files}
 
-    assert dispatch_to_folder(engine, folder=folder, now=at("2026-10-29", 19)) == 0
+    assert dispatch_to_files(engine, folder=folder, now=at("2026-10-29", 19)).sent == 0
     assert {f.name: f.read_bytes() for f in folder.glob("*.eml")} == written
     with Session(engine) as session:
         assert [m.attempts for m in session.exec(select(OutboxMessage))] == [1, 1]

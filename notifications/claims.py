@@ -1,0 +1,99 @@
+"""The outbox's moves in SQL: claim ready rows for a dispatcher, then record what happened to them.
+
+Each function is one short transaction whose first statement writes, so on SQLite it takes the
+write lock before it reads (no stale snapshot) and on PostgreSQL `FOR UPDATE SKIP LOCKED` lets two
+dispatchers claim side by side without ever taking the same row.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, Table, and_, bindparam, func, or_, select, update
+
+from models import OutboxMessage
+from notifications.channels.base import Envelope
+
+OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+C = OUTBOX.c
+
+# Attempt n waits BACKOFF[n-1] before the next; the last step repeats until max attempts.
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+           timedelta(hours=6), timedelta(hours=12))
+
+
+def backoff(attempt: int) -> timedelta:
+    return BACKOFF[min(max(attempt, 1), len(BACKOFF)) - 1]
+
+
+def _ready(*, now: datetime, wall: datetime):  # type: ignore[no-untyped-def]
+    due = or_(C.not_before.is_(None), C.not_before <= now)
+    return or_(and_(C.status == "queued", due), and_(C.status == "sending", C.claimed_until < wall))
+
+
+def fail_exhausted(engine: Engine, *, wall: datetime, max_attempts: int) -> list[tuple[int, str]]:
+    """A message whose every allowed attempt ended in a dead dispatcher fails instead of looping."""
+    with engine.begin() as conn:
+        rows = conn.execute(
+            update(OUTBOX)
+            .where(C.status == "sending", C.claimed_until < wall, C.attempts >= max_attempts)
+            .values(status="failed", claimed_until=None, last_error=f"发送过程中断{max_attempts}次，不再重试")
+            .returning(C.id, C.channel)
+        ).all()
+    return [(row.id, row.channel) for row in rows]
+
+
+def claim(
+    engine: Engine, *, now: datetime, wall: datetime, worker: str, lease: timedelta, limit: int
+) -> list[Envelope]:
+    """Take up to `limit` ready rows: due queued ones, and `sending` ones whose lease has run out."""
+    ready_ids = (select(C.id).where(_ready(now=now, wall=wall)).order_by(C.id).limit(limit)
+                 .with_for_update(skip_locked=True))  # ignored on SQLite, which locks the whole file
+    with engine.begin() as conn:
+        rows = conn.execute(
+            update(OUTBOX).where(C.id.in_(ready_ids))
+            .values(status="sending", claimed_by=worker, claimed_until=wall + lease, attempts=C.attempts + 1)
+            .returning(C.id, C.dedupe_key, C.channel, C.address, C.subject, C.body_text, C.body_html, C.template,
+                       C.params, C.created_at, C.attempts)
+        ).all()
+    return sorted((
+        Envelope(id=r.id, dedupe_key=r.dedupe_key, channel=r.channel, address=r.address, subject=r.subject,
+                 body_text=r.body_text, body_html=r.body_html, template=r.template, params=r.params or {},
+                 created_at=r.created_at, attempt=r.attempts)
+        for r in rows), key=lambda e: e.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    message: Envelope
+    status: str  # sent | queued (retry later) | failed
+    reason: str | None = None
+
+
+def record(engine: Engine, outcomes: Sequence[Outcome], *, now: datetime, worker: str) -> None:
+    """Write a group of outcomes in one commit. A failure only lands on a row this dispatcher still
+    holds (another may have reclaimed and sent it); a send lands whatever the lease says."""
+    sent = [o.message.id for o in outcomes if o.status == "sent"]
+    retry = [{"oid": o.message.id, "me": worker, "err": o.reason, "nb": now + backoff(o.message.attempt)}
+             for o in outcomes if o.status == "queued"]
+    failed = [{"oid": o.message.id, "me": worker, "err": o.reason} for o in outcomes if o.status == "failed"]
+    mine = and_(C.id == bindparam("oid"), C.status == "sending", C.claimed_by == bindparam("me"))
+    with engine.begin() as conn:
+        if sent:
+            conn.execute(update(OUTBOX).where(C.id.in_(sent), C.status != "sent")
+                         .values(status="sent", sent_at=now, last_error=None, claimed_until=None))
+        if retry:
+            conn.execute(update(OUTBOX).where(mine).values(
+                status="queued", last_error=bindparam("err"), claimed_until=None,
+                not_before=bindparam("nb", type_=C.not_before.type)), retry)
+        if failed:
+            conn.execute(update(OUTBOX).where(mine).values(
+                status="failed", last_error=bindparam("err"), claimed_until=None), failed)
+
+
+def held_counts(engine: Engine, *, now: datetime) -> dict[str, int]:
+    """Messages never tried and not yet due (SMS in quiet hours), per channel."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(C.channel, func.count()).where(
+            C.status == "queued", C.attempts == 0, C.not_before > now).group_by(C.channel)).all()
+    return {channel: n for channel, n in rows}

@@ -1,0 +1,187 @@
+"""Send what the outbox holds: claim ready rows, send them concurrently per channel, record each outcome.
+
+Recorded as they come, in small commits: after a SIGKILL only the messages claimed and not yet
+recorded can go out a second time (when their lease runs out); a recorded send is never repeated
+and a queued message is never dropped. `now` is the business clock (`--at`): it decides what is due
+(quiet hours, backoff). Leases use the wall clock, since they guard against real dead processes.
+"""
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from notifications.channels.base import Channel, DeliveryFailure, Envelope, PermanentFailure, TemporaryFailure
+from notifications.claims import Outcome, claim, fail_exhausted, held_counts, record
+from notifications.routing import channels_from_settings, file_channels
+from xinyu.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+OUTCOMES = ("sent", "retried", "failed", "held")
+
+
+@dataclass(frozen=True)
+class FailedMessage:
+    id: int
+    channel: str
+    address: str
+    reason: str
+
+
+@dataclass
+class DispatchResult:
+    """What one run did, per (channel, outcome); `failures` lists this run's permanent failures."""
+
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    failures: list[FailedMessage] = field(default_factory=list)
+
+    def count(self, outcome: str, channel: str | None = None) -> int:
+        return sum(n for (ch, out), n in self.counts.items() if out == outcome and channel in (None, ch))
+
+    @property
+    def sent(self) -> int:
+        return self.count("sent")
+
+    @property
+    def retried(self) -> int:
+        return self.count("retried")
+
+    @property
+    def failed(self) -> int:
+        return self.count("failed")
+
+    @property
+    def held(self) -> int:
+        return self.count("held")
+
+    def as_dict(self) -> dict[str, int]:
+        per_channel = {f"{ch}.{o}": n for (ch, o), n in sorted(self.counts.items())}
+        return {**{o: self.count(o) for o in OUTCOMES}, **per_channel}
+
+
+def dispatch(engine: Engine, *, now: datetime, channels: dict[str, Channel] | None = None,
+             settings: Settings | None = None, worker: str | None = None) -> DispatchResult:
+    """Send every message due at `now`, from synchronous code (CLI, demo, tests)."""
+    return asyncio.run(dispatch_async(engine, now=now, channels=channels, settings=settings, worker=worker))
+
+
+def dispatch_to_files(engine: Engine, *, now: datetime, folder: os.PathLike[str] | str) -> DispatchResult:
+    """The embedded default whatever the settings say: every message to files in `folder`."""
+    from pathlib import Path
+
+    return dispatch(engine, now=now, channels=file_channels(Path(folder), sender=get_settings().mail_from))
+
+
+async def dispatch_async(engine: Engine, *, now: datetime, channels: dict[str, Channel] | None = None,
+                         settings: Settings | None = None, worker: str | None = None,
+                         wall: Callable[[], datetime] = lambda: datetime.now(UTC)) -> DispatchResult:
+    settings = settings or get_settings()
+    run = _Run(engine, now=now, settings=settings, worker=worker or default_worker(), wall=wall,
+               channels=channels_from_settings(settings) if channels is None else channels)
+    return await run.all()
+
+
+def default_worker() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class _Run:
+    record_every = 32  # outcomes per commit: the most a SIGKILL can leave sent but unrecorded, plus those in flight
+
+    def __init__(self, engine: Engine, *, now: datetime, settings: Settings, worker: str,
+                 wall: Callable[[], datetime], channels: dict[str, Channel]) -> None:
+        self.engine, self.now, self.settings, self.worker, self.wall = engine, now, settings, worker, wall
+        self.channels, self.opened = channels, set[str]()
+        self.result, self.pending = DispatchResult(), list[Outcome]()
+
+    async def all(self) -> DispatchResult:
+        try:
+            max_attempts = self.settings.dispatch_max_attempts
+            for _, channel in fail_exhausted(self.engine, wall=self.wall(), max_attempts=max_attempts):
+                self.result.counts[(channel, "failed")] += 1
+            lease = timedelta(seconds=self.settings.dispatch_lease_seconds)
+            while batch := claim(self.engine, now=self.now, wall=self.wall(), worker=self.worker, lease=lease,
+                                 limit=self.settings.dispatch_batch):
+                await self._send(batch)
+                self._flush()
+        except BaseException:
+            self._flush()  # what was sent before the error (or a Ctrl-C) is still recorded
+            raise
+        finally:
+            await self._close()
+        for channel, n in held_counts(self.engine, now=self.now).items():
+            self.result.counts[(channel, "held")] += n
+        return self.result
+
+    async def _send(self, batch: list[Envelope]) -> None:
+        groups: dict[str, list[Envelope]] = {}
+        for message in batch:
+            groups.setdefault(message.channel, []).append(message)
+        await asyncio.gather(*(self._send_channel(name, messages) for name, messages in groups.items()))
+
+    async def _send_channel(self, name: str, messages: list[Envelope]) -> None:
+        channel = self.channels.get(name)
+        if channel is None:
+            for message in messages:
+                self._note(message, PermanentFailure(f"未知的发送渠道 {name!r}"))
+            return
+        if name not in self.opened:
+            self.opened.add(name)
+            await channel.open()
+        queue = deque(messages)
+
+        async def worker() -> None:
+            while queue:
+                message = queue.popleft()
+                self._note(message, await _attempt(channel, message))
+
+        await asyncio.gather(*(worker() for _ in range(min(channel.concurrency, len(messages)))))
+
+    def _note(self, message: Envelope, failure: DeliveryFailure | None) -> None:
+        ch = message.channel
+        if failure is None:
+            self.pending.append(Outcome(message, "sent"))
+            self.result.counts[(ch, "sent")] += 1
+        elif isinstance(failure, TemporaryFailure) and message.attempt < self.settings.dispatch_max_attempts:
+            self.pending.append(Outcome(message, "queued", failure.reason))
+            self.result.counts[(ch, "retried")] += 1
+        else:
+            reason = failure.reason if isinstance(failure, PermanentFailure) else (
+                f"已尝试{message.attempt}次，不再重试：{failure.reason}")
+            self.pending.append(Outcome(message, "failed", reason))
+            self.result.counts[(ch, "failed")] += 1
+            self.result.failures.append(FailedMessage(message.id, ch, message.address, reason))
+        if failure is not None:
+            logger.warning("outbox %s (%s) attempt %s: %s", message.id, ch, message.attempt, failure.reason)
+        if len(self.pending) >= self.record_every:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            outcomes, self.pending = self.pending, []
+            record(self.engine, outcomes, now=self.now, worker=self.worker)
+
+    async def _close(self) -> None:
+        for name in self.opened:
+            try:
+                await self.channels[name].close()
+            except Exception:  # a failed goodbye to a server loses nothing: every outcome is recorded
+                logger.warning("closing channel %s failed", name, exc_info=True)
+
+
+async def _attempt(channel: Channel, message: Envelope) -> DeliveryFailure | None:
+    try:
+        await channel.deliver(message)
+    except DeliveryFailure as failure:
+        return failure
+    except Exception as exc:  # an unforeseen error is recorded and retried like any temporary failure
+        logger.exception("outbox %s: unexpected error in channel %s", message.id, channel.name)
+        return TemporaryFailure(f"{type(exc).__name__}: {exc}")
+    return None
