@@ -16,6 +16,7 @@ from prefect.context import SyncClientContext
 from pydantic import BaseModel, Field
 
 from flows.runtime import engine, pack_book, school_batches
+from xinyu.chase import queue_district_digests, run_chase
 from xinyu.clock import local_date, parse_at
 from xinyu.cycle import advance, open_month
 from xinyu.cycle.schedule import month_of
@@ -52,10 +53,19 @@ def open_batch(school_ids: list[int], month: str, now: datetime) -> dict[str, An
 
 @task(retries=2, retry_delay_seconds=[2, 10])
 def advance_batch(school_ids: list[int], now: datetime) -> dict[str, Any]:
-    """Move a batch of schools' cycles forward in one transaction (idempotent)."""
+    """Move a batch of schools' cycles forward and chase their overdue work, in one transaction (idempotent)."""
     with transaction(engine()) as session:
-        result = advance(session, now=now, book=pack_book(), school_ids=school_ids)
-        return {**vars(result), "opened": vars(result.opened)}
+        book = pack_book()
+        result = advance(session, now=now, book=book, school_ids=school_ids)
+        chased = run_chase(session, now=now, book=book, school_ids=school_ids)
+        return {**vars(result), "opened": vars(result.opened), "chase": chased.counts()}
+
+
+@task(retries=2, retry_delay_seconds=[2, 10])
+def tell_districts(now: datetime) -> int:
+    """The districts' digests, once per run after every batch: one message per officer (QD-S2)."""
+    with transaction(engine()) as session:
+        return queue_district_digests(session, now=now, book=pack_book())
 
 
 def _total(results: list[dict[str, Any]]) -> dict[str, int]:
@@ -82,11 +92,13 @@ async def open_month_async(params: OpenMonthParams) -> dict[str, int]:
 
 @flow(name="advance-cycles", log_prints=False)
 async def advance_async(params: AdvanceParams) -> dict[str, int]:
-    """Open due steps, create their tasks, close finished steps — for every school (QD-G4, QD-S1)."""
+    """Open due steps, create their tasks, close finished steps, chase overdue work — every school (QD-G4, QD-S1)."""
     now = parse_at(params.at)
     with SyncClientContext.get_or_create():  # one API client shared by the batch tasks
         futures = [advance_batch.submit(batch, now) for batch in list_batches(params.batch_size)]
-        return _total([f.result() for f in futures])
+        total = _total([f.result() for f in futures])
+        total["chase.district_messages"] = tell_districts(now)
+        return total
 
 
 def open_month_flow(params: OpenMonthParams) -> dict[str, int]:

@@ -46,6 +46,7 @@ class Escalation(SQLModel, table=True):
     days_overdue: int = Field(default=0, description="Working days overdue when raised")
     summary: str = Field(max_length=200, description="Counts and roles only: never a student's name")
     raised_at: datetime | None = aware_datetime(index=True)
+    notified_at: datetime | None = aware_datetime()  # when the district digest told the officers
     status: str = Field(max_length=16, default="new", index=True, description="new | acknowledged | resolved")
     acknowledged_at: datetime | None = aware_datetime()
     acknowledged_by_id: int | None = Field(default=None, foreign_key="person.id")

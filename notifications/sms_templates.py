@@ -10,7 +10,9 @@ SMS_TEMPLATES: dict[str, str] = {
     # To a person with work to do or to chase: one SMS per person per run, however many tasks.
     "chase_digest": "您有${count}项心育工作需处理，其中${overdue}项已逾期，最早截止${earliest}。详情请查收邮件或登录：${link}",
     # To the school leader and up the relay: a crisis case was opened (GZ-5.2, GZ-A2.2.7).
-    "crisis_alert": "${school}新登记${level}心理危机个案${case}，请立即处置并于今日记录家长通报情况。详情：${link}",
+    "crisis_alert": "${school}新登记心理危机个案${case}（快速通道），请立即处置并于今日记录家长通报情况。详情：${link}",
+    # To the school leader: the district issued a notice (督办) with a rectification deadline (QD-S2).
+    "district_notice": "${school}收到区县督办通知，请于${due}前完成整改并在系统中填报。详情：${link}",
     # To district officers: new items in the inbox.
     "district_inbox": "区县督办箱新增${count}项逾期升级（共${open}项待处理）。详情：${link}",
 }

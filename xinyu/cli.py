@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from models import Person, RoleAssignment, Task
 from xinyu.board import render_board, render_shortfalls
+from xinyu.cli_chase import register as register_chase_commands
 from xinyu.clock import local_date, parse_at
 from xinyu.cycle import CompletionError, PackBook, complete_task
 from xinyu.cycle.schedule import month_of, month_parts
@@ -33,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
-    except (CliError, CompletionError, PackError, ValueError) as exc:
+    except (CliError, CompletionError, PackError, ValueError) as exc:  # every domain refusal is a ValueError
         print(f"错误：{exc}", file=sys.stderr)
         return 2
 
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--classes", type=int, default=8, help="每校班级数")
     p.add_argument("--database", default="sqlite:///xinyu-demo.db")
     p.add_argument("--seed", type=int, default=7)
+    register_chase_commands(command)
     return parser
 
 
@@ -138,12 +140,16 @@ def cmd_open(args: argparse.Namespace) -> int:
 def cmd_advance(args: argparse.Namespace) -> int:
     now = parse_at(args.at)
     if args.direct:
+        from xinyu.chase import queue_district_digests, run_chase
         from xinyu.cycle import advance
 
         engine, book = engine_and_book()
         with transaction(engine) as session:
             outcome = advance(session, now=now, book=book)
-            result = {**vars(outcome), **{f"opened.{k}": v for k, v in vars(outcome.opened).items()}}
+            chased = run_chase(session, now=now, book=book)
+            result = {**vars(outcome), **{f"opened.{k}": v for k, v in vars(outcome.opened).items()},
+                      **{f"chase.{k}": v for k, v in chased.counts().items()},
+                      "chase.district_messages": queue_district_digests(session, now=now, book=book)}
     else:
         from flows.monthly_cycle import AdvanceParams, advance_flow
 
@@ -151,6 +157,10 @@ def cmd_advance(args: argparse.Namespace) -> int:
     print(f"{now:%Y-%m-%d %H:%M} 推进：{result['cycles']} 个周期，开启步骤 {result['steps_opened']} 个，"
           f"完成步骤 {result['steps_done']} 个，新任务 {result['tasks_created']} 项"
           + (f"；新开启月度周期 {result['opened.opened']} 个" if result.get("opened.opened") else ""))
+    if any(result.get(f"chase.{k}") for k in ("reminders", "school_escalations", "district_escalations")):
+        print(f"  催办：提醒 {result['chase.reminders']} 项，升级至组长 {result['chase.school_escalations']} 项，"
+              f"报区县督办 {result['chase.district_escalations']} 项；通知 {result['chase.people_told']} 人，"
+              f"消息 {result['chase.messages'] + result['chase.district_messages']} 条待发")
     return 0
 
 

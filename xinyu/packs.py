@@ -5,7 +5,7 @@ evidence fields, the course rule, theme months, vacation months, and the clause 
 An invalid pack is refused with the file and the path of the bad field.
 """
 
-from datetime import date
+from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -25,7 +25,7 @@ from xinyu.grades import STAGES
 from xinyu.roles import Role
 from xinyu.workdays import WorkCalendar
 
-ACTIONS = ("ledger_review", "meeting_minutes", "course_check", "monthly_report")
+ACTIONS = ("ledger_review", "meeting_minutes", "course_check", "monthly_report", "crisis_parents_informed")
 STEP_HOOKS = ("meeting_agenda",)
 
 
@@ -185,10 +185,92 @@ class Semester(Strict):
     end: str = Field(pattern=r"^\d{2}-\d{2}$", description="MM-DD; before start means next year")
 
 
+class Vacation(Strict):
+    """A school vacation: the chase pauses (REQUIREMENTS §7 "school vacations pause the chase")."""
+
+    name: str
+    start: str = Field(pattern=r"^\d{2}-\d{2}$", description="MM-DD")
+    end: str = Field(pattern=r"^\d{2}-\d{2}$", description="MM-DD, inclusive; before start means next year")
+
+
 class CalendarRule(Strict):
     vacation_months: tuple[int, ...] = ()
+    vacations: tuple[Vacation, ...] = ()
     extra_holidays: tuple[date, ...] = ()
     extra_workdays: tuple[date, ...] = ()
+
+
+NOTIFY_TARGETS = ("assignee", *(r.value for r in Role if not r.is_student))
+
+
+class Rung(Strict):
+    """One rung of a chase ladder, counted in working days from the due date (QD-S1, QD-S2)."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    at: int = Field(ge=-10, le=30, description="Working days after the due date; negative: before it")
+    repeat: Literal["daily"] | None = Field(default=None, description="daily: again every working day")
+    level: Literal["reminder", "school", "district"] = "reminder"
+    notify: tuple[Literal[NOTIFY_TARGETS], ...] = Field(min_length=1)  # type: ignore[valid-type]
+    channels: tuple[Literal["email", "sms", "robot"], ...] = ("email", "sms")
+    clause: str
+
+    @model_validator(mode="after")
+    def _repeat_only_reminders(self) -> "Rung":
+        if self.repeat and self.level != "reminder":
+            raise FieldError(("repeat",), f"梯级 {self.key}：只有提醒（level: reminder）可以每日重复")
+        return self
+
+
+class QuietHours(Strict):
+    """SMS is held from `start` until `end` (next morning); email is not held."""
+
+    start: time = time(21, 0)
+    end: time = time(8, 0)
+
+
+class ChaseRule(Strict):
+    clause: str
+    quiet_hours: QuietHours = QuietHours()
+    ladders: dict[str, tuple[Rung, ...]]
+    ladder_for_kind: dict[str, str] = Field(default_factory=dict, description="Task kind → ladder name")
+
+    @model_validator(mode="after")
+    def _ladders(self) -> "ChaseRule":
+        if "default" not in self.ladders:
+            raise FieldError(("ladders", "default"), "必须定义 ladders.default")
+        for name, rungs in self.ladders.items():
+            keys = [r.key for r in rungs]
+            for index, rung in enumerate(rungs):
+                if rung.key in keys[:index]:
+                    raise FieldError(("ladders", name, index, "key"), f"梯级 key {rung.key} 重复")
+                if index and rung.at < rungs[index - 1].at:
+                    raise FieldError(("ladders", name, index, "at"), "梯级应按 at 从小到大排列")
+        for kind, name in self.ladder_for_kind.items():
+            if name not in self.ladders:
+                raise FieldError(("ladder_for_kind", kind), f"没有名为 {name} 的梯级")
+        return self
+
+    def ladder(self, task_kind: str) -> tuple[Rung, ...]:
+        return self.ladders[self.ladder_for_kind.get(task_kind, "default")]
+
+
+class CrisisRule(Strict):
+    """The crisis fast path (GZ-5.2) and the level-by-level report (GZ-A2.2.7)."""
+
+    clause: str
+    relay_clause: str
+    fast_path_levels: tuple[Literal["一般", "严重", "重大"], ...] = ("严重", "重大")
+    relay: tuple[Role, ...] = Field(min_length=1, description="Told at once, class level first")
+    district_levels: tuple[Literal["一般", "严重", "重大"], ...] = ("重大",)
+    urgent_ignores_quiet_hours: bool = True
+
+    @field_validator("relay")
+    @classmethod
+    def _no_students(cls, relay: tuple[Role, ...]) -> tuple[Role, ...]:
+        if any(role.is_student for role in relay):
+            raise ValueError("学生角色不接收其他学生的危机信息（QD-T10）")
+        return relay
 
 
 class Variant(Strict):
@@ -213,6 +295,8 @@ class Pack(Strict):
     course_rule: CourseRule
     variants: dict[Literal["regular", "vacation"], Variant]
     extra_tasks: tuple[ExtraTask, ...] = ()
+    chase: ChaseRule | None = Field(default=None, description="None: this pack's tasks are not chased")
+    crisis: CrisisRule | None = None
     definitions: dict[str, object] = Field(default_factory=dict, description="YAML anchors only")
 
     @model_validator(mode="after")

@@ -50,6 +50,7 @@ def upgrade() -> None:
     sa.Column('days_overdue', sa.Integer(), nullable=False),
     sa.Column('summary', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('raised_at', models._types.AwareDateTime(timezone=True), nullable=True),
+    sa.Column('notified_at', models._types.AwareDateTime(timezone=True), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('acknowledged_at', models._types.AwareDateTime(timezone=True), nullable=True),
     sa.Column('acknowledged_by_id', sa.Integer(), nullable=True),

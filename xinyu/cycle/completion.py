@@ -8,6 +8,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from models import AuditEntry, Cycle, Person, Task
+from xinyu.chase.inbox import resolve_for_done
 from xinyu.cycle.actions import run_action
 from xinyu.cycle.actions.facts import BatchFacts
 from xinyu.cycle.evidence import EvidenceError, parse_evidence
@@ -58,6 +59,7 @@ def complete_tasks(session: Session, *, completions: list[Completion], now: date
         audit.append({"at": now, "actor_id": task.completed_by_id, "action": "complete_task",
                       "target": f"task:{task.id}", "detail": f"fields={','.join(sorted(task.evidence))}"})
     session.execute(insert(AuditEntry), audit)
+    resolve_for_done(session, tasks.values(), now)  # the district's inbox item closes with its task
     session.flush()
     return [tasks[c.task_id] for c in completions]
 

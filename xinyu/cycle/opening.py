@@ -138,5 +138,6 @@ def _carried_row(task: Task, target: Cycle, now: datetime) -> dict[str, Any]:
         "title": task.title, "role": task.role, "assignee_id": task.assignee_id, "class_id": task.class_id,
         "clause": task.clause, "due": task.due, "status": TaskStatus.open, "carried_over": True,
         "carried_from_id": task.id, "created_at": now, "completed_at": None, "completed_by_id": None,
-        "evidence": {},
+        "evidence": {}, "lineage_id": task.lineage_id or task.id, "escalation_level": task.escalation_level,
+        "acknowledged_at": task.acknowledged_at, "crisis_case_id": task.crisis_case_id,
     }

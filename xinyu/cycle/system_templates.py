@@ -36,3 +36,34 @@ MISSED_STEP = TaskTemplate(
 )
 
 SYSTEM_TEMPLATES: dict[str, TaskTemplate] = {t.key: t for t in (DECISION, RECTIFICATION, MISSED_STEP)}
+
+NOTICE = TaskTemplate(
+    key="notice",
+    title="落实区县督办通知",
+    role=Role.leader,
+    clause="QD-S2",
+    blocks_step=False,
+    evidence=(EvidenceField(name="measures", label="整改落实情况", type="text", required=True),),
+)
+
+CRISIS_PARENTS = TaskTemplate(
+    key="crisis_parents",
+    title="当日记录危机个案家长通报情况",
+    role=Role.psych_teacher,
+    clause="GZ-5.2",
+    blocks_step=False,
+    action="crisis_parents_informed",
+    evidence=(
+        EvidenceField(name="informed_at", label="通报时间（YYYY-MM-DD HH:MM）", type="text", required=True),
+        EvidenceField(name="method", label="通报方式", type="choice", required=True, choices=("面谈", "电话", "微信")),
+        EvidenceField(name="note", label="情况说明", type="text"),
+    ),
+)
+
+SYSTEM_TEMPLATES.update({t.key: t for t in (NOTICE, CRISIS_PARENTS)})
+
+# Titles people type (a meeting decision, a district notice): replaced by these where they leave the school.
+FREE_TEXT_TITLES: dict[str, str] = {"decision": DECISION.title, "notice": NOTICE.title}
+
+# Tasks outside the monthly steps, and what the step column shows for them.
+SYSTEM_STEP_LABELS: dict[str, str] = {"crisis": "危机干预（快速通道）", "notice": "区县督办"}

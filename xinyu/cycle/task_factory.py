@@ -59,5 +59,9 @@ def task_row(
         "completed_at": None,
         "completed_by_id": None,
         "evidence": {},
+        "lineage_id": None,
+        "escalation_level": "none",
+        "acknowledged_at": None,
+        "crisis_case_id": None,
         **extra,
     }

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from models import Cycle, Task
 from xinyu.cycle.actions.course_check import check_courses
+from xinyu.cycle.actions.crisis import record_parents_informed
 from xinyu.cycle.actions.facts import BatchFacts
 from xinyu.cycle.actions.ledger import record_ledger_review
 from xinyu.cycle.actions.meeting import record_minutes
@@ -22,6 +23,7 @@ ACTIONS: dict[str, Action] = {
     "meeting_minutes": record_minutes,
     "course_check": check_courses,
     "monthly_report": file_monthly_report,
+    "crisis_parents_informed": record_parents_informed,
 }
 
 

@@ -1,0 +1,87 @@
+"""Who is told: role holders of the schools in a run and of their districts, with their contacts."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from models import District, Person, RoleAssignment, School, SchoolClass
+from xinyu.grades import grade_label
+from xinyu.roles import Role
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+
+
+@dataclass
+class Directory:
+    people: dict[int, Contact] = field(default_factory=dict)
+    schools: dict[int, School] = field(default_factory=dict)
+    districts: dict[int, District] = field(default_factory=dict)
+    class_grades: dict[int, int] = field(default_factory=dict)
+    class_labels: dict[int, str] = field(default_factory=dict)
+    # (scope, id, role) → people in roster order; scope is "school", "district", "class" or "grade"
+    holders: dict[tuple[str, object, str], list[int]] = field(default_factory=dict)
+
+    def of_role(self, role: str, *, school_id: int, class_id: int | None = None) -> list[int]:
+        """Holders of `role` for a piece of a school's work: class roles by class, grade roles by the
+        class's grade, district roles by the school's district, the rest by school."""
+        scope = Role(role).scope
+        if scope == "district":
+            return self.holders.get(("district", self.schools[school_id].district_id, role), [])
+        if scope == "class" and class_id is not None:
+            return self.holders.get(("class", class_id, role), [])
+        if scope == "grade" and class_id is not None:
+            grade = self.class_grades.get(class_id)
+            return self.holders.get(("grade", (school_id, grade), role), [])
+        return self.holders.get(("school", school_id, role), [])
+
+    def district_of(self, school_id: int) -> int:
+        return self.schools[school_id].district_id
+
+
+def load_directory(session: Session, school_ids: Iterable[int]) -> Directory:
+    ids = list(school_ids)
+    directory = Directory()
+    directory.schools = {s.id: s for s in session.exec(select(School).where(col(School.id).in_(ids))) if s.id}
+    district_ids = {s.district_id for s in directory.schools.values()}
+    directory.districts = {d.id: d for d in session.exec(select(District).where(col(District.id).in_(district_ids)))
+                           if d.id}
+    for class_id, grade, name in session.execute(
+            sa_select(col(SchoolClass.id), col(SchoolClass.grade), col(SchoolClass.name))
+            .where(col(SchoolClass.school_id).in_(ids))):
+        directory.class_grades[class_id] = grade
+        directory.class_labels[class_id] = f"{grade_label(grade)}{name}"
+    holders: dict[tuple[str, object, str], list[int]] = defaultdict(list)
+    # Plain column rows, not entities: a batch of 100 schools holds thousands of assignments.
+    rows = session.execute(
+        sa_select(col(RoleAssignment.person_id), col(RoleAssignment.role), col(RoleAssignment.district_id),
+                  col(RoleAssignment.school_id), col(RoleAssignment.grade), col(RoleAssignment.class_id))
+        .where(col(RoleAssignment.school_id).in_(ids)
+               | (col(RoleAssignment.school_id).is_(None) & col(RoleAssignment.district_id).in_(district_ids)))
+        .order_by(col(RoleAssignment.id))
+    )
+    for person_id, role, district_id, school_id, grade, class_id in rows:
+        if class_id is not None:
+            holders[("class", class_id, role)].append(person_id)
+        elif grade is not None and school_id is not None:
+            holders[("grade", (school_id, grade), role)].append(person_id)
+        elif school_id is not None:
+            holders[("school", school_id, role)].append(person_id)
+        else:
+            holders[("district", district_id, role)].append(person_id)
+    directory.holders = dict(holders)
+    person_ids = list({p for people in holders.values() for p in people})
+    for part in range(0, len(person_ids), 5000):  # keep IN lists within every database's limits
+        chunk = person_ids[part:part + 5000]
+        for row in session.execute(sa_select(col(Person.id), col(Person.name), col(Person.email), col(Person.phone))
+                                   .where(col(Person.id).in_(chunk))):
+            directory.people[row[0]] = Contact(*row)
+    return directory

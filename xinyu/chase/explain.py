@@ -1,0 +1,107 @@
+"""How a task's due date was worked out: base date, working days counted, holidays skipped, extensions."""
+
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, select
+
+from models import Cycle, Extension, Person, Step, Task
+from xinyu.clock import as_local
+from xinyu.cycle.packbook import PackBook
+from xinyu.packs import ExtraTask
+from xinyu.workdays import WorkCalendar
+
+WEEKDAYS = "一二三四五六日"
+KIND_RULES = {
+    "rectification": "“1+1”核查发现未达标后，按政策包规定的工作日数整改",
+    "decision": "领导小组专题会议决定的期限",
+    "notice": "区县督办通知规定的整改期限（QD-S2）",
+    "crisis": "危机个案登记当日须记录家长通报情况（GZ-5.2 第一时间通报家长）",
+    "missed": "上月未开启步骤的原日历截止日期",
+}
+
+
+def explain_due(session: Session, *, task_id: int, book: PackBook) -> list[str]:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise ValueError(f"没有任务 #{task_id}")
+    origin = session.get(Cycle, task.origin_cycle_id)
+    assert origin is not None
+    work = book.calendar(origin.pack)
+    extensions = list(session.exec(select(Extension).where(Extension.task_id == task.id,
+                                                           Extension.status == "approved")
+                                   .order_by(col(Extension.decided_at))))
+    base = extensions[0].previous_due if extensions else task.due
+    lines = [f"任务 #{task.id}「{task.title}」"]
+    start = _rule_lines(session, book, task, origin, base, lines)
+    if task.carried_over:
+        lines.append("上月未完成，结转到本月，保留原截止日期（QD-G4）")
+    lines.append(_skipped(work, start, base))
+    for ext in extensions:
+        approver = session.get(Person, ext.decided_by_id) if ext.decided_by_id else None
+        decided = as_local(ext.decided_at).date() if ext.decided_at else ""
+        lines.append(f"延期 {ext.workdays} 个工作日：{ext.previous_due} → {ext.new_due}（理由：{ext.reason}；"
+                     f"{approver.name if approver else ''} {decided} 批准）")
+    lines.append(f"当前截止：{task.due}（星期{WEEKDAYS[task.due.weekday()]}）；"
+                 f"自 {work.next_workday_after(task.due)} 起算逾期")
+    return lines
+
+
+def _rule_lines(session: Session, book: PackBook, task: Task, origin: Cycle, base: date, lines: list[str]) -> date:
+    """The rule that gave the base date; returns the day before counting started."""
+    month_start = date.fromisoformat(f"{origin.month}-01") - timedelta(days=1)
+    if task.kind != "step":
+        lines.append(f"依据：{KIND_RULES.get(task.kind, task.kind)}：{base}")
+        return as_local(task.created_at).date() if task.created_at else month_start
+    pack = book.pack(origin.pack)
+    number = int(origin.month[5:])
+    template = book.template(origin.pack, origin.month, task.step_key, task.template)
+    if isinstance(template, ExtraTask) and template.due_day:
+        lines.append(f"依据：{template.clause} 规定每年{number}月{template.due_day}日前完成：{base}")
+        return month_start
+    rule = pack.step(number, task.step_key)
+    step = session.exec(select(Step).where(Step.cycle_id == origin.id, Step.key == task.step_key)).one()
+    nth = f"第{rule.due}个工作日" if rule.due > 0 else f"倒数第{-rule.due}个工作日"
+    lines.append(f"依据：{rule.clause}「{rule.label}」按日历于{number}月{nth}截止：{step.calendar_due}")
+    if step.opened_at:
+        opened = as_local(step.opened_at).date()
+        floor = book.calendar(origin.pack).add_workdays(opened, rule.min_workdays_after_open)
+        lines.append(f"步骤于 {opened} 开启，至少留 {rule.min_workdays_after_open} 个工作日：{floor}")
+        lines.append(f"取两者中较晚的日期：{step.due}")
+        return month_start if step.calendar_due >= floor else opened
+    return month_start
+
+
+def _skipped(work: WorkCalendar, start: date, end: date) -> str:
+    """Non-working days between the start of counting and the due date, named; make-up workdays too."""
+    holidays: dict[str, list[date]] = {}
+    weekends = 0
+    makeup = []
+    day = start
+    while day < end:
+        day += timedelta(days=1)
+        name = work.holiday_name(day)
+        if not work.is_workday(day):
+            if name:
+                holidays.setdefault(name, []).append(day)
+            else:
+                weekends += 1
+        elif day.weekday() >= 5:
+            makeup.append(day)
+    parts = [f"{_holiday_label(name)} {days[0]:%m-%d}至{days[-1]:%m-%d}（{len(days)}天）"
+             for name, days in holidays.items()]
+    if weekends:
+        parts.append(f"周末 {weekends} 天")
+    text = f"{start + timedelta(days=1)} 至 {end} 跳过：" + ("、".join(parts) if parts else "无")
+    if makeup:
+        text += "；调休上班：" + "、".join(f"{d:%m-%d}（星期{WEEKDAYS[d.weekday()]}）" for d in makeup)
+    return text
+
+
+HOLIDAY_LABELS = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节", "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节", "National Day": "国庆节", "Mid-autumn Festival": "中秋节",
+}
+
+
+def _holiday_label(name: str) -> str:
+    return HOLIDAY_LABELS.get(name, name)

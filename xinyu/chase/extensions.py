@@ -1,0 +1,107 @@
+"""Acknowledging a reminder, and asking for more time (QD-S1): the leader approves or refuses.
+
+An approved extension moves the due date; the ladder counts from the new date (its rungs are keyed
+by the due date they count from), the task drops back to no escalation, and the district's inbox
+item for the old date is closed as extended.
+"""
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from models import Escalation, Extension, School, Task
+from xinyu.chase.messages import short_date
+from xinyu.chase.notify import queue_notice
+from xinyu.chase.people import contact, contacts_of, holds_role
+from xinyu.cycle.packbook import PackBook
+from xinyu.cycle.states import TaskStatus
+from xinyu.privacy import redact_student_names
+from xinyu.roles import Role
+from xinyu.settings import get_settings
+
+
+class ExtensionError(ValueError):
+    """A refused acknowledgement, request or decision; nothing was written."""
+
+
+def _open_task(session: Session, task_id: int) -> Task:
+    task = session.get(Task, task_id, with_for_update=True)
+    if task is None:
+        raise ExtensionError(f"没有任务 #{task_id}")
+    if task.status != TaskStatus.open:
+        raise ExtensionError(f"任务 #{task_id} 已{'完成' if task.status == TaskStatus.done else '结转到下月'}")
+    return task
+
+
+def _check_responsible(session: Session, task: Task, by: int) -> None:
+    if by != task.assignee_id and not holds_role(session, by, Role(task.role), school_id=task.school_id):
+        raise ExtensionError(f"只有任务 #{task.id} 的负责人可以确认或申请延期")
+
+
+def acknowledge_task(session: Session, *, task_id: int, by: int, now: datetime) -> Task:
+    """The assignee saw the reminder: no more reminders for this due date; escalation goes on."""
+    task = _open_task(session, task_id)
+    _check_responsible(session, task, by)
+    task.acknowledged_at = task.acknowledged_at or now
+    return task
+
+
+def request_extension(
+    session: Session, *, task_id: int, by: int, workdays: int, reason: str, now: datetime, book: PackBook,
+) -> Extension:
+    task = _open_task(session, task_id)
+    _check_responsible(session, task, by)
+    if not reason.strip():
+        raise ExtensionError("申请延期须说明理由")
+    if not 1 <= workdays <= 30:
+        raise ExtensionError("延期应为 1–30 个工作日")
+    pending = session.exec(select(Extension.id).where(Extension.task_id == task.id,
+                                                      Extension.status == "requested")).first()
+    if pending is not None:
+        raise ExtensionError(f"任务 #{task.id} 已有待审批的延期申请（#{pending}）")
+    school = session.get(School, task.school_id)
+    assert school is not None and task.id is not None
+    new_due = book.calendar(school.pack).add_workdays(task.due, workdays)
+    extension = Extension(task_id=task.id, requested_by_id=by, requested_at=now, reason=reason.strip()[:500],
+                          workdays=workdays, previous_due=task.due, new_due=new_due)
+    session.add(extension)
+    session.flush()
+    # The leader reads the reason in the email: a student named in it is replaced first.
+    shown = redact_student_names(session, task.school_id, {"reason": extension.reason})["reason"]
+    queue_notice(
+        session, contacts_of(session, Role.leader, school_id=task.school_id), key=f"extension:{extension.id}:asked",
+        subject=f"【心育闭环】延期申请待审批（{short_date(task.due)} → {short_date(new_due)}）", heading="任务延期申请",
+        lines=[f"任务：#{task.id}", f"截止：{task.due.isoformat()} → {new_due.isoformat()}（延期{workdays}个工作日）",
+               f"理由：{shown}"],
+        link=f"{get_settings().base_url}/tasks/{task.id}", now=now)
+    return extension
+
+
+def decide_extension(
+    session: Session, *, extension_id: int, by: int, approve: bool, now: datetime, note: str = "",
+) -> Extension:
+    extension = session.get(Extension, extension_id, with_for_update=True)
+    if extension is None:
+        raise ExtensionError(f"没有延期申请 #{extension_id}")
+    if extension.status != "requested":
+        raise ExtensionError(f"延期申请 #{extension_id} 已{'批准' if extension.status == 'approved' else '拒绝'}")
+    task = _open_task(session, extension.task_id)
+    if not holds_role(session, by, Role.leader, school_id=task.school_id):
+        raise ExtensionError("只有本校领导小组组长可以审批延期")
+    extension.status = "approved" if approve else "refused"
+    extension.decided_by_id, extension.decided_at, extension.decision_note = by, now, note.strip()[:500]
+    if approve:
+        extension.previous_due = task.due  # the due date it actually moved from
+        task.due, task.escalation_level, task.acknowledged_at = extension.new_due, "none", None
+        for item in session.exec(select(Escalation).where(Escalation.lineage_id == (task.lineage_id or task.id),
+                                                          col(Escalation.status) != "resolved")):
+            item.status, item.resolved_at, item.resolution = "resolved", now, "extended"
+    requester = contact(session, extension.requested_by_id)
+    verdict = f"已批准，新截止日期 {task.due.isoformat()}" if approve else "未批准，截止日期不变"
+    note_lines = [f"说明：{extension.decision_note}"] if extension.decision_note else []
+    queue_notice(
+        session, [requester] if requester else [], key=f"extension:{extension.id}:decided",
+        subject=f"【心育闭环】延期申请{'已批准' if approve else '未批准'}", heading="延期申请审批结果",
+        lines=[f"任务：#{task.id}", verdict, *note_lines],
+        link=f"{get_settings().base_url}/tasks/{task.id}", now=now)
+    return extension
