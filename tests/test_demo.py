@@ -48,9 +48,12 @@ def test_demo_runs_october_and_carries_open_work_into_november(
     assert f"结转上月未完成事项 {carried} 项" in printed and carried > 0
     assert reports and mail and all(m.status == "sent" for m in mail)
     written = sorted((tmp_path / "outbox").glob("*.eml"))
-    assert len(written) == len(mail)
-    # Privacy: what leaves the school carries counts only.
-    leaving = reports + [readable(path) for path in written]
+    texts = sorted((tmp_path / "outbox").glob("*.json"))  # SMS and robot posts
+    assert len(written) == sum(1 for m in mail if m.channel == "email")
+    assert len(written) + len(texts) == len(mail)
+    assert {m.channel for m in mail} >= {"email", "sms"}  # reports, and the chase's digests
+    # Privacy: what leaves the school carries counts only; no SMS names anyone.
+    leaving = reports + [readable(path) for path in written] + [path.read_text("utf-8") for path in texts]
     assert not [name for name in students for text in leaving if name in text]
 
 

@@ -72,10 +72,12 @@ def run_demo(*, database_url: str, schools: int, classes: int, seed: int, out: C
                     f"C台账（危机个案）共 {entries} 条")
             work = simulate_work(session, now=now, book=book, seed=seed, late_rate=LATE_RATE)
         moved = advance_flow(AdvanceParams(at=now.isoformat()))
-        if work.completed or moved["steps_opened"] or moved["steps_done"] or lessons:
+        chased = [moved.get(f"chase.{k}", 0) for k in ("reminders", "school_escalations", "district_escalations")]
+        if work.completed or moved["steps_opened"] or moved["steps_done"] or lessons or any(chased):
             out(f"  {day:%m-%d} 完成任务 {work.completed:3d} 项（逾期完成 {work.late:2d}）· 课程记录 {lessons:3d} 条"
                 f" · 开启步骤 {moved['steps_opened']:2d} · 完成步骤 {moved['steps_done']:2d}"
-                f" · 新任务 {moved['tasks_created']:3d}")
+                f" · 新任务 {moved['tasks_created']:3d} · 催办 提醒 {chased[0]:2d} 升级组长 {chased[1]:2d}"
+                f" 报区县 {chased[2]:2d}")
         day += timedelta(days=1)
     with Session(engine) as session:
         out("\n四、月末看板\n")
@@ -99,8 +101,16 @@ def run_demo(*, database_url: str, schools: int, classes: int, seed: int, out: C
     from notifications.dispatcher import dispatch_to_files
 
     folder = get_settings().outbox_dir
-    sent = dispatch_to_files(engine, folder=folder, now=parse_at("2026-11-02T08:05")).count("sent", "email")
-    out(f"\n八、发件箱：{sent} 封邮件（月度报告报区县负责人）已写入 {folder}/")
+    result = dispatch_to_files(engine, folder=folder, now=parse_at("2026-11-02T08:05"))
+    out(f"\n八、发件箱：邮件 {result.count('sent', 'email')} 封（月度报告、催办摘要、区县督办摘要），"
+        f"短信 {result.count('sent', 'sms')} 条（只含件数与链接），已写入 {folder}/")
+    with Session(engine) as session:
+        from xinyu.chase.inbox import list_escalations
+
+        inbox = list_escalations(session, today=date(2026, 11, 2), book=book)
+        open_items = [i for i in inbox if i["status"] != "resolved"]
+        out(f"\n九、区县督办箱：共 {len(inbox)} 项逾期升级，已随任务完成办结 {len(inbox) - len(open_items)} 项，"
+            f"待处理 {len(open_items)} 项（xinyu inbox 查看，xinyu reminders 查看每次提醒与升级的日期）")
     out(f"\n查看任务：XINYU_DATABASE_URL={database_url} xinyu tasks --status overdue --at 2026-11-02")
 
 
