@@ -12,6 +12,7 @@ from models import Cycle, Person, School, SchoolClass, Task
 from xinyu.cycle.evidence import describe_fields
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import CycleStatus, TaskStatus
+from xinyu.cycle.system_templates import SYSTEM_STEP_LABELS
 from xinyu.grades import grade_label
 from xinyu.roles import role_label
 
@@ -88,6 +89,8 @@ def list_tasks(
             "due": task.due.isoformat(),
             "status": status,
             "carried_over": task.carried_over,
+            "escalation_level": task.escalation_level,
+            "acknowledged": task.acknowledged_at is not None,
             "clause": task.clause,
             "fields": describe_fields(template.evidence),
         })
@@ -95,6 +98,8 @@ def list_tasks(
 
 
 def _step_label(book: PackBook, pack: str, month: str, step_key: str) -> str:
+    if step_key in SYSTEM_STEP_LABELS:
+        return SYSTEM_STEP_LABELS[step_key]
     try:
         return book.pack(pack).step(int(month[5:]), step_key).label
     except StopIteration:
