@@ -159,7 +159,7 @@ class _Run:
             self.result.counts[(ch, "failed")] += 1
             self.result.failures.append(FailedMessage(message.id, ch, message.address, reason))
         if failure is not None:
-            logger.warning("outbox %s (%s) attempt %s: %s", message.id, ch, message.attempt, failure.reason)
+            logger.info("outbox %s (%s) attempt %s: %s", message.id, ch, message.attempt, failure.reason)
         if len(self.pending) >= self.record_every:
             self._flush()
 
