@@ -168,6 +168,12 @@ def _(db: Db, school: SchoolRef, chase_log: list[Fired], who: str, title: str, d
     assert actual == rows, "\n".join(" | ".join(r) for r in actual)
 
 
+@then(step_text("{who}的“{title}”任务自 {day:Day} 起没有再触发催办"))
+def _(db: Db, school: SchoolRef, chase_log: list[Fired], who: str, title: str, day: date) -> None:
+    fired = [f for f in fired_for(db, school, who, title, chase_log) if f["日期"] >= day.isoformat()]
+    assert not fired, fired
+
+
 @then(step_text("{first:Day} 至 {last:Day} 没有触发任何催办"))
 def _(chase_log: list[Fired], first: date, last: date) -> None:
     inside = [(f.on, f.line.title, f.line.rung) for f in chase_log if first <= f.on <= last]
@@ -283,6 +289,13 @@ def _(db: Db, book: PackBook, day: date, district: str, datatable: list[list[str
     header, rows = table_rows(datatable)
     actual = [[inbox_row(item)[h] for h in header] for item in inbox(db, book, day, district)]
     assert actual == rows, actual
+
+
+@then(step_text("在 {day:Day}，{district}督办箱中{school_name}的“{title}”为“{status}”，报送时逾期{n:d}个工作日"))
+def _(db: Db, book: PackBook, day: date, district: str, school_name: str, title: str, status: str, n: int) -> None:
+    rows = [inbox_row(item) for item in inbox(db, book, day, district)
+            if item["school"] == school_name and title in item["summary"]]
+    assert [(r["状态"], r["逾期"]) for r in rows] == [(status, f"{n}个工作日")], rows
 
 
 @then(step_text("在 {day:Day}，{district}督办箱没有任何事项"))
