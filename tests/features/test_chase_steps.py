@@ -346,6 +346,7 @@ def _(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path:
     monkeypatch.setenv("XINYU_SMS_URL", gateways.sms_url)
     monkeypatch.setenv("XINYU_ROBOT_WEBHOOKS", "true")
     monkeypatch.setenv("XINYU_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.setenv("XINYU_BASE_URL", "https://xinyu.example.cn")
     for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(proxy, raising=False)
     return gateways
