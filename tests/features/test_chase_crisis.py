@@ -1,0 +1,77 @@
+"""GZ-5.2, GZ-A2.2.7: the crisis fast path — the relay class → grade → school told at once (at night too),
+a same-day task to record that the parents were informed, a major case in the district inbox at once."""
+
+from datetime import date
+
+from pytest_bdd import given, scenarios, then
+from sqlmodel import col, select
+
+from models import CrisisCase, District, OutboxMessage, Person, RoleAssignment, School, Task
+from tests.features.support import Db, SchoolRef, step_text
+from tests.features.test_chase_steps import *  # noqa: F403  (the chase's shared steps)
+from tests.features.test_chase_steps import Delivery, person
+from xinyu.chase.crisis import CrisisOpened, case_code
+from xinyu.clock import as_local
+from xinyu.grades import parse_grade
+from xinyu.roles import Role
+
+scenarios("催办与督办/心理危机快速通道.feature")
+
+
+@given(step_text("{grade}设有年级主任"))
+def _(db: Db, school: SchoolRef, grade: str) -> None:
+    number = parse_grade(grade)
+    assert number is not None, grade
+    with db() as session:
+        school_row = session.get(School, school.id)
+        assert school_row is not None
+        district = session.get(District, school_row.district_id)
+        assert district is not None and district.id is not None
+        head = Person(identity=f"{district.name}/{school.name}/{grade}年级主任", name=f"{school.name}{grade}年级主任",
+                      email=f"grade{number}.head@school.example.cn")
+        session.add(head)
+        session.flush()
+        assert head.id is not None
+        session.add(RoleAssignment(person_id=head.id, role=Role.grade_head, district_id=district.id,
+                                   school_id=school.id, grade=number, scope_key=f"s{school.id}/g{number}"))
+
+
+@then(step_text("系统按“{chain}”逐级通知了个案 {code}"))
+def _(crisis: CrisisOpened, chain: str, code: str) -> None:
+    assert case_code(crisis.case) == code
+    assert [told.split(" ")[0] for told in crisis.relay] == chain.split(" → "), crisis.relay
+
+
+@then(step_text("{who}收到的短信为“{text}”加上任务链接"))
+def _(db: Db, school: SchoolRef, delivery: Delivery, crisis: CrisisOpened, who: str, text: str) -> None:
+    with db() as session:
+        phone = person(session, school, who).phone
+    link = f"https://xinyu.example.cn/tasks/{crisis.task_id}"
+    assert [s["text"] for s in delivery.sms_to(phone)] == [text + link], delivery.sms_to(phone)
+
+
+def the_case(db: Db, code: str) -> CrisisCase:
+    with db() as session:
+        case = session.get(CrisisCase, int(code.removeprefix("C-")))
+        assert case is not None, f"C台账中没有个案 {code}"
+        return case
+
+
+@then(step_text("C台账中有个案 {code}，等级为“{level}”"))
+def _(db: Db, code: str, level: str) -> None:
+    assert the_case(db, code).level == level
+
+
+@then(step_text("没有为个案 {code} 生成任务，也没有通知任何人"))
+def _(db: Db, crisis: CrisisOpened, code: str) -> None:
+    case = the_case(db, code)
+    assert (crisis.task_id, crisis.relay, crisis.district_escalation_id) == (None, [], None)
+    with db() as session:
+        assert not list(session.exec(select(Task).where(Task.crisis_case_id == case.id)))
+        assert not list(session.exec(select(OutboxMessage).where(col(OutboxMessage.dedupe_key).startswith("crisis:"))))
+
+
+@then(step_text("个案 {code} 已记录家长通报，日期为 {day:Day}"))
+def _(db: Db, code: str, day: date) -> None:
+    informed = the_case(db, code).parents_informed_at
+    assert informed is not None and as_local(informed).date() == day, informed
