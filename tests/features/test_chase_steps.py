@@ -24,6 +24,7 @@ from tests.features.support import Db, SchoolRef, class_id, describe_holder, fin
 from tests.notifications.servers import HttpServer, SmtpServer
 from xinyu.chase import queue_district_digests, run_chase
 from xinyu.chase.crisis import CrisisOpened, open_crisis_case
+from xinyu.chase.explain import explain_due
 from xinyu.chase.extensions import acknowledge_task, decide_extension, request_extension
 from xinyu.chase.inbox import list_escalations
 from xinyu.chase.run import ChaseResult, FiredLine
@@ -468,3 +469,36 @@ def _(db: Db, school: SchoolRef, extension_id: int, at: datetime) -> None:
     with db() as session:
         decide_extension(session, extension_id=extension_id, by=holder(session, school, "组长").person_id,
                          approve=True, now=at)
+
+
+# --- why the due date is what it is -------------------------------------------------------------
+
+
+def explanation(db: Db, book: PackBook, school: SchoolRef, who: str, title: str) -> list[str]:
+    with db() as session:
+        task = find_task(session, school, title, who=holder(session, school, who))
+        assert task.id is not None
+        lines = explain_due(session, task_id=task.id, book=book)
+    assert lines[0] == f"任务 #{task.id}「{task.title}」", lines[0]
+    return lines
+
+
+@then(step_text("{who}的“{title}”任务的截止说明为："))
+def _(db: Db, book: PackBook, school: SchoolRef, who: str, title: str, docstring: str) -> None:
+    lines = explanation(db, book, school, who, title)
+    assert lines[1:] == docstring.splitlines(), "\n".join(lines)
+
+
+@then(step_text("{who}的“{title}”任务的截止说明包括："))
+def _(db: Db, book: PackBook, school: SchoolRef, who: str, title: str, docstring: str) -> None:
+    lines = explanation(db, book, school, who, title)
+    missing = [line for line in docstring.splitlines() if line not in lines]
+    assert not missing, "\n".join(lines)
+
+
+@then(step_text("{first:Day} 至 {last:Day} 没有产生任何待发消息"))
+def _(db: Db, first: date, last: date) -> None:
+    with db() as session:
+        made = [(m.channel, m.subject) for m in session.exec(select(OutboxMessage))
+                if m.created_at and first <= as_local(m.created_at).date() <= last]
+    assert not made, made
