@@ -154,17 +154,21 @@ class CoreDriver:
 
     def advance(self, at: str) -> dict[str, int]:
         from flows.runtime import engine, pack_book
+        from xinyu.chase import queue_district_digests, run_chase
         from xinyu.clock import parse_at
         from xinyu.cycle import advance
         from xinyu.db import transaction
 
         totals = {"steps_opened": 0, "steps_done": 0, "tasks_created": 0, "prefect_tasks": 0}
         for batch in self._batches():
-            with transaction(engine()) as session:
+            with transaction(engine()) as session:  # the same work as the flow: advance, then chase
                 result = advance(session, now=parse_at(at), book=pack_book(), school_ids=batch)
+                run_chase(session, now=parse_at(at), book=pack_book(), school_ids=batch)
             totals["steps_opened"] += result.steps_opened
             totals["steps_done"] += result.steps_done
             totals["tasks_created"] += result.tasks_created
+        with transaction(engine()) as session:
+            queue_district_digests(session, now=parse_at(at), book=pack_book())
         return totals
 
     def complete(self, at: str) -> dict[str, int]:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
+from xinyu.cycle import PackBook
 from xinyu.db import make_engine, migrate
 
 TEST_DB = os.environ.get("XINYU_TEST_DB", "sqlite")
@@ -63,6 +64,18 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def packs_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "packs"
+
+
+@pytest.fixture
+def book(packs_dir: Path) -> PackBook:
+    return PackBook(packs_dir)
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session on the test database for tests of the core; the test commits where it needs to."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
 
 
 @pytest.fixture(scope="session")

@@ -94,6 +94,15 @@ def _task(session: Session, task_id: int) -> Task:
     return task
 
 
+def _task_actor(session: Session, task_id: int, name: str | None) -> int:
+    """The person named with --by, else the task's assignee."""
+    task = _task(session, task_id)
+    by = _staff(session, name, task.school_id) or task.assignee_id
+    if by is None:
+        raise ChaseCliError("任务未指派，请用 --by 指明是谁")
+    return by
+
+
 def cmd_reminders(args: argparse.Namespace) -> int:
     from xinyu.textwidth import table
 
@@ -133,10 +142,7 @@ def cmd_ack(args: argparse.Namespace) -> int:
 
     engine, _ = _engine_and_book()
     with transaction(engine) as session:
-        task = _task(session, args.task_id)
-        by = _staff(session, args.by, task.school_id) or task.assignee_id
-        if by is None:
-            raise ChaseCliError("任务未指派，请用 --by 指明确认人")
+        by = _task_actor(session, args.task_id, args.by)
         acknowledge_task(session, task_id=args.task_id, by=by, now=parse_at(args.at))
     print(f"任务 #{args.task_id} 已确认收到：不再重复提醒，逾期升级照常")
     return 0
@@ -147,12 +153,8 @@ def cmd_extend(args: argparse.Namespace) -> int:
 
     engine, book = _engine_and_book()
     with transaction(engine) as session:
-        task = _task(session, args.task_id)
-        by = _staff(session, args.by, task.school_id) or task.assignee_id
-        if by is None:
-            raise ChaseCliError("任务未指派，请用 --by 指明申请人")
-        ext = request_extension(session, task_id=args.task_id, by=by, workdays=args.days, reason=args.reason,
-                                now=parse_at(args.at), book=book)
+        ext = request_extension(session, task_id=args.task_id, by=_task_actor(session, args.task_id, args.by),
+                                workdays=args.days, reason=args.reason, now=parse_at(args.at), book=book)
     print(f"延期申请 #{ext.id} 已提交：{ext.previous_due} → {ext.new_due}，待组长审批")
     return 0
 

@@ -43,11 +43,6 @@ from xinyu.roles import Role
 
 
 @pytest.fixture
-def book(packs_dir: Path) -> PackBook:
-    return PackBook(packs_dir)
-
-
-@pytest.fixture
 def db(engine: Engine) -> Db:
     """`with db() as session:` — one transaction, committed when the block ends."""
     return lambda: transaction(engine)
