@@ -8,7 +8,8 @@ from string import Template
 
 SMS_TEMPLATES: dict[str, str] = {
     # To a person with work to do or to chase: one SMS per person per run, however many tasks.
-    "chase_digest": "您有${count}项心育工作需处理，其中${overdue}项已逾期，最早截止${earliest}。详情请查收邮件或登录：${link}",
+    "chase_digest": ("您有${count}项心育工作需处理，其中${overdue}项已逾期，最早截止${earliest}。"
+                     "详情请查收邮件或登录：${link}"),
     # To the school leader and up the relay: a crisis case was opened (GZ-5.2, GZ-A2.2.7).
     "crisis_alert": "${school}新登记心理危机个案${case}（快速通道），请立即处置并于今日记录家长通报情况。详情：${link}",
     # To the school leader: the district issued a notice (督办) with a rectification deadline (QD-S2).

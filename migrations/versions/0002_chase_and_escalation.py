@@ -4,11 +4,11 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23 18:34:48.488609
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import models._types
+from alembic import op
 
+import models._types
 
 revision = '0002'
 down_revision = '0001'
