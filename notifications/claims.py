@@ -31,35 +31,26 @@ def _ready(*, now: datetime, wall: datetime):  # type: ignore[no-untyped-def]
     return or_(and_(C.status == "queued", due), and_(C.status == "sending", C.claimed_until < wall))
 
 
-def fail_exhausted(engine: Engine, *, wall: datetime, max_attempts: int) -> list[tuple[int, str]]:
-    """A message whose every allowed attempt ended in a dead dispatcher fails instead of looping."""
-    with engine.begin() as conn:
-        rows = conn.execute(
-            update(OUTBOX)
-            .where(C.status == "sending", C.claimed_until < wall, C.attempts >= max_attempts)
-            .values(status="failed", claimed_until=None, last_error=f"发送过程中断{max_attempts}次，不再重试")
-            .returning(C.id, C.channel)
-        ).all()
-    return [(row.id, row.channel) for row in rows]
-
-
 def claim(
     engine: Engine, *, now: datetime, wall: datetime, worker: str, lease: timedelta, limit: int
 ) -> list[Envelope]:
-    """Take up to `limit` ready rows: due queued ones, and `sending` ones whose lease has run out."""
+    """Take up to `limit` ready rows: due queued ones, and `sending` ones whose lease has run out.
+
+    A claim is not an attempt: `attempts` grows only when an outcome is recorded, so messages claimed
+    by a dispatcher that died before trying them are not one step closer to giving up."""
     ready_ids = (select(C.id).where(_ready(now=now, wall=wall)).order_by(C.id).limit(limit)
                  .with_for_update(skip_locked=True))  # ignored on SQLite, which locks the whole file
     with engine.begin() as conn:
         rows = conn.execute(
             update(OUTBOX).where(C.id.in_(ready_ids))
-            .values(status="sending", claimed_by=worker, claimed_until=wall + lease, attempts=C.attempts + 1)
+            .values(status="sending", claimed_by=worker, claimed_until=wall + lease)
             .returning(C.id, C.dedupe_key, C.channel, C.address, C.subject, C.body_text, C.body_html, C.template,
                        C.params, C.created_at, C.attempts)
         ).all()
     return sorted((
         Envelope(id=r.id, dedupe_key=r.dedupe_key, channel=r.channel, address=r.address, subject=r.subject,
                  body_text=r.body_text, body_html=r.body_html, template=r.template, params=r.params or {},
-                 created_at=r.created_at, attempt=r.attempts)
+                 created_at=r.created_at, attempt=r.attempts + 1)
         for r in rows), key=lambda e: e.id)
 
 
@@ -80,15 +71,15 @@ def record(engine: Engine, outcomes: Sequence[Outcome], *, now: datetime, worker
     mine = and_(C.id == bindparam("oid"), C.status == "sending", C.claimed_by == bindparam("me"))
     with engine.begin() as conn:
         if sent:
-            conn.execute(update(OUTBOX).where(C.id.in_(sent), C.status != "sent")
-                         .values(status="sent", sent_at=now, last_error=None, claimed_until=None))
+            conn.execute(update(OUTBOX).where(C.id.in_(sent), C.status != "sent").values(
+                status="sent", sent_at=now, last_error=None, claimed_until=None, attempts=C.attempts + 1))
         if retry:
             conn.execute(update(OUTBOX).where(mine).values(
-                status="queued", last_error=bindparam("err"), claimed_until=None,
+                status="queued", last_error=bindparam("err"), claimed_until=None, attempts=C.attempts + 1,
                 not_before=bindparam("nb", type_=C.not_before.type)), retry)
         if failed:
             conn.execute(update(OUTBOX).where(mine).values(
-                status="failed", last_error=bindparam("err"), claimed_until=None), failed)
+                status="failed", last_error=bindparam("err"), claimed_until=None, attempts=C.attempts + 1), failed)
 
 
 def held_counts(engine: Engine, *, now: datetime) -> dict[str, int]:

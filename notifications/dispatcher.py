@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from notifications.channels.base import Channel, DeliveryFailure, Envelope, PermanentFailure, TemporaryFailure
-from notifications.claims import Outcome, claim, fail_exhausted, held_counts, record
+from notifications.claims import Outcome, claim, held_counts, record
 from notifications.routing import channels_from_settings, file_channels
 from xinyu.settings import Settings, get_settings
 
@@ -93,19 +94,18 @@ def default_worker() -> str:
 
 
 class _Run:
-    record_every = 32  # outcomes per commit: the most a SIGKILL can leave sent but unrecorded, plus those in flight
+    # Outcomes are committed every 32, or once the oldest has waited 0.2 s (slow channels): what a
+    # SIGKILL can leave sent but unrecorded, and so send again, is bounded by both.
+    record_every, record_within = 32, 0.2
 
     def __init__(self, engine: Engine, *, now: datetime, settings: Settings, worker: str,
                  wall: Callable[[], datetime], channels: dict[str, Channel]) -> None:
         self.engine, self.now, self.settings, self.worker, self.wall = engine, now, settings, worker, wall
         self.channels, self.opened = channels, set[str]()
-        self.result, self.pending = DispatchResult(), list[Outcome]()
+        self.result, self.pending, self.oldest = DispatchResult(), list[Outcome](), 0.0
 
     async def all(self) -> DispatchResult:
         try:
-            max_attempts = self.settings.dispatch_max_attempts
-            for _, channel in fail_exhausted(self.engine, wall=self.wall(), max_attempts=max_attempts):
-                self.result.counts[(channel, "failed")] += 1
             lease = timedelta(seconds=self.settings.dispatch_lease_seconds)
             while batch := claim(self.engine, now=self.now, wall=self.wall(), worker=self.worker, lease=lease,
                                  limit=self.settings.dispatch_batch):
@@ -146,6 +146,8 @@ class _Run:
 
     def _note(self, message: Envelope, failure: DeliveryFailure | None) -> None:
         ch = message.channel
+        if not self.pending:
+            self.oldest = time.monotonic()
         if failure is None:
             self.pending.append(Outcome(message, "sent"))
             self.result.counts[(ch, "sent")] += 1
@@ -160,7 +162,7 @@ class _Run:
             self.result.failures.append(FailedMessage(message.id, ch, message.address, reason))
         if failure is not None:
             logger.info("outbox %s (%s) attempt %s: %s", message.id, ch, message.attempt, failure.reason)
-        if len(self.pending) >= self.record_every:
+        if len(self.pending) >= self.record_every or time.monotonic() - self.oldest >= self.record_within:
             self._flush()
 
     def _flush(self) -> None:

@@ -129,18 +129,6 @@ def test_a_dead_dispatchers_claim_is_taken_over_when_its_lease_runs_out(
     assert [(r.status, r.attempts) for r in rows(engine)] == [("sent", 2), ("sent", 2), ("sending", 1)]
 
 
-def test_a_message_whose_every_attempt_died_with_its_dispatcher_fails_instead_of_looping(
-    engine: Engine, tmp_path: Path
-) -> None:
-    queue(engine, [email_row(1, now=NOW)])
-    with engine.begin() as conn:
-        table = OutboxMessage.__table__  # type: ignore[attr-defined]
-        conn.execute(update(table).values(status="sending", claimed_by="dead", attempts=3,
-                                          claimed_until=datetime.now(UTC) - timedelta(seconds=1)))
-    result = dispatch(engine, now=NOW, settings=settings(tmp_path, dispatch_max_attempts=3))
-    assert result.failed == 1 and rows(engine)[0].status == "failed"
-
-
 class Crashing(Channel):
     """Sends, then dies at the `at`-th message (as a process would on SIGKILL or Ctrl-C)."""
 
