@@ -9,8 +9,8 @@ crash is byte-identical and a receiver can recognise it by its Message-ID.
 import base64
 import hashlib
 from datetime import datetime
-from email.header import Header
 from email.utils import format_datetime, formataddr, parseaddr
+from functools import lru_cache
 
 from notifications.channels.base import Envelope, PermanentFailure
 from xinyu.clock import SHANGHAI
@@ -22,6 +22,7 @@ def message_id(dedupe_key: str, domain: str) -> str:
     return f"<{hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]}@{domain}>"
 
 
+@lru_cache(maxsize=8)
 def sender_parts(sender: str) -> tuple[str, str]:
     """("心育闭环", "noreply@xinyu.local") from the XINYU_MAIL_FROM form "心育闭环 <noreply@xinyu.local>"."""
     name, address = parseaddr(sender)
@@ -34,14 +35,14 @@ def email_bytes(message: Envelope, *, sender: str) -> bytes:
     """Raises PermanentFailure for an address no server would take (and that could forge headers)."""
     if message.address.count("@") != 1 or any(c.isspace() or c in "<>,;\"" for c in message.address):
         raise PermanentFailure(f"邮箱地址无效：{message.address[:80]!r}")
-    name, address = sender_parts(sender)
+    address = sender_parts(sender)[1]
     key_hash = hashlib.sha256(message.dedupe_key.encode()).hexdigest()
     headers = [
-        ("From", formataddr((name, address), charset="utf-8")),
+        ("From", _from_header(sender)),
         ("To", message.address),
         ("Subject", _header(message.subject)),
         ("Date", format_datetime((message.created_at or datetime.now(SHANGHAI)).astimezone(SHANGHAI))),
-        ("Message-ID", message_id(message.dedupe_key, address.rsplit("@", 1)[1])),
+        ("Message-ID", f"<{key_hash[:32]}@{address.rsplit('@', 1)[1]}>"),
         ("X-Xinyu-Dedupe-Key", _header(message.dedupe_key)),
         ("MIME-Version", "1.0"),
     ]
@@ -63,8 +64,22 @@ def _part(subtype: str, text: str) -> str:
             f"Content-Transfer-Encoding: base64{CRLF}{CRLF}{encoded}")
 
 
+@lru_cache(maxsize=8)
+def _from_header(sender: str) -> str:
+    return formataddr(sender_parts(sender), charset="utf-8")
+
+
 def _header(value: str) -> str:
-    """RFC 2047 for anything not plain ASCII (Chinese subjects), folded with CRLF."""
-    if value.isascii() and "\n" not in value:
+    """RFC 2047 encoded words (base64 of UTF-8) for anything not plain ASCII, e.g. Chinese subjects.
+    Each word holds whole characters and stays within 75 columns; words are folded onto new lines."""
+    if value.isascii() and "\r" not in value and "\n" not in value:
         return value
-    return Header(value, "utf-8", header_name="Subject").encode(linesep=CRLF)
+    words, chunk = [], b""
+    for char in value.replace("\r", " ").replace("\n", " "):
+        data = char.encode()
+        if len(chunk) + len(data) > 45:  # 45 bytes → 60 base64 characters + 12 of =?utf-8?b?…?=
+            words.append(chunk)
+            chunk = b""
+        chunk += data
+    words.append(chunk)
+    return f"{CRLF} ".join(f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words)
