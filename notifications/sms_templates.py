@@ -15,7 +15,7 @@ SMS_TEMPLATES: dict[str, str] = {
     # To the school leader: the district issued a notice (督办) with a rectification deadline (QD-S2).
     "district_notice": "${school}收到区县督办通知，请于${due}前完成整改并在系统中填报。详情：${link}",
     # To district officers: new items in the inbox.
-    "district_inbox": "区县督办箱新增${count}项逾期升级（共${open}项待处理）。详情：${link}",
+    "district_inbox": "区县督办箱新增${count}项督办事项（共${open}项待处理）。详情：${link}",
 }
 
 

@@ -163,14 +163,14 @@ def cmd_extension(args: argparse.Namespace) -> int:
     from models import Extension
     from xinyu.chase.extensions import decide_extension
 
-    engine, _ = _engine_and_book()
+    engine, book = _engine_and_book()
     with transaction(engine) as session:
         ext = session.get(Extension, args.extension_id)
         if ext is None:
             raise ChaseCliError(f"没有延期申请 #{args.extension_id}")
         by = _staff(session, args.by, _task(session, ext.task_id).school_id)
         assert by is not None
-        ext = decide_extension(session, extension_id=args.extension_id, by=by, approve=args.approve,
+        ext = decide_extension(session, extension_id=args.extension_id, by=by, approve=args.approve, book=book,
                                note=args.note, now=parse_at(args.at))
     print(f"延期申请 #{ext.id} {'已批准，新截止日期 ' + ext.new_due.isoformat() if args.approve else '未批准'}")
     return 0

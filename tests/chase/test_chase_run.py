@@ -131,16 +131,35 @@ def test_an_approved_extension_moves_the_due_date_and_restarts_the_ladder(sessio
     task = class_report(session, school)
     assert task.escalation_level == "district"
     ext = request_extension(session, task_id=task.id or 0, by=task.assignee_id or 0, workdays=5,
-                            reason="本班学生参加区运动会", now=at("2026-10-20", 9), book=book)
-    assert ext.new_due == date(2026, 10, 20)  # five working days after the 13th
-    decide_extension(session, extension_id=ext.id or 0, by=school.people["leader"].id or 0, approve=True,
+                            reason="本班学生参加区运动会", now=at("2026-10-19", 9), book=book)
+    assert ext.new_due == date(2026, 10, 26)  # five working days from the request day: the 13th has passed
+    decide_extension(session, extension_id=ext.id or 0, by=school.people["leader"].id or 0, approve=True, book=book,
                      now=at("2026-10-20", 10))
     session.commit()
-    assert (task.due, task.escalation_level) == (date(2026, 10, 20), "none")
+    assert (task.due, task.escalation_level) == (date(2026, 10, 27), "none")  # counted again on approval
     assert {e.resolution for e in session.exec(select(Escalation).where(Escalation.task_id == task.id))} == {
         "extended"}
+    run_days(session, book, date(2026, 10, 21), date(2026, 10, 29))
+    assert fired_on(session, task)[-5:] == [("before_due", "10-23"), ("due_day", "10-27"), ("overdue", "10-28"),
+                                            ("overdue", "10-29"), ("school", "10-29")]
+
+
+def test_a_later_phase_that_starts_after_the_due_date_gets_its_own_working_days(
+    session: Session, book: PackBook,
+) -> None:
+    school = make_school(session)
+    session.commit()
+    run_days(session, book, DAY0, date(2026, 10, 20))
+    cycle = cycle_of(session, school.id, OCTOBER)
+    for report in tasks_of(session, cycle.id, template="class_report"):
+        complete_task(session, task_id=report.id or 0, values={"attention_students": "0", "committee_consulted": "是"},
+                      now=at("2026-10-21", 15), book=book)
+    session.commit()
     run_days(session, book, date(2026, 10, 21), date(2026, 10, 22))
-    assert fired_on(session, task)[-3:] == [("overdue", "10-21"), ("overdue", "10-22"), ("school", "10-22")]
+    (consolidate,) = tasks_of(session, cycle.id, template="consolidate")
+    assert consolidate.due == date(2026, 10, 23)  # two working days after it was created, not the step's 13th
+    assert consolidate.escalation_level == "none"
+    assert [r for r, _ in fired_on(session, consolidate)] == ["before_due"]
 
 
 def test_a_district_notice_becomes_a_task_and_the_escalation_closes_with_its_task(

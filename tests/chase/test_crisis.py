@@ -78,7 +78,7 @@ def test_recording_parents_informed_completes_the_fast_path_and_closes_the_inbox
                   values={"informed_at": "2026-10-09 10:40", "method": "电话"})
     session.commit()
     case = session.get(CrisisCase, opened.case.id)
-    assert case is not None and case.parents_informed_at == at("2026-10-09", 11)
+    assert case is not None and case.parents_informed_at == at("2026-10-09", 10, 40)  # the time the handler gave
     assert session.get(Escalation, opened.district_escalation_id).status == "resolved"  # type: ignore[union-attr]
 
 

@@ -465,10 +465,10 @@ def _(db: Db, book: PackBook, school: SchoolRef, who: str, at: datetime, title: 
 
 @given(step_text("组长于 {at:At} 批准该延期申请"))
 @when(step_text("组长于 {at:At} 批准该延期申请"))
-def _(db: Db, school: SchoolRef, extension_id: int, at: datetime) -> None:
+def _(db: Db, book: PackBook, school: SchoolRef, extension_id: int, at: datetime) -> None:
     with db() as session:
         decide_extension(session, extension_id=extension_id, by=holder(session, school, "组长").person_id,
-                         approve=True, now=at)
+                         approve=True, now=at, book=book)
 
 
 # --- why the due date is what it is -------------------------------------------------------------

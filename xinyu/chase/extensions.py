@@ -5,7 +5,7 @@ by the due date they count from), the task drops back to no escalation, and the 
 item for the old date is closed as extended.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -13,6 +13,7 @@ from models import Escalation, Extension, School, Task
 from xinyu.chase.messages import short_date
 from xinyu.chase.notify import queue_notice
 from xinyu.chase.people import contact, contacts_of, holds_role
+from xinyu.clock import local_date
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import TaskStatus
 from xinyu.privacy import redact_student_names
@@ -61,7 +62,7 @@ def request_extension(
         raise ExtensionError(f"任务 #{task.id} 已有待审批的延期申请（#{pending}）")
     school = session.get(School, task.school_id)
     assert school is not None and task.id is not None
-    new_due = book.calendar(school.pack).add_workdays(task.due, workdays)
+    new_due = extended_due(book, school.pack, task.due, workdays, local_date(now))
     extension = Extension(task_id=task.id, requested_by_id=by, requested_at=now, reason=reason.strip()[:500],
                           workdays=workdays, previous_due=task.due, new_due=new_due)
     session.add(extension)
@@ -77,8 +78,13 @@ def request_extension(
     return extension
 
 
+def extended_due(book: PackBook, pack: str, due: date, workdays: int, today: date) -> date:
+    """N working days after the due date, or after today if the due date has passed."""
+    return book.calendar(pack).add_workdays(max(due, today), workdays)
+
+
 def decide_extension(
-    session: Session, *, extension_id: int, by: int, approve: bool, now: datetime, note: str = "",
+    session: Session, *, extension_id: int, by: int, approve: bool, now: datetime, book: PackBook, note: str = "",
 ) -> Extension:
     extension = session.get(Extension, extension_id, with_for_update=True)
     if extension is None:
@@ -91,7 +97,11 @@ def decide_extension(
     extension.status = "approved" if approve else "refused"
     extension.decided_by_id, extension.decided_at, extension.decision_note = by, now, note.strip()[:500]
     if approve:
-        extension.previous_due = task.due  # the due date it actually moved from
+        school = session.get(School, task.school_id)
+        assert school is not None
+        # Counted again on the day of approval: a late decision must not hand back a date already past.
+        extension.previous_due = task.due
+        extension.new_due = extended_due(book, school.pack, task.due, extension.workdays, local_date(now))
         task.due, task.escalation_level, task.acknowledged_at = extension.new_due, "none", None
         for item in session.exec(select(Escalation).where(Escalation.lineage_id == (task.lineage_id or task.id),
                                                           col(Escalation.status) != "resolved")):

@@ -21,6 +21,7 @@ from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import CycleStatus, TaskStatus
 from xinyu.cycle.system_templates import NOTICE, SYSTEM_STEP_LABELS
 from xinyu.cycle.task_factory import task_row
+from xinyu.privacy import redact_student_names
 from xinyu.roles import Role, role_label
 from xinyu.settings import get_settings
 
@@ -121,17 +122,18 @@ def issue_notice(
     due = book.calendar(school.pack).add_workdays(today, workdays)
     row = task_row(cycle=cycle, key=f"notice:{item.id}", template=NOTICE, org=load_org_index(session, [school.id]),
                    due=due, now=now, step_id=None, step_key="notice", kind="notice",
-                   title=f"落实区县督办：{text}"[:200])
+                   title=f"落实区县督办：{text}"[:200])  # the school's own record; messages use TitleGuard
     (task_id,) = session.execute(insert(Task).returning(col(Task.id)), [row]).scalars().all()
     item.notice_task_id = task_id
     if item.status == "new":
         item.status, item.acknowledged_at, item.acknowledged_by_id = "acknowledged", now, by
     link = f"{get_settings().base_url}/tasks/{task_id}"
     quiet = book.pack(school.pack).chase
+    shown = redact_student_names(session, school.id, {"text": text})["text"]  # a name typed by mistake stays out
     queue_notice(
         session, contacts_of(session, Role.leader, school_id=school.id), key=f"notice:{item.id}",
         subject=f"【心育督办】{school.name}收到区县督办通知，{short_date(due)}前整改", heading="区县督办通知",
-        lines=[f"事项：{item.summary}", f"督办要求：{text}", f"整改期限：{due.isoformat()}（{workdays}个工作日）"],
+        lines=[f"事项：{item.summary}", f"督办要求：{shown}", f"整改期限：{due.isoformat()}（{workdays}个工作日）"],
         link=link, now=now,
         sms=("district_notice", {"school": school.name, "due": short_date(due), "link": link},
              sms_release(now, quiet.quiet_hours) if quiet else now),

@@ -163,7 +163,7 @@ def _record(session: Session, firings: list[tuple[OpenTask, Firing]], now: datet
                 "task_id": task.id, "lineage_id": task.lineage, "school_id": task.school_id,
                 "district_id": directory.district_of(task.school_id), "reason": "overdue",
                 "occasion": firing.occasion, "level": "district", "days_overdue": firing.offset,
-                "summary": f"{TitleGuard.public_title(task.kind, task.title)}｜{role_label(task.role)}"[:200],
+                "summary": inbox_summary(task, directory),
                 "raised_at": now, "notified_at": None, "status": "new", "acknowledged_at": None,
                 "acknowledged_by_id": None, "notice_task_id": None, "resolved_at": None, "resolution": None,
             })
@@ -172,6 +172,13 @@ def _record(session: Session, firings: list[tuple[OpenTask, Firing]], now: datet
         session.execute(update(Task), changed)
     if escalations:
         session.execute(insert(Escalation), escalations)
+
+
+def inbox_summary(task: OpenTask, directory: Directory) -> str:
+    """What the district sees of a task: the work, the class (not a student) and the role."""
+    where = directory.class_labels.get(task.class_id or 0)
+    title = TitleGuard.public_title(task.kind, task.title)
+    return f"{title}｜{where + '｜' if where else ''}{role_label(task.role)}"[:200]
 
 
 def _notify(session: Session, firings: list[tuple[OpenTask, Firing]], now: datetime, today: date, book: PackBook,

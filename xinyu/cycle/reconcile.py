@@ -132,7 +132,7 @@ class _Run:
                 continue
             before = self.tally(step, template.after)
             if before.open_blocking == 0 and self.phase_started(cycle, step, template.after):
-                self.add_tasks(cycle, step, template)
+                self.add_tasks(cycle, step, template, rule)
 
     def phase_started(self, cycle: Cycle, step: Step, template_key: str) -> bool:
         # A per-class phase with no classes counts as done; otherwise its tasks must exist.
@@ -162,10 +162,15 @@ class _Run:
         return template_task_rows(cycle=cycle, step_id=step.id or 0, step_key=step.key, template=template,
                                   org=self.org(cycle), due=step.due or step.calendar_due, now=self.now)
 
-    def add_tasks(self, cycle: Cycle, step: Step, template: Any) -> None:
+    def add_tasks(self, cycle: Cycle, step: Step, template: Any, rule: StepRule | None = None) -> None:
+        """`rule` is given for a later phase: it starts when the earlier one is done, perhaps after the
+        step's due date, and then gets the step's minimum working days (nobody is late on arrival)."""
         assert step.due is not None
+        due = task_due(template, step.due, cycle.month)
+        if rule is not None:
+            due = max(due, self.book.calendar(cycle.pack).add_workdays(self.today, rule.min_workdays_after_open))
         rows = template_task_rows(cycle=cycle, step_id=step.id or 0, step_key=step.key, template=template,
-                                  org=self.org(cycle), due=task_due(template, step.due, cycle.month), now=self.now)
+                                  org=self.org(cycle), due=due, now=self.now)
         tally = self.tally(step, template.key)
         tally.created += len(rows)
         tally.open_blocking += sum(1 for r in rows if r["blocks_step"])
