@@ -1,0 +1,1 @@
+"""The embedded way of running (DESIGN: "Two ways to run"): APScheduler in `xinyu serve` triggers the flows."""

@@ -1,0 +1,39 @@
+"""What `xinyu serve` runs on its schedules.
+
+The job store pickles `module:function` references, so these stay module-level, under these names,
+without arguments. The flows (and Prefect) are imported when a job runs, not when the store is read.
+Each job logs one line of its flow's counts and nothing else, so no name reaches the log (README: Privacy).
+"""
+
+import logging
+from collections.abc import Mapping
+
+logger = logging.getLogger(__name__)
+
+
+def open_month_job() -> dict[str, int]:
+    """Open this month for every school (flow open-month)."""
+    from flows.monthly_cycle import OpenMonthParams, open_month_flow
+
+    return _logged("open-month", open_month_flow(OpenMonthParams()))
+
+
+def advance_job() -> dict[str, int]:
+    """Move every open cycle forward and chase overdue work (flow advance-cycles)."""
+    from flows.monthly_cycle import AdvanceParams, advance_flow
+
+    return _logged("advance-cycles", advance_flow(AdvanceParams()))
+
+
+def dispatch_job() -> dict[str, int]:
+    """Send the messages that are due (flow dispatch-outbox)."""
+    from flows.dispatch import DispatchParams, dispatch_outbox_flow
+
+    return _logged("dispatch-outbox", dispatch_outbox_flow(DispatchParams()))
+
+
+def _logged(flow: str, result: Mapping[str, object]) -> dict[str, int]:
+    # Numbers only, whatever a flow's result holds one day: nothing else can reach the log.
+    numbers = {k: v for k, v in result.items() if isinstance(v, int) and not isinstance(v, bool)}
+    logger.info("%s: %s", flow, " ".join(f"{k}={v}" for k, v in sorted(numbers.items())) or "no counts")
+    return numbers
