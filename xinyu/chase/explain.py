@@ -69,7 +69,8 @@ def _rule_lines(session: Session, book: PackBook, task: Task, origin: Cycle, bas
         lines.append(f"取两者中较晚的日期：{step.due}")
         if template.after and step.due and base > step.due:
             created = as_local(task.created_at).date() if task.created_at else opened
-            lines.append(f"本任务在前一阶段完成后于 {created} 生成，同样至少留 {rule.min_workdays_after_open} 个工作日：{base}")
+            lines.append(f"本任务在前一阶段完成后于 {created} 生成，"
+                         f"同样至少留 {rule.min_workdays_after_open} 个工作日：{base}")
             return created
         return month_start if step.calendar_due >= floor else opened
     return month_start
