@@ -1,8 +1,8 @@
 """Send what the outbox holds: claim ready rows, send them concurrently per channel, record each outcome.
 
-Recorded as they come, in small commits: after a SIGKILL only the messages claimed and not yet
-recorded can go out a second time (when their lease runs out); a recorded send is never repeated
-and a queued message is never dropped. `now` is the business clock (`--at`): it decides what is due
+Recorded as they come, in small commits (notifications/recorder.py): after a SIGKILL only messages
+claimed and not yet recorded can go out a second time (when their lease runs out); a recorded send
+is never repeated and a queued message is never dropped. `now` is the business clock (`--at`): it decides what is due
 (quiet hours, backoff). Leases use the wall clock, since they guard against real dead processes.
 """
 
@@ -10,7 +10,6 @@ import asyncio
 import logging
 import os
 import socket
-import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable
@@ -20,7 +19,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from notifications.channels.base import Channel, DeliveryFailure, Envelope, PermanentFailure, TemporaryFailure
-from notifications.claims import Outcome, claim, held_counts, record
+from notifications.claims import Outcome, claim, held_counts
+from notifications.recorder import Recorder
 from notifications.routing import channels_from_settings, file_channels
 from xinyu.settings import Settings, get_settings
 
@@ -94,15 +94,12 @@ def default_worker() -> str:
 
 
 class _Run:
-    # Outcomes are committed every 32, or once the oldest has waited 0.2 s (slow channels): what a
-    # SIGKILL can leave sent but unrecorded, and so send again, is bounded by both.
-    record_every, record_within = 32, 0.2
-
     def __init__(self, engine: Engine, *, now: datetime, settings: Settings, worker: str,
                  wall: Callable[[], datetime], channels: dict[str, Channel]) -> None:
         self.engine, self.now, self.settings, self.worker, self.wall = engine, now, settings, worker, wall
         self.channels, self.opened = channels, set[str]()
-        self.result, self.pending, self.oldest = DispatchResult(), list[Outcome](), 0.0
+        self.result = DispatchResult()
+        self.recorder = Recorder(engine, now=now, worker=worker)
 
     async def all(self) -> DispatchResult:
         try:
@@ -110,9 +107,10 @@ class _Run:
             while batch := claim(self.engine, now=self.now, wall=self.wall(), worker=self.worker, lease=lease,
                                  limit=self.settings.dispatch_batch):
                 await self._send(batch)
-                self._flush()
+                self.recorder.check()
+            await self.recorder.close()
         except BaseException:
-            self._flush()  # what was sent before the error (or a Ctrl-C) is still recorded
+            self.recorder.write_now()  # what was sent before the error (or a Ctrl-C) is still recorded
             raise
         finally:
             await self._close()
@@ -146,29 +144,20 @@ class _Run:
 
     def _note(self, message: Envelope, failure: DeliveryFailure | None) -> None:
         ch = message.channel
-        if not self.pending:
-            self.oldest = time.monotonic()
         if failure is None:
-            self.pending.append(Outcome(message, "sent"))
+            self.recorder.add(Outcome(message, "sent"))
             self.result.counts[(ch, "sent")] += 1
-        elif isinstance(failure, TemporaryFailure) and message.attempt < self.settings.dispatch_max_attempts:
-            self.pending.append(Outcome(message, "queued", failure.reason))
+            return
+        logger.info("outbox %s (%s) attempt %s: %s", message.id, ch, message.attempt, failure.reason)
+        if isinstance(failure, TemporaryFailure) and message.attempt < self.settings.dispatch_max_attempts:
+            self.recorder.add(Outcome(message, "queued", failure.reason))
             self.result.counts[(ch, "retried")] += 1
-        else:
-            reason = failure.reason if isinstance(failure, PermanentFailure) else (
-                f"已尝试{message.attempt}次，不再重试：{failure.reason}")
-            self.pending.append(Outcome(message, "failed", reason))
-            self.result.counts[(ch, "failed")] += 1
-            self.result.failures.append(FailedMessage(message.id, ch, message.address, reason))
-        if failure is not None:
-            logger.info("outbox %s (%s) attempt %s: %s", message.id, ch, message.attempt, failure.reason)
-        if len(self.pending) >= self.record_every or time.monotonic() - self.oldest >= self.record_within:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self.pending:
-            outcomes, self.pending = self.pending, []
-            record(self.engine, outcomes, now=self.now, worker=self.worker)
+            return
+        reason = failure.reason if isinstance(failure, PermanentFailure) else (
+            f"已尝试{message.attempt}次，不再重试：{failure.reason}")
+        self.recorder.add(Outcome(message, "failed", reason))
+        self.result.counts[(ch, "failed")] += 1
+        self.result.failures.append(FailedMessage(message.id, ch, message.address, reason))
 
     async def _close(self) -> None:
         for name in self.opened:

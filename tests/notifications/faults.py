@@ -113,7 +113,7 @@ def run_with_kills(*, engine: Engine, server: SmtpServer, env: dict[str, str], a
                 _expire_leases(engine)
             else:
                 assert code == 0, f"a dispatcher failed (exit {code})"
-                if done_kills >= kills and _unsent(engine) == 0:
+                if _unsent(engine) == 0:  # a whole run ended normally and nothing is left: done
                     break
     finally:
         recorder.on_delivery = None
