@@ -6,7 +6,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: demo test lint unit bench venv clean
+.PHONY: demo test lint unit bench bench-dispatch venv clean
 
 venv: $(VENV)/.installed
 
@@ -31,6 +31,11 @@ test: venv lint
 
 bench: venv
 	$(BIN)/python bench/month_lifecycle.py
+
+# The outbox: 5,000 emails against smtplib one connection per message, then SIGKILL fault runs.
+bench-dispatch: venv
+	$(BIN)/python bench/dispatch_email.py
+	$(BIN)/python bench/dispatch_faults.py
 
 clean:
 	rm -rf $(VENV) .prefect xinyu.db* outbox
