@@ -78,7 +78,8 @@ def run_with_kills(*, engine: Engine, server: SmtpServer, env: dict[str, str], a
             os.kill(target["pid"], signal.SIGKILL)  # the child is not reaped yet: the pid is still its own
 
     def on_delivery(total: int) -> None:
-        if target["at"] is not None and total >= target["at"]:
+        # Only once the run's pid is known: a late delivery from the last (killed) run must not use it up.
+        if target["pid"] is not None and target["at"] is not None and total >= target["at"]:
             target["at"] = None
             kill()
 
