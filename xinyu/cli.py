@@ -21,6 +21,8 @@ from xinyu.queries import TASK_STATUSES, TaskFilter, list_tasks
 from xinyu.roles import parse_role
 from xinyu.settings import get_settings
 
+ESCALATION_MARKS = {"none": "", "school": "·已升级至组长", "district": "·已报区县"}
+
 
 class CliError(Exception):
     """Shown to the user as one clear line; exit code 2."""
@@ -187,7 +189,8 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     header = ["编号", "学校", "步骤", "任务", "角色", "负责人", "班级", "截止", "状态"]
     print(table(header, [
         [str(r["id"]), r["school"], r["step_label"], r["title"] + ("（上月结转）" if r["carried_over"] else ""),
-         r["role"], r["assignee"] or "未指派", r["class"] or "", r["due"], status_label[r["status"]]]
+         r["role"], r["assignee"] or "未指派", r["class"] or "", r["due"],
+         status_label[r["status"]] + ESCALATION_MARKS[r["escalation_level"]]]
         for r in rows
     ]))
     print(f"共 {len(rows)} 项")
