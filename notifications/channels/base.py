@@ -42,7 +42,7 @@ class Envelope:
     template: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     created_at: datetime | None = None
-    attempt: int = 1  # this is the message's n-th claim
+    attempt: int = 1  # the n-th attempt this send will be (attempts recorded so far + 1)
 
 
 class Channel(ABC):
