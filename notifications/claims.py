@@ -57,8 +57,9 @@ def claim(
 @dataclass(frozen=True, slots=True)
 class Outcome:
     message: Envelope
-    status: str  # sent | queued (retry later) | failed
+    status: str  # sent | queued (retry after backoff) | deferred (not tried; due at not_before) | failed
     reason: str | None = None
+    not_before: datetime | None = None
 
 
 def record(engine: Engine, outcomes: Sequence[Outcome], *, now: datetime, worker: str) -> None:
@@ -67,6 +68,8 @@ def record(engine: Engine, outcomes: Sequence[Outcome], *, now: datetime, worker
     sent = [o.message.id for o in outcomes if o.status == "sent"]
     retry = [{"oid": o.message.id, "me": worker, "err": o.reason, "nb": now + backoff(o.message.attempt)}
              for o in outcomes if o.status == "queued"]
+    deferred = [{"oid": o.message.id, "me": worker, "err": o.reason, "nb": o.not_before}
+                for o in outcomes if o.status == "deferred"]
     failed = [{"oid": o.message.id, "me": worker, "err": o.reason} for o in outcomes if o.status == "failed"]
     mine = and_(C.id == bindparam("oid"), C.status == "sending", C.claimed_by == bindparam("me"))
     with engine.begin() as conn:
@@ -77,6 +80,10 @@ def record(engine: Engine, outcomes: Sequence[Outcome], *, now: datetime, worker
             conn.execute(update(OUTBOX).where(mine).values(
                 status="queued", last_error=bindparam("err"), claimed_until=None, attempts=C.attempts + 1,
                 not_before=bindparam("nb", type_=C.not_before.type)), retry)
+        if deferred:  # not an attempt: `attempts` stays
+            conn.execute(update(OUTBOX).where(mine).values(
+                status="queued", last_error=bindparam("err"), claimed_until=None,
+                not_before=bindparam("nb", type_=C.not_before.type)), deferred)
         if failed:
             conn.execute(update(OUTBOX).where(mine).values(
                 status="failed", last_error=bindparam("err"), claimed_until=None, attempts=C.attempts + 1), failed)

@@ -2,8 +2,9 @@
 
 Recorded as they come, in small commits (notifications/recorder.py): after a SIGKILL only messages
 claimed and not yet recorded can go out a second time (when their lease runs out); a recorded send
-is never repeated and a queued message is never dropped. `now` is the business clock (`--at`): it decides what is due
-(quiet hours, backoff). Leases use the wall clock, since they guard against real dead processes.
+is never repeated and a queued message is never dropped. `now` is the business clock (`--at`): it
+decides what is due (quiet hours, backoff). Leases use the wall clock: they guard against real dead
+processes.
 """
 
 import asyncio
@@ -15,10 +16,18 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine
 
-from notifications.channels.base import Channel, DeliveryFailure, Envelope, PermanentFailure, TemporaryFailure
+from notifications.channels.base import (
+    Channel,
+    Deferred,
+    DeliveryFailure,
+    Envelope,
+    PermanentFailure,
+    TemporaryFailure,
+)
 from notifications.claims import Outcome, claim, held_counts
 from notifications.recorder import Recorder
 from notifications.routing import channels_from_settings, file_channels
@@ -75,8 +84,6 @@ def dispatch(engine: Engine, *, now: datetime, channels: dict[str, Channel] | No
 
 def dispatch_to_files(engine: Engine, *, now: datetime, folder: os.PathLike[str] | str) -> DispatchResult:
     """The embedded default whatever the settings say: every message to files in `folder`."""
-    from pathlib import Path
-
     return dispatch(engine, now=now, channels=file_channels(Path(folder), sender=get_settings().mail_from))
 
 
@@ -149,6 +156,10 @@ class _Run:
             self.result.counts[(ch, "sent")] += 1
             return
         logger.info("outbox %s (%s) attempt %s: %s", message.id, ch, message.attempt, failure.reason)
+        if isinstance(failure, Deferred):
+            self.recorder.add(Outcome(message, "deferred", failure.reason, self.now + failure.retry_after))
+            self.result.counts[(ch, "retried")] += 1
+            return
         if isinstance(failure, TemporaryFailure) and message.attempt < self.settings.dispatch_max_attempts:
             self.recorder.add(Outcome(message, "queued", failure.reason))
             self.result.counts[(ch, "retried")] += 1

@@ -8,7 +8,7 @@ import time
 from abc import ABC, abstractmethod
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 
@@ -26,6 +26,14 @@ class TemporaryFailure(DeliveryFailure):
 
 class PermanentFailure(DeliveryFailure):
     """Never try again: the address or the message itself is refused (bad mailbox, bad number)."""
+
+
+class Deferred(TemporaryFailure):
+    """Not tried at all: held back on our side (a provider's rate limit), so it does not count as an attempt."""
+
+    def __init__(self, reason: str, *, retry_after: timedelta = timedelta(minutes=1)) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +96,7 @@ class Channel(ABC):
         while recent and now - recent[0] > 60:
             recent.popleft()
         if len(recent) >= self.per_address_per_minute:
-            raise TemporaryFailure(f"超过每分钟{self.per_address_per_minute}条的发送频率限制，稍后重试")
+            raise Deferred(f"超过每分钟{self.per_address_per_minute}条的发送频率限制，稍后发送")
         recent.append(now)
 
 

@@ -206,3 +206,18 @@ def test_two_dispatchers_at_once_never_send_the_same_message(
     assert results["one"] + results["two"] == 200 and results["one"] > 0 and results["two"] > 0
     assert len(smtp_server.recorder.deliveries) == 200 and set(smtp_server.recorder.deliveries.values()) == {1}
     assert {r.status for r in rows(engine)} == {"sent"}
+
+
+def test_past_a_robots_rate_the_rest_wait_a_minute_without_spending_an_attempt(
+    engine: Engine, http_server: HttpServer, tmp_path: Path
+) -> None:
+    url = f"{http_server.base}/cgi-bin/webhook/send?key=k"
+    queue(engine, [email_row(n, now=NOW) | {"channel": "robot", "address": url, "dedupe_key": f"test:{n}:robot"}
+                   for n in range(22)])
+    config = settings(tmp_path, robot_webhooks=True)
+    first = dispatch(engine, now=NOW, settings=config)
+    assert (first.sent, first.retried) == (20, 2)
+    waiting = [r for r in rows(engine) if r.status == "queued"]
+    assert [(r.attempts, r.not_before) for r in waiting] == [(0, NOW + timedelta(minutes=1))] * 2
+    assert dispatch(engine, now=NOW + timedelta(minutes=1), settings=config).sent == 2
+    assert len(http_server.requests) == 22
