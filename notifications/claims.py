@@ -13,6 +13,8 @@ from sqlalchemy import Engine, Table, and_, bindparam, func, or_, select, update
 
 from models import OutboxMessage
 from notifications.channels.base import Envelope
+from notifications.quiet_hours import after_quiet_hours
+from xinyu.settings import get_settings
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 C = OUTBOX.c
@@ -66,7 +68,7 @@ def record(engine: Engine, outcomes: Sequence[Outcome], *, now: datetime, worker
     """Write a group of outcomes in one commit. A failure only lands on a row this dispatcher still
     holds (another may have reclaimed and sent it); a send lands whatever the lease says."""
     sent = [o.message.id for o in outcomes if o.status == "sent"]
-    retry = [{"oid": o.message.id, "me": worker, "err": o.reason, "nb": now + backoff(o.message.attempt)}
+    retry = [{"oid": o.message.id, "me": worker, "err": o.reason, "nb": _retry_at(o.message, now)}
              for o in outcomes if o.status == "queued"]
     deferred = [{"oid": o.message.id, "me": worker, "err": o.reason, "nb": o.not_before}
                 for o in outcomes if o.status == "deferred"]
@@ -87,6 +89,16 @@ def record(engine: Engine, outcomes: Sequence[Outcome], *, now: datetime, worker
         if failed:
             conn.execute(update(OUTBOX).where(mine).values(
                 status="failed", last_error=bindparam("err"), claimed_until=None, attempts=C.attempts + 1), failed)
+
+
+def _retry_at(message: Envelope, now: datetime) -> datetime:
+    """After the backoff; an SMS whose retry falls in the night waits for the morning (quiet hours are
+    set when a message is queued, and a retry must not slip past them)."""
+    at = now + backoff(message.attempt)
+    if message.channel != "sms":
+        return at
+    settings = get_settings()
+    return after_quiet_hours(at, settings.sms_retry_quiet_start, settings.sms_retry_quiet_end)
 
 
 def held_counts(engine: Engine, *, now: datetime) -> dict[str, int]:

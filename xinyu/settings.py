@@ -1,5 +1,6 @@
 """One settings object, read from XINYU_* environment variables."""
 
+from datetime import time
 from pathlib import Path
 
 from pydantic import Field
@@ -36,6 +37,8 @@ class Settings(BaseSettings):
     dispatch_batch: int = Field(default=200, ge=1, le=5_000, description="Messages claimed at a time.")
     dispatch_lease_seconds: int = Field(
         default=600, ge=10, description="Wall-clock lease of a claimed message; a dead dispatcher's expire.")
+    sms_retry_quiet_start: time = Field(default=time(21, 0), description="A retried SMS is not sent from …")
+    sms_retry_quiet_end: time = Field(default=time(8, 0), description="… until (a pack's quiet hours hold new SMS).")
     dispatch_max_attempts: int = Field(default=8, ge=1, le=50, description="Attempts before a message fails.")
 
 

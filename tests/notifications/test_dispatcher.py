@@ -221,3 +221,16 @@ def test_past_a_robots_rate_the_rest_wait_a_minute_without_spending_an_attempt(
     assert [(r.attempts, r.not_before) for r in waiting] == [(0, NOW + timedelta(minutes=1))] * 2
     assert dispatch(engine, now=NOW + timedelta(minutes=1), settings=config).sent == 2
     assert len(http_server.requests) == 22
+
+
+def test_an_sms_retry_that_falls_in_the_night_waits_for_the_morning(
+    engine: Engine, http_server: HttpServer, tmp_path: Path
+) -> None:
+    http_server.answer = lambda request: (503, {"error": "busy"})
+    late = datetime(2026, 10, 9, 20, 59, 30, tzinfo=SHANGHAI)  # queued before the quiet hours; fails
+    queue(engine, [sms_row(1, now=late), email_row(2, now=late)])
+    config = settings(tmp_path, sms_url=f"{http_server.base}/sms", smtp_url="smtp://127.0.0.1:9?tls=none")
+    dispatch(engine, now=late, settings=config)
+    sms, email = rows(engine)
+    assert sms.not_before == datetime(2026, 10, 10, 8, 0, tzinfo=SHANGHAI)  # not 21:00:30
+    assert email.not_before == late + BACKOFF[0]  # email is never held

@@ -7,12 +7,12 @@ people are passed through the school's name filter before they get here).
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from notifications.outbox import message_row
+from notifications.quiet_hours import after_quiet_hours
 from notifications.sms_templates import render_sms
 from xinyu.chase.directory import Contact
-from xinyu.clock import SHANGHAI
 from xinyu.packs import QuietHours
 from xinyu.render import render
 
@@ -50,15 +50,8 @@ def short_date(day: date) -> str:
 
 
 def sms_release(now: datetime, quiet: QuietHours) -> datetime:
-    """When an SMS queued at `now` may go: at once, or when the quiet hours end."""
-    local = now.astimezone(SHANGHAI)
-    clock = local.time()
-    overnight = quiet.start > quiet.end
-    inside = (clock >= quiet.start or clock < quiet.end) if overnight else (quiet.start <= clock < quiet.end)
-    if not inside:
-        return now
-    release_day = local.date() + timedelta(days=1) if overnight and clock >= quiet.start else local.date()
-    return datetime.combine(release_day, quiet.end, tzinfo=SHANGHAI)
+    """When an SMS queued at `now` may go: at once, or when the pack's quiet hours end."""
+    return after_quiet_hours(now, quiet.start, quiet.end)
 
 
 def digest_key(prefix: str, today: date, person_id: int, channel: str, items: Iterable[DigestItem]) -> str:
