@@ -357,7 +357,8 @@ def verify(url: str, *, schools: int, classes: int, month: str, completed: int) 
             "ledger reviews": count(session, LedgerReview),
             "meetings with minutes": count(session, Meeting, col(Meeting.minutes).is_not(None)),
             "monthly reports": count(session, MonthlyReport),
-            "outbox messages": count(session, OutboxMessage),
+            "report emails": count(session, OutboxMessage, col(OutboxMessage.dedupe_key).startswith("monthly-report:")),
+            "chase messages": count(session, OutboxMessage, col(OutboxMessage.dedupe_key).startswith("chase:")),
             "audit entries": count(session, AuditEntry, AuditEntry.action == "complete_task"),
         }
         per_cycle = session.exec(
@@ -372,7 +373,7 @@ def verify(url: str, *, schools: int, classes: int, month: str, completed: int) 
     assert counts["consolidations done"] == schools, counts
     assert counts["decision tasks"] == 2 * schools, counts
     assert counts["ledger reviews"] == 4 * schools, counts
-    assert counts["meetings with minutes"] == counts["monthly reports"] == counts["outbox messages"] == schools
+    assert counts["meetings with minutes"] == counts["monthly reports"] == counts["report emails"] == schools
     return counts
 
 

@@ -9,6 +9,8 @@ from sqlmodel import Session, col, select
 from models import OutboxMessage, Person, RoleAssignment, School
 from xinyu.roles import Role
 
+OUTBOX_TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
+
 
 def message_row(
     *, dedupe_key: str, channel: str, address: str, body_text: str, now: datetime, recipient_id: int | None = None,
@@ -53,5 +55,7 @@ def queue_rows(session: Session, rows: list[dict[str, Any]]) -> int:
     seen = set(session.exec(select(OutboxMessage.dedupe_key).where(col(OutboxMessage.dedupe_key).in_(keys))))
     fresh = [r for r in rows if r["dedupe_key"] not in seen]
     if fresh:
-        session.execute(insert(OutboxMessage), fresh)
+        # A Core executemany: the ORM's bulk insert leaves out None values and so splits alternating
+        # email/SMS rows (body_html set or not) into one statement per row.
+        session.execute(insert(OUTBOX_TABLE), fresh)
     return len(fresh)
