@@ -6,7 +6,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: demo test lint unit bench bench-dispatch venv clean
+.PHONY: demo test lint unit bench bench-dispatch bench-chase venv clean
 
 venv: $(VENV)/.installed
 
@@ -33,6 +33,9 @@ bench: venv
 	$(BIN)/python bench/month_lifecycle.py
 
 # The outbox: 5,000 emails against smtplib one connection per message, then SIGKILL fault runs.
+bench-chase: venv
+	$(BIN)/python bench/chase_days.py
+
 bench-dispatch: venv
 	$(BIN)/python bench/dispatch_email.py
 	$(BIN)/python bench/dispatch_faults.py
