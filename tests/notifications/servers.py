@@ -8,7 +8,6 @@ import asyncio
 import json
 import socket
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -132,6 +131,7 @@ class HttpServer:
     def __init__(self) -> None:
         self.requests: list[HttpRequest] = []
         self.answer: Callable[[HttpRequest], HttpAnswer] = lambda request: (200, {"errcode": 0})
+        self.hung_up = threading.Event()  # a hanging answer holds its connection until this (or 1.5 s)
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -147,7 +147,7 @@ class HttpServer:
                     self.connection.close()
                     return
                 if answer == "hang":  # past any client's timeout in these tests; then hang up
-                    time.sleep(1.5)
+                    outer.hung_up.wait(1.5)
                     self.close_connection = True
                     return
                 assert not isinstance(answer, str)
@@ -171,6 +171,7 @@ class HttpServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.hung_up.set()
         self.server.shutdown()
         self.server.server_close()
 
