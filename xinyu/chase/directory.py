@@ -38,10 +38,11 @@ class Directory:
             return self.holders.get(("district", self.schools[school_id].district_id, role), [])
         if scope == "class" and class_id is not None:
             return self.holders.get(("class", class_id, role), [])
-        if scope == "grade" and class_id is not None:
+        school_wide = self.holders.get(("school", school_id, role), [])
+        if scope == "grade" and class_id is not None:  # a grade head recorded without a grade serves them all
             grade = self.class_grades.get(class_id)
-            return self.holders.get(("grade", (school_id, grade), role), [])
-        return self.holders.get(("school", school_id, role), [])
+            return self.holders.get(("grade", (school_id, grade), role), []) or school_wide
+        return school_wide
 
     def district_of(self, school_id: int) -> int:
         return self.schools[school_id].district_id
