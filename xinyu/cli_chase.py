@@ -59,7 +59,7 @@ def register(command: Command) -> None:
     p.add_argument("--school", required=True)
     p.add_argument("--student-no", required=True, help="学号")
     p.add_argument("--level", required=True, choices=("一般", "严重", "重大"))
-    p.add_argument("--handler", help="处置负责人姓名（默认本校专职心理教师）")
+    p.add_argument("--handler", dest="handler_name", help="处置负责人姓名（默认本校专职心理教师）")
     p.add_argument("--by", help="登记人姓名")
     p.add_argument("--at")
 
@@ -238,7 +238,7 @@ def cmd_crisis(args: argparse.Namespace) -> int:
         if student is None or student.id is None:
             raise ChaseCliError(f"{args.school}没有学号为 {args.student_no} 的学生")
         opened = open_crisis_case(session, school_id=school.id, student_id=student.id, level=args.level,
-                                  handler_id=_staff(session, args.handler, school.id),
+                                  handler_id=_staff(session, args.handler_name, school.id),
                                   by=_staff(session, args.by, school.id), now=now, book=book)
         code = f"C-{opened.case.id}"
     print(f"已登记{args.level}心理危机个案 {code}")

@@ -1,0 +1,68 @@
+"""The chase's commands in-process on the test database: every command once, with what it prints."""
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, col, select
+
+from models import CrisisCase, Escalation, Extension, Person, RoleAssignment, Student, Task
+from tests.test_cli import cli_db, district_files, run  # noqa: F401  (the fixture and helpers of the CLI tests)
+
+
+def name_of(session: Session, role: str) -> str:
+    person = session.exec(select(Person).join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+                          .where(RoleAssignment.role == role).order_by(col(RoleAssignment.id))).first()
+    assert person is not None
+    return person.name
+
+
+def test_ladder_inbox_extension_and_crisis_from_the_command_line(
+    cli_db: str, engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    assert run(capsys, "init")[0] == 0
+    for path in district_files(tmp_path):
+        assert run(capsys, "import", str(path))[0] == 0
+    for day in ("2026-10-08", "2026-10-13", "2026-10-15", "2026-10-20"):
+        code, out, err = run(capsys, "advance", "--at", f"{day}T07:00", "--direct")
+        assert code == 0, err
+    assert "报区县督办" in out
+    with Session(engine) as session:
+        task = session.exec(select(Task).where(Task.template == "class_report").order_by(col(Task.id))).first()
+        assert task is not None and task.id is not None
+        officer, leader = name_of(session, "district_officer"), name_of(session, "leader")
+        student_no = session.exec(select(Student.student_no).where(Student.school_id == task.school_id)).first()
+
+    code, out, _ = run(capsys, "reminders", "--task", str(task.id))
+    assert code == 0 and "截止当日提醒" in out and "升级至组长" in out and "报区县督办" in out
+
+    code, out, _ = run(capsys, "due", str(task.id))
+    assert code == 0 and "国庆节 10-01至10-07（7天）" in out and "调休上班：10-10（星期六）" in out
+
+    code, out, _ = run(capsys, "inbox", "--json", "--at", "2026-10-20T09:00")
+    items = [i for i in json.loads(out) if i["task_id"] == task.id]
+    assert code == 0 and [(i["level"], i["days_overdue"], i["status"]) for i in items] == [("district", 5, "new")]
+    assert run(capsys, "inbox", "ack", str(items[0]["id"]), "--by", officer, "--at", "2026-10-20T10:00")[0] == 0
+    code, out, _ = run(capsys, "inbox", "notice", str(items[0]["id"]), "--by", officer, "--days", "3",
+                       "--text", "限期整改", "--at", "2026-10-20T10:05")
+    assert code == 0 and "截止 2026-10-23" in out
+
+    code, out, _ = run(capsys, "ack", str(task.id), "--at", "2026-10-20T11:00")
+    assert code == 0 and "不再重复提醒" in out
+    code, out, _ = run(capsys, "extend", str(task.id), "--days", "2", "--reason", "运动会", "--at", "2026-10-20T11:05")
+    assert code == 0 and "2026-10-22" in out
+    with Session(engine) as session:
+        extension = session.exec(select(Extension)).one()
+    code, out, _ = run(capsys, "extension", str(extension.id), "--approve", "--by", leader, "--at", "2026-10-20T12:00")
+    assert code == 0 and "新截止日期 2026-10-22" in out
+
+    code, out, err = run(capsys, "crisis", "--school", items[0]["school"], "--student-no", str(student_no),
+                         "--level", "重大", "--at", "2026-10-20T22:30")
+    assert code == 0, err
+    assert "快速通道" in out and "已报区县督办箱" in out
+    with Session(engine) as session:
+        assert session.exec(select(CrisisCase)).one().level == "重大"
+        assert session.exec(select(Escalation).where(Escalation.reason == "crisis")).one().status == "new"
+
+    code, _, err = run(capsys, "inbox", "ack", str(items[0]["id"]), "--by", "不存在的人")
+    assert code == 2 and "负责人" in err
