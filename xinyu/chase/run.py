@@ -84,7 +84,7 @@ def run_chase(
 ) -> ChaseResult:
     today = local_date(now)
     result = ChaseResult()
-    calendars = {}
+    calendars: dict[str, ChaseCalendar] = {}
     candidates: list[tuple[OpenTask, int]] = []
     for task in _open_tasks(session, school_ids):
         result.tasks_checked += 1
@@ -99,7 +99,7 @@ def run_chase(
         offset = calendar.offset(task.due, today)
         if offset >= chase.ladder(task.kind)[0].at:
             candidates.append((task, offset))
-    fired = _fired(session, [t.lineage for t, _ in candidates], today)
+    fired = _fired(session, [t.lineage for t, _ in candidates])
     firings = []
     for task, offset in candidates:
         ladder = book.pack(task.pack).chase.ladder(task.kind)  # type: ignore[union-attr]
@@ -130,7 +130,8 @@ def _open_tasks(session: Session, school_ids: Iterable[int] | None) -> list[Open
     return [OpenTask(*row) for row in session.execute(query)]
 
 
-def _fired(session: Session, lineages: list[int], today: date) -> dict[int, set[tuple[str, str]]]:
+def _fired(session: Session, lineages: list[int]) -> dict[int, set[tuple[str, str]]]:
+    """What each chain has fired already: (rung, occasion) pairs."""
     fired: dict[int, set[tuple[str, str]]] = defaultdict(set)
     for part in range(0, len(lineages), 5000):
         rows = session.exec(select(ChaseEvent.lineage_id, ChaseEvent.rung, ChaseEvent.occasion)
