@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from models import ChaseEvent, Cycle, Escalation, School, Task
 from notifications.outbox import queue_rows
-from xinyu.chase.calendar import chase_calendar
+from xinyu.chase.calendar import ChaseCalendar, chase_calendar
 from xinyu.chase.directory import Directory, load_directory
 from xinyu.chase.ladder import Firing, higher_level, rungs_to_fire
 from xinyu.chase.messages import DigestItem, person_digest_rows, robot_row
