@@ -33,17 +33,14 @@ def prepare(name: str, schools: int, classes: int) -> str:
     from sqlalchemy import update
 
     from bench.lifecycle_org import build_org
+    from bench.out_db import fresh_sqlite
     from models import Person
     from xinyu.clock import SHANGHAI
     from xinyu.cycle import PackBook, advance, open_month
-    from xinyu.db import make_engine, migrate, transaction
+    from xinyu.db import make_engine, transaction
     from xinyu.settings import get_settings
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        (OUT / f"{name}{suffix}").unlink(missing_ok=True)
-    url = f"sqlite:///{OUT / name}"
-    migrate(url)
+    url = fresh_sqlite(name)
     engine, book = make_engine(url), PackBook(get_settings().packs_dir)
     build_org(engine, schools=schools, classes=classes, month="2026-10", book=book)
     ids = list(range(1, schools + 1))

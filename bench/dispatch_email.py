@@ -30,11 +30,12 @@ OUT = ROOT / "bench" / "out"
 
 from sqlalchemy import Engine, select, update  # noqa: E402
 
+from bench.out_db import fresh_sqlite  # noqa: E402
 from models import OutboxMessage  # noqa: E402
 from notifications.dispatcher import dispatch  # noqa: E402
 from notifications.outbox import message_row, queue_rows  # noqa: E402
 from xinyu.clock import SHANGHAI  # noqa: E402
-from xinyu.db import make_engine, migrate, transaction  # noqa: E402
+from xinyu.db import make_engine, transaction  # noqa: E402
 from xinyu.settings import Settings  # noqa: E402
 
 NOW = datetime(2026, 10, 9, 9, 0, tzinfo=SHANGHAI)
@@ -67,12 +68,7 @@ class Sink:
 
 
 def fresh_outbox(name: str, messages: int) -> Engine:
-    OUT.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        (OUT / f"{name}{suffix}").unlink(missing_ok=True)
-    url = f"sqlite:///{OUT / name}"
-    migrate(url)
-    engine = make_engine(url)
+    engine = make_engine(fresh_sqlite(name))
     body = "\n".join(f"{n}. 四年级{n}班：月度心理筛查汇总表待提交（截止10月13日）" for n in range(1, 21))
     html = "".join(f"<li>四年级{n}班：月度心理筛查汇总表待提交（截止<b>10月13日</b>）</li>" for n in range(1, 21))
     rows = [message_row(dedupe_key=f"bench:{n}:email", channel="email", address=f"teacher{n}@school.example.cn",

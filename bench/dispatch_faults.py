@@ -20,11 +20,12 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
+from bench.out_db import fresh_sqlite  # noqa: E402
 from notifications.outbox import message_row, queue_rows  # noqa: E402
 from tests.notifications.faults import run_with_kills  # noqa: E402
 from tests.notifications.servers import SmtpServer  # noqa: E402
 from xinyu.clock import SHANGHAI  # noqa: E402
-from xinyu.db import make_engine, migrate, transaction  # noqa: E402
+from xinyu.db import make_engine, transaction  # noqa: E402
 
 NOW = datetime(2026, 10, 9, 9, 0, tzinfo=SHANGHAI)
 
@@ -39,11 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     url = args.database_url
     if not url:
-        OUT.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            (OUT / f"faults.db{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{OUT / 'faults.db'}"
-        migrate(url)
+        url = fresh_sqlite("faults.db")
     engine = make_engine(url)
     rows = [message_row(dedupe_key=f"faults:{n}:email", channel="email", address=f"teacher{n}@school.example.cn",
                         subject=f"心育工作提醒（{n}）", body_text="您有3项工作需处理。",

@@ -53,15 +53,9 @@ def db_url(name: str) -> str:
 
 
 def fresh_db(name: str) -> str:
-    """A new SQLite file under bench/out/, migrated to head with Alembic."""
-    from xinyu.db import migrate
+    from bench.out_db import fresh_sqlite
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        (OUT / f"{name}{suffix}").unlink(missing_ok=True)
-    url = db_url(name)
-    migrate(url)
-    return url
+    return fresh_sqlite(name)
 
 
 # --- drivers: how each phase is run ---------------------------------------------------------------
