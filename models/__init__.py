@@ -1,5 +1,6 @@
 """All tables; importing this package completes SQLModel.metadata (Alembic relies on it)."""
 
+from models.accounts import Account, LoginAttempt, LoginLink, WebSession
 from models.audit import AuditEntry
 from models.chase import ChaseEvent, Escalation, Extension
 from models.courses import CourseRecord
@@ -10,6 +11,10 @@ from models.org import District, Person, RoleAssignment, School, SchoolClass, St
 from models.outbox import OutboxMessage
 
 __all__ = [
+    "Account",
+    "LoginAttempt",
+    "LoginLink",
+    "WebSession",
     "AuditEntry",
     "ChaseEvent",
     "CourseRecord",
