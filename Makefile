@@ -6,7 +6,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: demo test lint unit bench bench-dispatch bench-chase venv clean
+.PHONY: demo test lint unit bench bench-dispatch bench-chase venv clean browser
 
 venv: $(VENV)/.installed
 
@@ -26,8 +26,13 @@ lint: venv
 # The suite runs twice: on a SQLite file and on this machine's PostgreSQL.
 test: venv lint
 	scripts/ensure-postgres
+	scripts/ensure-browser
 	XINYU_TEST_DB=sqlite $(BIN)/pytest -q
 	XINYU_TEST_DB=postgresql $(BIN)/pytest -q
+
+# Debian's Chromium and a CJK font for the browser tests (apt-get; never `playwright install`).
+browser:
+	scripts/ensure-browser
 
 bench: venv
 	$(BIN)/python bench/month_lifecycle.py
