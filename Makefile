@@ -21,7 +21,7 @@ demo: venv
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/mypy xinyu models flows notifications
+	$(BIN)/mypy xinyu models flows notifications web
 
 # The suite runs twice: on a SQLite file and on this machine's PostgreSQL.
 test: venv lint

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     default_pack: str = Field(default="qingdao", description="Pack for schools whose roster names none.")
     outbox_dir: Path = Field(default=Path("outbox"), description="Where the file sink writes messages.")
     base_url: str = Field(default="http://127.0.0.1:8000", description="Links in messages point here.")
+    cookie_secure: bool = Field(
+        default=True, description="Session cookies only over HTTPS (browsers also accept them on http://localhost).")
     schools_per_batch: int = Field(default=100, ge=1, le=10_000, description="Schools per Prefect task.")
 
     # Sending the outbox (notifications/). Unset servers mean files in outbox_dir: the embedded default.

@@ -1,0 +1,121 @@
+"""The FastAPI application: pages and API, the session check, errors, headers and static files."""
+
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from web.context import WebContext
+from web.routes import auth
+from web.security import CsrfFailed, LoginRequired, current_viewer, is_api
+from web.templating import page
+from xinyu.access import AccessDenied, Viewer
+from xinyu.clock import now as wall_clock
+from xinyu.cycle.packbook import PackBook
+from xinyu.db import make_engine
+from xinyu.settings import get_settings
+
+STATIC = Path(__file__).parent / "static"
+# Inline scripts are not allowed: pages load their scripts from /static only.
+CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+
+
+def create_app(
+    *, engine: Engine | None = None, book: PackBook | None = None, clock: Callable[[], datetime] | None = None,
+    base_url: str | None = None, cookie_secure: bool | None = None,
+) -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(title="心育闭环 API", version="1",
+                  description="任务、看板、台账、会议、课程与区县督办：与页面同一套规则。")
+    app.state.ctx = WebContext(
+        engine=engine or make_engine(settings.database_url),
+        book=book or PackBook(settings.packs_dir),
+        clock=clock or wall_clock,
+        base_url=base_url or settings.base_url,
+        cookie_secure=settings.cookie_secure if cookie_secure is None else cookie_secure,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(auth.router)
+    for router in _area_routers():
+        app.include_router(router)
+    app.add_api_route("/", home, methods=["GET"], include_in_schema=False)
+    _install_error_pages(app)
+    app.middleware("http")(_headers)
+    return app
+
+
+def _area_routers() -> list:  # type: ignore[type-arg]
+    """The routers of the areas of work, each in its own module."""
+    import importlib
+    import pkgutil
+
+    import web.routes as package
+
+    routers = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name != "auth":
+            module = importlib.import_module(f"web.routes.{info.name}")
+            routers.append(module.router)
+    return routers
+
+
+def home(viewer: Viewer = Depends(current_viewer)) -> RedirectResponse:
+    """Officers start at the district inbox, staff at their tasks."""
+    return RedirectResponse("/district/inbox" if viewer.is_officer and not viewer.school_ids else "/tasks",
+                            status_code=303)
+
+
+async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    started = time.perf_counter()
+    response = await call_next(request)
+    # Server-Timing: what the benchmark reads as the server's time for the page.
+    response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Content-Security-Policy"] = CSP
+    if not request.url.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"  # pages carry school data: never cached on shared PCs
+    return response
+
+
+def _install_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        if is_api(request):
+            return JSONResponse({"detail": "未登录"}, status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, _exc: CsrfFailed) -> Response:
+        return _error(request, 403, "请求缺少有效的表单令牌（CSRF），请刷新页面后重试")
+
+    @app.exception_handler(AccessDenied)
+    async def denied(request: Request, _exc: AccessDenied) -> Response:
+        return _error(request, 404, "页面不存在，或您无权查看")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return _error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if is_api(request):
+            return JSONResponse({"detail": exc.errors()}, status_code=422)
+        return _error(request, 422, "提交的内容不完整或格式不对：" + "；".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:])} {e['msg']}" for e in exc.errors()))
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if is_api(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    response: HTMLResponse = page(request, "error.html", status_code=status, status=status, message=message)
+    return response

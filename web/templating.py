@@ -1,0 +1,47 @@
+"""Jinja2 for pages: one environment, the viewer and CSRF token in every page's context."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from web.context import web_context
+from xinyu.grades import grade_label
+from xinyu.roles import role_label
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals.update(role_label=role_label, grade_label=grade_label)
+templates.env.filters["md"] = lambda d: f"{d:%m-%d}" if d else "—"
+
+
+def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a page; `viewer`, `csrf_token`, `today` and `nav` are always there."""
+    viewer = getattr(request.state, "viewer", None)
+    base = {
+        "viewer": viewer,
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "today": web_context(request).today(),
+        "nav": navigation(viewer),
+        "path": request.url.path,
+    }
+    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+
+
+def navigation(viewer: Any) -> list[tuple[str, str]]:
+    """The menu a viewer's roles call for: officers work the district, staff their school."""
+    if viewer is None:
+        return []
+    links: list[tuple[str, str]] = []
+    if viewer.school_ids:
+        school = min(viewer.school_ids)
+        links += [("我的任务", "/tasks"), ("月度看板", f"/schools/{school}/board"),
+                  ("课程1+1", f"/schools/{school}/courses")]
+        if viewer.sees_whole_school(school):
+            links += [("台账", f"/schools/{school}/ledgers"), ("会议", f"/schools/{school}/meeting"),
+                      ("年度清单", f"/schools/{school}/year")]
+    if viewer.is_officer:
+        links += [("督办收件箱", "/district/inbox"), ("数据看板", "/district/dashboard"),
+                  ("学校看板", "/district/board")]
+    return links
