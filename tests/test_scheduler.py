@@ -8,6 +8,7 @@ import logging
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 import yaml
 from apscheduler.events import (
@@ -337,13 +339,28 @@ def test_dispatch_job_runs_its_flow_and_logs_counts_only(
 
 # --- `xinyu serve` ------------------------------------------------------------------------------
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def login_page(port: int) -> bool:
+    try:
+        response = httpx.get(f"http://127.0.0.1:{port}/login", timeout=2)
+    except httpx.TransportError:
+        return False
+    return response.status_code == 200 and "登录" in response.text
+
+
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_serve_schedules_the_jobs_and_stops_cleanly_on_a_signal(store_url: str, stop: signal.Signals,
                                                                  tmp_path: Path) -> None:
     env = {**os.environ, "XINYU_DATABASE_URL": store_url, "PYTHONUNBUFFERED": "1"}
     errors = tmp_path / "stderr.txt"
     with errors.open("w") as stderr:
-        proc = subprocess.Popen([sys.executable, "-m", "xinyu.cli", "serve", "--port", "8123"], cwd=ROOT, env=env,
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "xinyu.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
                                 stdout=subprocess.PIPE, stderr=stderr, text=True, encoding="utf-8")
     lines: queue.Queue[str] = queue.Queue()
 
@@ -357,7 +374,9 @@ def test_serve_schedules_the_jobs_and_stops_cleanly_on_a_signal(store_url: str, 
         assert first.startswith("定时任务已启动（北京时间）：")
         for label in ("开启月度周期 下次", "推进月度闭环 下次", "发送消息 下次"):
             assert label in first
+        assert lines.get(timeout=10).startswith(f"网页端：http://127.0.0.1:{port}/")
         wait_for(lambda: set(stored_rows(store_url)) == JOB_IDS, "the jobs in the store")
+        wait_for(lambda: login_page(port), "the web app's login page")
         proc.send_signal(stop)
         assert proc.wait(timeout=60) == 0, errors.read_text(encoding="utf-8")
     finally:

@@ -81,9 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--month")
     p = command("dispatch", cmd_dispatch, "发送到期的邮件、短信和群机器人消息（未配置服务器时写入 outbox 文件夹）")
     p.add_argument("--at", help="运行时间（ISO 8601；无时区按北京时间），决定静默时段与重试是否到期")
-    p = command("serve", cmd_serve, "按计划自动运行：每月1日开启周期，每天 7:00、16:00 推进，每 5 分钟发送消息")
-    p.add_argument("--host", default="127.0.0.1", help="网页端监听地址（网页端即将上线，目前仅运行定时任务）")
-    p.add_argument("--port", type=int, default=8000, help="网页端端口（同上）")
+    p = command("serve", cmd_serve, "网页端，并按计划运行：每月1日开启周期，每天 7:00、16:00 推进，每 5 分钟发消息")
+    p.add_argument("--host", default="127.0.0.1", help="网页端监听地址")
+    p.add_argument("--port", type=int, default=8000, help="网页端端口")
     p = command("demo", cmd_demo, "示例：一个区县的一个月，端到端")
     p.add_argument("--schools", type=int, default=6)
     p.add_argument("--classes", type=int, default=8, help="每校班级数")
@@ -274,19 +274,22 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from sqlalchemy import make_url
 
+    from web.app import create_app
     from xinyu.service.scheduler import build_scheduler, upcoming
-    from xinyu.service.serve import database_ready, log_to_stderr, run_until_stopped
+    from xinyu.service.serve import database_ready, log_to_stderr, serve_web_until_stopped
 
     settings = get_settings()
     if not database_ready(settings.database_url):
         shown = make_url(settings.database_url).render_as_string(hide_password=True)
         raise CliError(f"数据库尚未初始化：{shown}，请先运行 xinyu init")
     log_to_stderr()
-    scheduler = build_scheduler(settings.database_url, blocking=True)
+    scheduler = build_scheduler(settings.database_url, blocking=False)
     plan = "；".join(f"{u.label} 立即补运行（原定 {u.at:%Y-%m-%d %H:%M}）" if u.catch_up
                     else f"{u.label} 下次 {u.at:%Y-%m-%d %H:%M}" for u in upcoming(scheduler))
     print(f"定时任务已启动（北京时间）：{plan}。按 Ctrl+C 停止", flush=True)
-    run_until_stopped(scheduler)
+    print(f"网页端：http://{args.host}:{args.port}/（会话 Cookie 仅经 HTTPS 或本机地址发送；"
+          f"对外请置于 HTTPS 反向代理之后）", flush=True)
+    serve_web_until_stopped(scheduler, create_app(), host=args.host, port=args.port)
     print("定时任务已停止", flush=True)
     return 0
 

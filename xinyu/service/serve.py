@@ -5,6 +5,7 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import inspect, make_url
@@ -35,16 +36,19 @@ def log_to_stderr() -> None:
         logger.propagate = False
 
 
-def run_until_stopped(scheduler: BaseScheduler) -> None:
-    """Start a blocking scheduler; on SIGINT or SIGTERM let running jobs finish, then stop."""
+def serve_web_until_stopped(scheduler: BaseScheduler, app: Any, *, host: str, port: int) -> None:
+    """The web app in the foreground (uvicorn) with the scheduler in a background thread; on SIGINT or
+    SIGTERM uvicorn finishes the requests in flight, then running jobs finish and the scheduler stops."""
+    import uvicorn
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    # SIGINT too: a shell starts a background job with SIGINT ignored, and Python then leaves it so.
+    # uvicorn re-raises the signal it caught once it has shut down: these handlers turn it into a clean exit.
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    scheduler.start()
     try:
-        scheduler.start()
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=True)).run()
     except KeyboardInterrupt:
         pass
     finally:
