@@ -4,19 +4,23 @@ The demo is the product's first impression, so its printed claims are checked ag
 it leaves behind, and nothing it sends or reports may carry a student's name.
 """
 
+import re
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from models import Cycle, MonthlyReport, OutboxMessage, School, Student, Task
 from tests.conftest import TEST_DB
+from tests.web.app_fixtures import sign_in
+from web.app import create_app
 from xinyu.cycle.states import CycleStatus
 from xinyu.db import make_engine
-from xinyu.demo import run_demo
+from xinyu.demo import DEMO_PASSWORD, run_demo
 
 pytestmark = pytest.mark.skipif(TEST_DB != "sqlite", reason="the demo runs on the embedded default (SQLite)")
 
@@ -55,6 +59,14 @@ def test_demo_runs_october_and_carries_open_work_into_november(
     # Privacy: what leaves the school carries counts only; no SMS names anyone.
     leaving = reports + [readable(path) for path in written] + [path.read_text("utf-8") for path in texts]
     assert not [name for name in students for text in leaving if name in text]
+    # The demo's accounts, as printed, sign into the web app.
+    logins = re.findall(r"\S+@\S+\.cn", printed.split("十、网页端")[1])
+    assert len(logins) == 4
+    app = create_app(engine=make_engine(url))
+    for login in logins:
+        with TestClient(app, base_url="https://testserver") as client:
+            sign_in(client, login, DEMO_PASSWORD)
+            assert client.get("/api/me").json()["name"] in printed
 
 
 def readable(path: Path) -> str:

@@ -8,18 +8,19 @@ carry-over into November are printed.
 
 import os
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from models import Cycle, Meeting, MonthlyReport, School, Task
+from models import Cycle, Meeting, MonthlyReport, Person, RoleAssignment, School, Task
+from xinyu.accounts import set_password
 from xinyu.board import render_board, render_shortfalls
 from xinyu.clock import parse_at
 from xinyu.cycle import PackBook
 from xinyu.db import make_engine, migrate, transaction
-from xinyu.roles import role_label
+from xinyu.roles import Role, role_label
 from xinyu.settings import get_settings
 from xinyu.simulation import record_courses, record_ledger_entries, simulate_work
 
@@ -28,6 +29,7 @@ DISTRICT = "青岛市市南区"
 LATE_RATE = 0.1
 COURSE_SKIP_RATE = 0.12
 LEDGER_WORK_DAY = date(2026, 10, 9)  # the day after the screening results are in
+DEMO_PASSWORD = "xinyu-demo"  # demo data only: printed so that anyone can look around
 
 
 def load_demo_district(engine: Engine, *, workdir: Path, schools: int = 6, classes: int = 8, seed: int = 7) -> str:
@@ -112,6 +114,32 @@ def run_demo(*, database_url: str, schools: int, classes: int, seed: int, out: C
         out(f"\n九、区县督办箱：共 {len(inbox)} 项逾期升级，已随任务完成办结 {len(inbox) - len(open_items)} 项，"
             f"待处理 {len(open_items)} 项（xinyu inbox 查看，xinyu reminders 查看每次提醒与升级的日期）")
     out(f"\n查看任务：XINYU_DATABASE_URL={database_url} xinyu tasks --status overdue --at 2026-11-02")
+    with transaction(engine) as session:
+        accounts = demo_accounts(session, now=parse_at("2026-11-02T08:00"))
+    out(f"\n十、网页端：XINYU_DATABASE_URL={database_url} xinyu serve，然后打开 http://127.0.0.1:8000/ ，"
+        f"示例账号（密码均为 {DEMO_PASSWORD}）：")
+    for label, name, login in accounts:
+        out(f"  {label:　<8}{name}　{login}")
+
+
+def demo_accounts(session: Session, *, now: datetime) -> list[tuple[str, str, str]]:
+    """One person of each kind gets the demo password: (what they are, name, login)."""
+    first = session.exec(select(School).order_by(col(School.id))).first()
+    assert first is not None and first.id is not None
+    wanted = [("组长（校长）", Role.leader, first.id), ("专职心理教师", Role.psych_teacher, first.id),
+              ("班主任", Role.homeroom, first.id), ("区县负责人", Role.district_officer, None)]
+    accounts = []
+    for label, role, school_id in wanted:
+        query = (select(Person).join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+                 .where(RoleAssignment.role == role, col(Person.email).is_not(None)).order_by(col(RoleAssignment.id)))
+        if school_id is not None:
+            query = query.where(RoleAssignment.school_id == school_id)
+        person = session.exec(query).first()
+        if person is None or person.id is None or not person.email:
+            continue
+        set_password(session, person_id=person.id, password=DEMO_PASSWORD, now=now)
+        accounts.append((label, person.name, person.email))
+    return accounts
 
 
 def _carried_summary(session: Session) -> str:
