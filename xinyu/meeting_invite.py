@@ -1,0 +1,89 @@
+"""The meeting's calendar invitation: one iCalendar (RFC 5545) VEVENT, written by hand (no dependency).
+
+Content lines end in CRLF and are folded at 75 octets without splitting a UTF-8 character; TEXT values
+escape backslash, semicolon, comma and newline. The event is at the step's due date (or the day the
+meeting was held), 15:30–17:00 Asia/Shanghai, with the zone spelt out in a VTIMEZONE (no DST since 1991).
+The description lists the agenda's headings only: no student names leave the school in a calendar.
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlsplit
+
+from xinyu.meeting_views import MeetingView, Member, agenda_headings
+
+TZID = "Asia/Shanghai"
+STARTS, LENGTH = time(15, 30), timedelta(minutes=90)
+VTIMEZONE = [
+    "BEGIN:VTIMEZONE", f"TZID:{TZID}",
+    "BEGIN:STANDARD", "DTSTART:19700101T000000", "TZOFFSETFROM:+0800", "TZOFFSETTO:+0800", "TZNAME:CST",
+    "END:STANDARD", "END:VTIMEZONE",
+]
+
+
+def escape_text(value: str) -> str:
+    """A TEXT value (RFC 5545 §3.3.11)."""
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+
+
+def _param(value: str) -> str:
+    """A parameter value, always quoted (names may hold ':' ';' ','); DQUOTE and controls are not allowed."""
+    return '"' + "".join(ch for ch in value if ch != '"' and ch >= " ") + '"'
+
+
+def fold(line: str) -> str:
+    """One content line folded into pieces of at most 75 octets, continuation lines starting with a space."""
+    pieces: list[str] = []
+    current, size = "", 0
+    for ch in line:
+        width = len(ch.encode("utf-8"))
+        limit = 75 if not pieces else 74  # a continuation line's leading space counts
+        if size + width > limit:
+            pieces.append(current)
+            current, size = "", 0
+        current += ch
+        size += width
+    pieces.append(current)
+    return "\r\n ".join(pieces)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _local(day: date, at: time) -> str:
+    return datetime.combine(day, at).strftime("%Y%m%dT%H%M%S")
+
+
+def meeting_ics(view: MeetingView, members: list[tuple[Member, str | None]], *, base_url: str,
+                now: datetime) -> str:
+    """The invitation for the leadership group; UID is stable per cycle, so a re-download updates the event."""
+    day = view.held_on or view.step_due
+    host = urlsplit(base_url).hostname or "xinyu.local"
+    month = int(view.month[5:7])
+    url = f"{base_url.rstrip('/')}/schools/{view.school_id}/meeting?month={view.month}"
+    description = "\n".join([f"{view.month[:4]}年{month}月专题会议议程（{view.clause}）：",
+                             *agenda_headings(view.agenda), f"议程与纪要：{url}"])
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//xinyu//meeting invitation//ZH", "CALSCALE:GREGORIAN",
+        *VTIMEZONE,
+        "BEGIN:VEVENT",
+        f"UID:meeting-cycle-{view.cycle_id}@{host}",
+        f"DTSTAMP:{_stamp(now)}",
+        f"DTSTART;TZID={TZID}:{_local(day, STARTS)}",
+        f"DTEND;TZID={TZID}:{_local(day, (datetime.combine(day, STARTS) + LENGTH).time())}",
+        "SUMMARY:" + escape_text(f"{view.school_name}心理健康工作领导小组{month}月专题会议"),
+        "DESCRIPTION:" + escape_text(description),
+        f"URL:{url}",
+        "STATUS:CONFIRMED",
+        "SEQUENCE:0",
+    ]
+    leader = next(((m, email) for m, email in members if email and "组长" in m.roles), None)
+    if leader is not None:
+        lines.append(f"ORGANIZER;CN={_param(leader[0].name)}:mailto:{leader[1]}")
+    for member, email in members:
+        if email:
+            lines.append(f"ATTENDEE;CN={_param(member.name)};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION:"
+                         f"mailto:{email}")
+    lines += ["END:VEVENT", "END:VCALENDAR"]
+    return "".join(fold(line) + "\r\n" for line in lines)

@@ -1,0 +1,279 @@
+"""The leadership group's monthly meeting (QD-S1b) as staff see and record it.
+
+The agenda is generated when the meeting step opens (xinyu/agenda.py); before that a preview is
+rendered from the same facts. Recording the minutes completes the step's task through the core
+(xinyu.cycle.complete_task: permissions, evidence, the `meeting_minutes` action that turns each
+decision line into a task with an owner role and a due date).
+"""
+
+import re
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from models import Cycle, Meeting, Person, RoleAssignment, School, SchoolClass, Step, Task
+from xinyu.access import LEADERSHIP, AccessDenied, Viewer
+from xinyu.agenda import agenda_facts, render_agenda
+from xinyu.clock import local_date
+from xinyu.cycle import complete_task
+from xinyu.cycle.evidence import describe_fields
+from xinyu.cycle.packbook import PackBook
+from xinyu.cycle.states import LABELS as STATUS_LABELS
+from xinyu.cycle.states import TaskStatus
+from xinyu.grades import grade_label
+from xinyu.packs import TaskTemplate
+from xinyu.roles import Role, role_label
+
+MINUTES_ACTION = "meeting_minutes"
+DECISION_FORMAT = "事项｜负责角色｜截止日期"
+
+
+class MeetingError(ValueError):
+    """A recording that cannot be accepted (step not open, already recorded, a date in the future)."""
+
+
+class NotAllowed(PermissionError):
+    """The viewer sees the meeting but may not record it (answered 403)."""
+
+
+class AgendaBlock(BaseModel):
+    kind: str  # h1 | h2 | item | subitem | text
+    text: str
+
+
+class DecisionTask(BaseModel):
+    id: int
+    title: str
+    role: str
+    role_label: str
+    assignee: str | None
+    class_label: str | None
+    due: date
+    status: str  # open | overdue | done | carried
+    status_label: str
+
+
+class FormField(BaseModel):
+    name: str
+    label: str
+    type: str
+    required: bool
+    choices: list[str]
+
+
+class Member(BaseModel):
+    person_id: int
+    name: str
+    roles: list[str]  # Chinese labels
+
+
+class MeetingView(BaseModel):
+    school_id: int
+    school_name: str
+    month: str
+    cycle_id: int
+    step_key: str
+    step_label: str
+    clause: str
+    step_status: str  # pending | open | done | carried
+    step_status_label: str
+    step_earliest: date
+    step_due: date  # the due date once opened, else the pack's calendar date
+    step_opened_at: datetime | None
+    agenda: str
+    agenda_preview: bool  # True: the step has not opened; the agenda is a preview from today's facts
+    agenda_blocks: list[AgendaBlock]
+    held_on: date | None
+    minutes: str | None
+    recorded_at: datetime | None
+    recorded_by: str | None
+    decisions_text: str | None
+    minutes_task_id: int | None
+    minutes_task_status: str | None
+    minutes_task_due: date | None
+    missed_task_id: int | None  # the step never opened this month: the 补做 task carried into next month
+    decisions: list[DecisionTask]
+    may_record: bool
+    fields: list[FormField]
+    decision_format: str = DECISION_FORMAT
+    members: list[Member]
+
+
+class MinutesForm(BaseModel):
+    held_on: date = Field(description="会议日期")
+    attendees: list[str] = Field(default_factory=list, max_length=60, description="参会人员")
+    minutes: str = Field(min_length=1, max_length=20000, description="会议纪要")
+    decisions: str = Field(default="", max_length=10000,
+                           description=f"会议决定，每行一项：{DECISION_FORMAT}（YYYY-MM-DD）")
+
+
+def minutes_template(book: PackBook, cycle: Cycle) -> tuple[str, TaskTemplate, str, str]:
+    """The meeting step of the cycle's pack: (step key, minutes template, step label, clause)."""
+    month = int(cycle.month[5:7])
+    for step in book.pack(cycle.pack).steps_for(month):
+        for template in step.tasks:
+            if template.action == MINUTES_ACTION:
+                return step.key, template, step.label, step.clause
+    raise AccessDenied(f"no meeting step in {cycle.pack} {cycle.month}")
+
+
+def agenda_blocks(agenda: str) -> list[AgendaBlock]:
+    """The agenda's Markdown-like lines as blocks a template renders (escaped, no HTML from the text)."""
+    blocks = []
+    for line in agenda.splitlines():
+        if not line.strip():
+            continue
+        if line.startswith("## "):
+            blocks.append(AgendaBlock(kind="h2", text=line[3:].strip()))
+        elif line.startswith("# "):
+            blocks.append(AgendaBlock(kind="h1", text=line[2:].strip()))
+        elif re.match(r"^\s{2,}- ", line):
+            blocks.append(AgendaBlock(kind="subitem", text=line.strip()[2:]))
+        elif line.startswith("- "):
+            blocks.append(AgendaBlock(kind="item", text=line[2:].strip()))
+        else:
+            blocks.append(AgendaBlock(kind="text", text=line.strip()))
+    return blocks
+
+
+def agenda_headings(agenda: str) -> list[str]:
+    return [b.text for b in agenda_blocks(agenda) if b.kind == "h2"]
+
+
+def school_cycle(session: Session, viewer: Viewer, school_id: int, month: str) -> Cycle | None:
+    """The school's cycle for the month; AccessDenied unless the viewer is the school's whole-school staff."""
+    viewer.require_whole_school(school_id)
+    return session.exec(select(Cycle).where(Cycle.school_id == school_id, Cycle.month == month)).first()
+
+
+def leadership_members(session: Session, school_id: int) -> list[tuple[Member, str | None]]:
+    """The leadership group (组长, 副组长, 心理副校长, 部门负责人) with their emails, in role order."""
+    order = {r.value: n for n, r in enumerate(Role)}
+    found = session.execute(
+        sa_select(col(Person.id), col(Person.name), col(Person.email), col(RoleAssignment.role))
+        .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+        .where(col(RoleAssignment.school_id) == school_id, col(RoleAssignment.class_id).is_(None),
+               col(RoleAssignment.role).in_([r.value for r in LEADERSHIP]))
+        .order_by(col(Person.id)))
+    people: dict[int, tuple[str, str | None, list[str]]] = {}
+    for person_id, name, email, role in found:
+        people.setdefault(person_id, (name, email, []))[2].append(role)
+    members = [(Member(person_id=pid, name=name, roles=[role_label(r) for r in sorted(roles, key=lambda r: order.get(r, 99))]),
+                email, min(order.get(r, 99) for r in roles))
+               for pid, (name, email, roles) in people.items()]
+    return [(m, email) for m, email, _ in sorted(members, key=lambda t: (t[2], t[0].person_id))]
+
+
+def meeting_view(session: Session, viewer: Viewer, *, school_id: int, month: str, book: PackBook,
+                 now: datetime) -> MeetingView | None:
+    """The month's meeting for the school's whole-school staff; None when the school has no cycle that month."""
+    cycle = school_cycle(session, viewer, school_id, month)
+    if cycle is None:
+        return None
+    assert cycle.id is not None
+    school = session.get(School, school_id)
+    assert school is not None
+    step_key, template, step_label, clause = minutes_template(book, cycle)
+    step = session.exec(select(Step).where(Step.cycle_id == cycle.id, Step.key == step_key)).first()
+    if step is None:
+        raise AccessDenied(f"no meeting step in cycle {cycle.id}")
+    meeting = session.exec(select(Meeting).where(Meeting.cycle_id == cycle.id)).first()
+    tasks = list(session.exec(select(Task).where(Task.origin_cycle_id == cycle.id, Task.step_key == step_key)
+                              .order_by(col(Task.id))))
+    live = [t for t in tasks if t.status != TaskStatus.carried]
+    minutes_task = next((t for t in reversed(live) if t.template == template.key), None)
+    missed = next((t for t in live if t.kind == "missed"), None)
+    decisions = [t for t in live if t.kind == "decision"]
+    today = local_date(now)
+    cutoff = book.calendar(cycle.pack).overdue_cutoff(today)
+    names = _names(session, {t.assignee_id for t in decisions} | {minutes_task.completed_by_id if minutes_task
+                                                                   else None})
+    classes = _class_labels(session, {t.class_id for t in decisions})
+    if meeting is not None and meeting.agenda:
+        agenda, preview = meeting.agenda, False
+    else:
+        agenda, preview = render_agenda(agenda_facts(session, cycle=cycle, book=book, now=now)), True
+    done = minutes_task is not None and minutes_task.status == TaskStatus.done
+    evidence = minutes_task.evidence if minutes_task is not None and done else {}
+    return MeetingView(
+        school_id=school_id, school_name=school.name, month=month, cycle_id=cycle.id, step_key=step_key,
+        step_label=step_label, clause=clause, step_status=step.status,
+        step_status_label=STATUS_LABELS.get(step.status, step.status), step_earliest=step.earliest,
+        step_due=step.due or step.calendar_due, step_opened_at=step.opened_at,
+        agenda=agenda, agenda_preview=preview, agenda_blocks=agenda_blocks(agenda),
+        held_on=meeting.held_on if meeting else None, minutes=meeting.minutes if meeting else None,
+        recorded_at=meeting.recorded_at if meeting else None,
+        recorded_by=names.get(minutes_task.completed_by_id or 0) if minutes_task and done else None,
+        decisions_text=str(evidence["decisions"]) if evidence.get("decisions") else None,
+        minutes_task_id=minutes_task.id if minutes_task else None,
+        minutes_task_status=_status(minutes_task, cutoff) if minutes_task else None,
+        minutes_task_due=minutes_task.due if minutes_task else None,
+        missed_task_id=missed.id if missed else None,
+        decisions=[DecisionTask(
+            id=t.id or 0, title=t.title, role=t.role, role_label=role_label(t.role),
+            assignee=names.get(t.assignee_id or 0), class_label=classes.get(t.class_id or 0), due=t.due,
+            status=_status(t, cutoff), status_label=STATUS_LABELS.get(_status(t, cutoff), t.status),
+        ) for t in decisions],
+        may_record=minutes_task is not None and minutes_task.status == TaskStatus.open
+        and may_record(viewer, minutes_task),
+        fields=[FormField(**f) for f in describe_fields(template.evidence)],
+        members=[m for m, _ in leadership_members(session, school_id)],
+    )
+
+
+def may_record(viewer: Viewer, task: Task) -> bool:
+    """As the core decides (completion._may_complete): the assignee, a holder of the task's role, or the leader."""
+    return (viewer.person_id == task.assignee_id or viewer.leads(task.school_id)
+            or task.role in viewer.school_roles.get(task.school_id, frozenset()))
+
+
+def _status(task: Task, cutoff: date) -> str:
+    if task.status == TaskStatus.open and task.due < cutoff:
+        return "overdue"
+    return str(task.status)
+
+
+def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {pid: name for pid, name in session.execute(
+        sa_select(col(Person.id), col(Person.name)).where(col(Person.id).in_(wanted)))}
+
+
+def _class_labels(session: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {c.id or 0: f"{grade_label(c.grade)}{c.name}"
+            for c in session.exec(select(SchoolClass).where(col(SchoolClass.id).in_(wanted)))}
+
+
+def record_meeting(session: Session, viewer: Viewer, *, school_id: int, month: str, form: MinutesForm,
+                   book: PackBook, now: datetime) -> Task:
+    """Complete the meeting step's task with the minutes and decisions; the caller commits (or rolls back)."""
+    cycle = school_cycle(session, viewer, school_id, month)
+    if cycle is None:
+        raise AccessDenied(f"no cycle {school_id} {month}")
+    step_key, template, _, _ = minutes_template(book, cycle)
+    task = session.exec(select(Task).where(Task.origin_cycle_id == cycle.id, Task.step_key == step_key,
+                                           Task.template == template.key, Task.status != TaskStatus.carried)
+                        .order_by(col(Task.id).desc())).first()
+    if task is None:
+        raise MeetingError("本月领导小组会议步骤尚未开启，暂不能录入纪要")
+    if task.status == TaskStatus.done:
+        raise MeetingError("本月会议纪要已于此前录入")
+    if not may_record(viewer, task):
+        raise NotAllowed(f"只有{role_label(task.role)}或组长可以录入会议纪要")
+    if form.held_on > local_date(now):
+        raise MeetingError(f"会议日期 {form.held_on} 晚于今天")
+    attendees = [a.strip() for a in form.attendees if a.strip()]
+    minutes = form.minutes.strip()
+    if attendees:
+        minutes = f"参会人员：{'、'.join(dict.fromkeys(attendees))}\n\n{minutes}"
+    values = {"held_on": form.held_on.isoformat(), "minutes": minutes, "decisions": form.decisions}
+    if "decisions" not in {f.name for f in template.evidence}:
+        values.pop("decisions")
+    return complete_task(session, task_id=task.id or 0, values=values, now=now, book=book, by=viewer.person_id)
