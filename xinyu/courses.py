@@ -79,7 +79,7 @@ def class_statuses_by_school(
     remaining_weeks = 0
     if semester_rule:
         periods = _counts(session, ids, sem_start, last, func.sum(CourseRecord.periods))
-        remaining_weeks = _remaining_teaching_weeks(pack, work, last, sem_end)
+        remaining_weeks = remaining_teaching_weeks(pack, work, last, sem_end)
     statuses: dict[int, list[ClassCourseStatus]] = {}
     classes = session.exec(
         select(SchoolClass.id, SchoolClass.school_id, SchoolClass.grade, SchoolClass.name,  # type: ignore[call-overload]
@@ -113,7 +113,7 @@ def _counts(
     return {(class_id, kind): int(value or 0) for class_id, kind, value in rows}
 
 
-def _remaining_teaching_weeks(pack: Pack, work: WorkCalendar, after: date, until: date) -> int:
+def remaining_teaching_weeks(pack: Pack, work: WorkCalendar, after: date, until: date) -> int:
     """Teaching weeks left in the semester after `after`, vacation months excluded."""
     weeks = set()
     day = after + timedelta(days=1)
