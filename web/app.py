@@ -4,6 +4,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -92,7 +93,7 @@ def _install_error_pages(app: FastAPI) -> None:
         if is_api(request):
             return JSONResponse({"detail": "未登录"}, status_code=401)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={target}", status_code=303)
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, _exc: CsrfFailed) -> Response:
