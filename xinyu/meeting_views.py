@@ -34,6 +34,10 @@ class MeetingError(ValueError):
     """A recording that cannot be accepted (step not open, already recorded, a date in the future)."""
 
 
+class MeetingClosed(MeetingError):
+    """The minutes cannot be recorded now: the step has not opened, or they were recorded already."""
+
+
 class NotAllowed(PermissionError):
     """The viewer sees the meeting but may not record it (answered 403)."""
 
@@ -160,8 +164,9 @@ def leadership_members(session: Session, school_id: int) -> list[tuple[Member, s
     people: dict[int, tuple[str, str | None, list[str]]] = {}
     for person_id, name, email, role in found:
         people.setdefault(person_id, (name, email, []))[2].append(role)
-    members = [(Member(person_id=pid, name=name, roles=[role_label(r) for r in sorted(roles, key=lambda r: order.get(r, 99))]),
-                email, min(order.get(r, 99) for r in roles))
+    rank = {r: order.get(r, 99) for _, _, roles in people.values() for r in roles}
+    members = [(Member(person_id=pid, name=name, roles=[role_label(r) for r in sorted(roles, key=rank.__getitem__)]),
+                email, min(rank[r] for r in roles))
                for pid, (name, email, roles) in people.items()]
     return [(m, email) for m, email, _ in sorted(members, key=lambda t: (t[2], t[0].person_id))]
 
@@ -262,9 +267,9 @@ def record_meeting(session: Session, viewer: Viewer, *, school_id: int, month: s
                                            Task.template == template.key, Task.status != TaskStatus.carried)
                         .order_by(col(Task.id).desc())).first()
     if task is None:
-        raise MeetingError("本月领导小组会议步骤尚未开启，暂不能录入纪要")
+        raise MeetingClosed("本月领导小组会议步骤尚未开启，暂不能录入纪要")
     if task.status == TaskStatus.done:
-        raise MeetingError("本月会议纪要已于此前录入")
+        raise MeetingClosed("本月会议纪要已于此前录入")
     if not may_record(viewer, task):
         raise NotAllowed(f"只有{role_label(task.role)}或组长可以录入会议纪要")
     if form.held_on > local_date(now):

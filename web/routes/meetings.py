@@ -1,0 +1,193 @@
+"""The leadership group's monthly meeting (QD-S1b: 领导小组每月召开一次专题会议): agenda, minutes, decisions.
+
+The page, its printable version, the calendar invitation and the JSON twins share xinyu.meeting_views.
+Whole-school staff see the meeting; the leader (or whoever the meeting task's role allows) records the
+minutes, which completes the step's task through the core; each decision line becomes a task.
+"""
+
+import re
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
+
+from web.context import db_session, web_context
+from web.exports import download
+from web.security import current_viewer
+from web.templating import page
+from xinyu.access import Viewer
+from xinyu.clock import as_local
+from xinyu.cycle import CompletionError
+from xinyu.meeting_invite import meeting_ics
+from xinyu.meeting_views import (
+    DECISION_FORMAT,
+    MeetingClosed,
+    MeetingError,
+    MeetingView,
+    MinutesForm,
+    NotAllowed,
+    leadership_members,
+    meeting_view,
+    record_meeting,
+)
+from xinyu.months import month_of, month_parts, next_month
+
+router = APIRouter()
+TAG = "领导小组会议"
+MAX_ID = 2_147_483_647
+
+SchoolId = Annotated[int, Path(ge=1, le=MAX_ID, description="学校 id")]
+MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
+MonthQuery = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="月份 YYYY-MM；缺省为本月")]
+MonthPath = Annotated[str, Path(pattern=MONTH_PATTERN, description="月份 YYYY-MM")]
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": Problem, "description": "纪要或会议决定不符合规则（中文说明），未写入"},
+    403: {"model": Problem, "description": "可查看但无权录入纪要"},
+    404: {"model": Problem, "description": "学校或该月周期不存在，或无权查看"},
+    409: {"model": Problem, "description": "会议步骤尚未开启，或纪要已录入"},
+}
+
+
+def _view(request: Request, session: Session, viewer: Viewer, sid: int, month: str) -> MeetingView:
+    ctx = web_context(request)
+    view = meeting_view(session, viewer, school_id=sid, month=month, book=ctx.book, now=ctx.now())
+    if view is None:
+        raise HTTPException(404, f"{month} 没有该校的月度周期")
+    return view
+
+
+def _month(request: Request, month: str | None) -> str:
+    return month or month_of(web_context(request).today())
+
+
+def _previous(month: str) -> str:
+    year, number = month_parts(month)
+    return f"{year - (number == 1):04d}-{(number - 2) % 12 + 1:02d}"
+
+
+def when(moment: object) -> str:
+    return as_local(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"  # type: ignore[arg-type]
+
+
+def _page(request: Request, view: MeetingView, *, ok: bool = False, error: str | None = None,
+          values: dict[str, object] | None = None, status_code: int = 200) -> HTMLResponse:
+    today = web_context(request).today()
+    defaults: dict[str, object] = {
+        "held_on": today.isoformat(), "attendees": [m.name for m in view.members], "other_attendees": "",
+        "minutes": "", "decisions": ""}
+    labels = {f.name: f.label for f in view.fields}
+    example_due = max(today, view.step_due).isoformat()
+    return page(request, "meetings/meeting.html", status_code=status_code, m=view, ok=ok, error=error,
+                values={**defaults, **(values or {})}, labels=labels, when=when, decision_format=DECISION_FORMAT,
+                example_due=example_due, previous_month=_previous(view.month), next_month=next_month(view.month))
+
+
+# ---- the page ----
+
+@router.get("/schools/{sid}/meeting", response_class=HTMLResponse, include_in_schema=False)
+def meeting_page(request: Request, sid: SchoolId, month: MonthQuery = None, ok: int | None = Query(None, ge=0, le=1),
+                 viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> HTMLResponse:
+    return _page(request, _view(request, session, viewer, sid, _month(request, month)), ok=bool(ok))
+
+
+@router.post("/schools/{sid}/meeting", include_in_schema=False)
+def meeting_form(
+    request: Request, sid: SchoolId, month: MonthQuery = None,
+    held_on: str = Form("", max_length=20), attendees: list[str] = Form([]),
+    other_attendees: str = Form("", max_length=500), minutes: str = Form("", max_length=20000),
+    decisions: str = Form("", max_length=10000),
+    viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session),
+) -> Response:
+    month = _month(request, month)
+    ctx = web_context(request)
+    names = [*attendees, *(n for n in re.split(r"[、,，;；\s]+", other_attendees) if n)]
+    values: dict[str, object] = {"held_on": held_on, "attendees": attendees, "other_attendees": other_attendees,
+                                 "minutes": minutes, "decisions": decisions}
+    try:
+        form = MinutesForm(held_on=_date(held_on), attendees=names[:60], minutes=minutes, decisions=decisions)
+        record_meeting(session, viewer, school_id=sid, month=month, form=form, book=ctx.book, now=ctx.now())
+    except NotAllowed as exc:
+        session.rollback()
+        raise HTTPException(403, str(exc)) from exc
+    except ValueError as exc:  # MeetingError, CompletionError (a bad decision line), pydantic's ValidationError
+        session.rollback()
+        view = _view(request, session, viewer, sid, month)
+        return _page(request, view, error=_message(exc), values=values, status_code=400)
+    session.commit()
+    return RedirectResponse(f"/schools/{sid}/meeting?month={month}&ok=1", status_code=303)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip().replace("/", "-"))
+    except ValueError:
+        raise MeetingError(f"会议日期应为 YYYY-MM-DD，实为 {text!r}") from None
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        labels = {"minutes": "会议纪要", "held_on": "会议日期", "decisions": "会议决定", "attendees": "参会人员"}
+        return "；".join(f"{labels.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else ''}："
+                        f"{'必填' if e['type'] in ('string_too_short', 'missing') else '内容过长或格式不对'}"
+                        for e in exc.errors())
+    return str(exc)
+
+
+@router.get("/api/schools/{sid}/meetings/{month}", response_model=MeetingView, tags=[TAG], responses=ERRORS)
+def meeting_api(request: Request, sid: SchoolId, month: MonthPath, viewer: Viewer = Depends(current_viewer),
+                session: Session = Depends(db_session)) -> MeetingView:
+    """该月领导小组专题会议：议程（步骤开启时生成；未开启时为预览）、纪要、会议决定生成的任务。
+
+    全校范围的教职工可见（领导小组、心理教师）；班主任和区县人员 404。
+    """
+    return _view(request, session, viewer, sid, month)
+
+
+@router.post("/api/schools/{sid}/meetings/{month}/minutes", response_model=MeetingView, tags=[TAG],
+             responses=ERRORS)
+def meeting_minutes_api(request: Request, sid: SchoolId, month: MonthPath, form: MinutesForm,
+                        viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)
+                        ) -> MeetingView:
+    """录入会议纪要与决定，完成会议步骤的任务；每行决定（事项｜负责角色｜截止日期）生成一项任务。"""
+    ctx = web_context(request)
+    try:
+        record_meeting(session, viewer, school_id=sid, month=month, form=form, book=ctx.book, now=ctx.now())
+    except NotAllowed as exc:
+        session.rollback()
+        raise HTTPException(403, str(exc)) from exc
+    except MeetingClosed as exc:
+        session.rollback()
+        raise HTTPException(409, str(exc)) from exc
+    except (MeetingError, CompletionError) as exc:
+        session.rollback()
+        raise HTTPException(400, str(exc)) from exc
+    session.commit()
+    return _view(request, session, viewer, sid, month)
+
+
+# ---- print and calendar ----
+
+@router.get("/schools/{sid}/meeting/print", response_class=HTMLResponse, include_in_schema=False)
+def meeting_print(request: Request, sid: SchoolId, month: MonthQuery = None, viewer: Viewer = Depends(current_viewer),
+                  session: Session = Depends(db_session)) -> HTMLResponse:
+    view = _view(request, session, viewer, sid, _month(request, month))
+    return page(request, "meetings/print.html", m=view, when=when)
+
+
+@router.get("/schools/{sid}/meeting.ics", include_in_schema=False)
+def meeting_invitation(request: Request, sid: SchoolId, month: MonthQuery = None,
+                       viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> Response:
+    ctx = web_context(request)
+    view = _view(request, session, viewer, sid, _month(request, month))
+    body = meeting_ics(view, leadership_members(session, sid), base_url=ctx.base_url, now=ctx.now())
+    return download(body.encode("utf-8"), f"{view.school_name}_{view.month}_领导小组会议.ics",
+                    "text/calendar; charset=utf-8")
