@@ -1,0 +1,224 @@
+"""The issue's scenarios in a real browser (Debian Chromium via Playwright) against a live server on the
+test's private copy of the world, each checked on the page and in the database:
+
+1. a homeroom teacher on a phone records what their class misses and its "1+1" cell turns green;
+2. the school leader records the leadership meeting's minutes and a decision, which becomes a task;
+3. a district officer acknowledges an escalation (签收) and issues a notice (督办); the dashboard's chart draws.
+
+Every page must load without console errors: the Content-Security-Policy reports a blocked inline script or
+style as one, so this also proves the pages need none. Screenshots go to screenshot_dir() for a person to see.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page, expect
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from models import CourseRecord, Cycle, Step, Task
+from tests.web.browser import DESKTOP, PHONE, LiveServer, screenshot_dir
+from tests.web.conftest import PageFactory
+from tests.web.test_browser_smoke import chinese_font_families
+from tests.web.world import NOW, PASSWORD, TODAY, World
+from web.app import create_app
+from xinyu.course_grid import short_classes
+from xinyu.cycle import PackBook, complete_task, reconcile
+from xinyu.cycle.states import StepStatus, TaskStatus
+from xinyu.simulation import auto_evidence
+
+MONTH = TODAY.isoformat()[:7]  # 2026-10
+PREVIOUS_MONTH = "2026-09"
+
+
+# ---- the live site ----
+
+class _AppOnceListening:
+    """ASGI shim: the app's base_url is the live server's URL, which exists only once the server listens."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
+@dataclass
+class Site:
+    url: str
+    engine: Engine
+    book: PackBook
+
+
+@pytest.fixture
+def site(world_engine: Engine, packs_dir_session: Path) -> Iterator[Site]:
+    """The app on this test's copy of the world, its clock stopped at 2026-10-20 18:00, served on localhost."""
+    shim = _AppOnceListening()
+    book = PackBook(packs_dir_session)
+    with LiveServer(shim, lifespan="off") as live:
+        shim.app = create_app(engine=world_engine, book=book, clock=lambda: NOW, base_url=live.url)
+        yield Site(live.url, world_engine, book)
+
+
+@dataclass
+class Console:
+    """Console errors and uncaught exceptions of every page watched (CSP violations are console errors)."""
+
+    problems: list[str] = field(default_factory=list)
+
+    def watch(self, page: Page) -> Page:
+        def on_console(message: ConsoleMessage) -> None:
+            source = message.location.get("url", "")
+            # Chromium asks every site for /favicon.ico; the app has none (a 404 that no person sees).
+            if message.type == "error" and not source.endswith("/favicon.ico"):
+                self.problems.append(f"{page.url}: console error: {message.text} ({source})")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: self.problems.append(f"{page.url}: page error: {error}"))
+        return page
+
+
+@pytest.fixture
+def console() -> Iterator[Console]:
+    watcher = Console()
+    yield watcher
+    assert not watcher.problems, "\n".join(watcher.problems)
+
+
+def open_as(page_factory: PageFactory, console: Console, site: Site, world: World, role: str,
+            viewport: Any = DESKTOP) -> Page:
+    """A new browser context signed in as the world's account through the real login form."""
+    page = console.watch(page_factory(viewport=viewport))
+    page.goto(site.url + "/login")
+    form = page.locator("form[action='/login']")
+    form.locator("input[name=login]").fill(world.accounts[role].login)
+    form.locator("input[name=password]").fill(PASSWORD)
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    expect(page.locator("header .who")).to_have_text(world.accounts[role].name)
+    return page
+
+
+def assert_drawn_with_cjk_font(page: Page, selector: str) -> None:
+    """Chromium (DevTools protocol) says which platform fonts drew the element: a font covering Chinese
+    must have drawn at least its Chinese characters (without one they are a Latin font's boxes)."""
+    hanzi = len(re.findall(r"[\u4e00-\u9fff]", page.inner_text(selector)))
+    assert hanzi, f"{selector} has no Chinese text"
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    cdp.detach()
+    cjk = chinese_font_families()
+    drawn = sum(f["glyphCount"] for f in fonts if f["familyName"] in cjk)
+    assert drawn >= hanzi, f"{selector}: {hanzi} Chinese characters, drawn with {fonts}: no CJK font"
+
+
+def shot(page: Page, name: str) -> Path:
+    path = screenshot_dir() / name
+    page.screenshot(path=path, full_page=True)
+    return path
+
+
+# ---- scenario 1: "1+1" on a phone ----
+
+def short_kinds(site: Site, school_id: int, class_id: int, month: str) -> list[str]:
+    """What the class still misses in `month` per the grid's own core (empty: its cell is green)."""
+    with Session(site.engine) as session:
+        short = short_classes(session, school_id=school_id, month=month, today=TODAY, book=site.book)
+    return next((s.missing for s in short if s.class_id == class_id), [])
+
+
+def test_homeroom_teacher_on_a_phone_makes_the_class_cell_green(
+    page_factory: PageFactory, console: Console, site: Site, world: World,
+) -> None:
+    teacher = world.accounts["homeroom"]
+    assert teacher.school_id is not None and teacher.class_id is not None
+    sid, cid = teacher.school_id, teacher.class_id
+    # This month if the class is short in it (the world's case), else last month: the point is red → green.
+    month = next((m for m in (MONTH, PREVIOUS_MONTH) if short_kinds(site, sid, cid, m)), None)
+    assert month is not None, "the homeroom class is green in September and October: nothing to record"
+    held_on = TODAY.isoformat() if month == MONTH else f"{month}-15"
+
+    page = open_as(page_factory, console, site, world, "homeroom", viewport=PHONE)
+    grid = f"{site.url}/schools/{sid}/courses"
+    page.goto(grid)
+    cell = page.get_by_test_id(f"cell-{cid}-{month}")
+    expect(cell).to_have_class(_has("cell-short"))
+    assert_drawn_with_cjk_font(page, "h1")
+
+    recorded: list[str] = []
+    for _ in range(3):  # a lesson and an activity at most
+        missing = short_kinds(site, sid, cid, month)
+        if not missing:
+            break
+        kind = missing[0]
+        page.get_by_test_id(f"record-{cid}").click()  # the row's 记录 link: the form with this class chosen
+        expect(page.get_by_test_id("course-class")).to_have_value(str(cid))
+        page.get_by_test_id(f"kind-{kind}").check()
+        page.get_by_test_id("course-date").fill(held_on)
+        page.get_by_test_id("course-topic").fill("心理健康主题班会：做情绪的主人")
+        page.get_by_test_id("course-periods").fill("1")
+        page.get_by_test_id("course-submit").click()
+        page.wait_for_url(lambda url: "/courses?ok=recorded" in url)
+        expect(page.get_by_test_id("course-ok")).to_contain_text("已记录")
+        recorded.append(kind)
+    assert recorded, "nothing was recorded"
+
+    expect(cell).to_have_class(_has("cell-ok"))
+    if month == MONTH:
+        expect(page.get_by_test_id("course-ok")).to_contain_text("本月“1+1”已达标")
+    shot(page, "grid-phone.png")
+
+    with Session(site.engine) as session:
+        rows = session.exec(select(CourseRecord).where(
+            CourseRecord.class_id == cid, CourseRecord.recorded_by_id == teacher.person_id,
+            col(CourseRecord.kind).in_(recorded))).all()
+    assert sorted(r.kind for r in rows) == sorted(recorded)
+    assert all(r.held_on.isoformat() == held_on and r.school_id == sid for r in rows)
+    assert short_kinds(site, sid, cid, month) == []
+
+    # The leader sees the same green cell on a desktop.
+    leader = open_as(page_factory, console, site, world, "leader")
+    leader.goto(grid)
+    expect(leader.get_by_test_id(f"cell-{cid}-{month}")).to_have_class(_has("cell-ok"))
+    shot(leader, "grid.png")
+
+
+def _has(css_class: str) -> re.Pattern[str]:
+    """A regular expression matching a class attribute that holds `css_class`."""
+    return re.compile(rf"(^|\s){re.escape(css_class)}(\s|$)")
+
+
+# ---- scenario 2: the leadership meeting ----
+
+def bring_to_meeting(site: Site, school_id: int) -> None:
+    """Have the school's people finish the open work of the steps before the meeting, as they would, until
+    the meeting step opens (the loop is screening → ledgers → meeting)."""
+    for _ in range(6):
+        with Session(site.engine) as session:
+            cycle = session.exec(select(Cycle).where(Cycle.school_id == school_id, Cycle.month == MONTH)).one()
+            steps = {s.key: s for s in session.exec(select(Step).where(Step.cycle_id == cycle.id))}
+            meeting = steps["meeting"]
+            if meeting.status != StepStatus.pending:
+                return
+            earlier = [k for k, s in steps.items() if s.order < meeting.order]
+            tasks = session.exec(select(Task).where(
+                Task.cycle_id == cycle.id, col(Task.step_key).in_(earlier), Task.blocks_step,
+                Task.status == TaskStatus.open).order_by(col(Task.id))).all()
+            for task in tasks:
+                template = site.book.template(cycle.pack, cycle.month, task.step_key, task.template)
+                values = auto_evidence(template.evidence, random.Random(task.id), TODAY)
+                complete_task(session, task_id=task.id or 0, values=values, now=NOW, book=site.book)
+            reconcile(session, now=NOW, book=site.book, school_ids=[school_id])
+            session.commit()
+    raise AssertionError("the meeting step did not open after the earlier steps' work was done")
