@@ -1,0 +1,348 @@
+"""What a person sees of tasks (QD-S1): their list grouped by urgency, and one task with its evidence form.
+
+Who sees a task: its assignee; the school's leadership group and psychology teachers; the holders of its
+role in its class (homeroom, subject teacher) or grade (grade head). A crisis task (ledger C) only its
+handler and the school leader. Never district officers, never other schools. The rule is one SQL
+condition (`visible_to`), used by the list and by the task page alike.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from models import Cycle, Extension, Person, School, SchoolClass, Task
+from xinyu.access import Viewer
+from xinyu.chase.explain import explain_due
+from xinyu.chase.titles import TitleGuard
+from xinyu.clock import as_local
+from xinyu.cycle.evidence import describe_fields
+from xinyu.cycle.packbook import PackBook
+from xinyu.cycle.states import CycleStatus, TaskStatus
+from xinyu.cycle.system_templates import SYSTEM_STEP_LABELS
+from xinyu.grades import grade_label
+from xinyu.privacy import redact_student_names
+from xinyu.roles import Role, role_label
+
+Group = Literal["overdue", "due_soon", "open", "done"]
+GROUPS: tuple[Group, ...] = ("overdue", "due_soon", "open", "done")
+GROUP_LABELS: dict[str, str] = {"overdue": "已逾期", "due_soon": "即将到期", "open": "进行中", "done": "已完成"}
+DUE_SOON_WORKDAYS = 3  # "即将到期": due within this many working days and not yet overdue
+CRISIS_KIND = "crisis"
+
+
+class TaskRow(BaseModel):
+    id: int
+    school_id: int
+    school: str
+    month: str  # the month whose cycle holds the task now
+    origin_month: str  # the month whose rules made it (differs when carried over)
+    step: str
+    step_label: str
+    title: str
+    kind: str
+    role: str
+    role_label: str
+    assignee_id: int | None
+    assignee: str | None
+    class_id: int | None
+    class_label: str | None
+    due: date
+    status: Literal["open", "overdue", "done", "carried"]
+    group: Group | None  # None for a task carried into next month (it lives on there)
+    completed_on: date | None
+    late: bool  # done after its due date
+    carried_over: bool
+    escalation_level: Literal["none", "school", "district"]
+    acknowledged: bool
+    clause: str
+
+
+class Option(BaseModel):
+    value: str
+    label: str
+
+
+class TaskList(BaseModel):
+    scope: Literal["mine", "all"]
+    may_see_all: bool  # whether the viewer sees more than their own tasks (the 全校/本班 toggle)
+    counts: dict[str, int]  # group → tasks, before the status filter
+    tasks: list[TaskRow]
+    steps: list[Option]
+    classes: list[Option]
+    months: list[str]
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    scope: Literal["mine", "all"] = "mine"
+    step: str | None = None
+    class_id: int | None = None
+    status: Group | None = None
+    month: str | None = None  # default: the open cycles (this month, with what was carried into it)
+
+
+# --- who sees what ---------------------------------------------------------------------------------------
+
+
+def visible_to(viewer: Viewer, grade: Any) -> ColumnElement[bool]:
+    """SQL condition on Task (and the task's class grade) for the tasks this viewer may see."""
+    not_crisis = col(Task.kind) != CRISIS_KIND
+    led = [s for s in viewer.school_roles if viewer.leads(s)]
+    whole = list(viewer.school_roles)
+    grade_schools = sorted({s for s, _ in viewer.grade_scopes})
+    conditions: list[ColumnElement[bool]] = [col(Task.assignee_id) == viewer.person_id]
+    if led:
+        conditions.append(col(Task.school_id).in_(led))
+    if whole:
+        conditions.append(and_(col(Task.school_id).in_(whole), not_crisis))
+    if viewer.class_ids:
+        conditions.append(and_(col(Task.class_id).in_(viewer.class_ids), not_crisis))
+    for school_id, g in sorted(viewer.grade_scopes):
+        conditions.append(and_(col(Task.school_id) == school_id, grade == g, not_crisis))
+    if grade_schools:  # school-wide work for grade heads (e.g. a meeting decision for 年级主任)
+        conditions.append(and_(col(Task.school_id).in_(grade_schools), col(Task.role) == Role.grade_head,
+                               col(Task.class_id).is_(None)))
+    return or_(*conditions)
+
+
+def may_act(viewer: Viewer, row: TaskRow) -> bool:
+    """Whether to offer the forms (complete, acknowledge, extend); the core checks again and has the last word."""
+    if row.assignee_id == viewer.person_id or viewer.leads(row.school_id):
+        return True
+    if row.kind == CRISIS_KIND:
+        return False
+    if row.class_id is not None:
+        return row.class_id in viewer.class_ids and row.role in viewer.roles
+    if row.role == Role.grade_head:
+        return any(s == row.school_id for s, _ in viewer.grade_scopes)
+    return row.role in viewer.school_roles.get(row.school_id, frozenset())
+
+
+# --- the list --------------------------------------------------------------------------------------------
+
+
+def step_label(book: PackBook, pack: str, month: str, key: str) -> str:
+    if key in SYSTEM_STEP_LABELS:
+        return SYSTEM_STEP_LABELS[key]
+    try:
+        return book.pack(pack).step(int(month[5:]), key).label
+    except StopIteration:
+        return key
+
+
+def _task_query(viewer: Viewer) -> Any:
+    current, origin = aliased(Cycle), aliased(Cycle)
+    return (
+        sa_select(col(Task.id), col(Task.school_id), col(School.name), col(current.month), col(origin.month),
+                  col(origin.pack),
+                  col(Task.step_key), col(Task.title), col(Task.kind), col(Task.role), col(Task.assignee_id),
+                  col(Person.name), col(Task.class_id), col(SchoolClass.grade), col(SchoolClass.name), col(Task.due),
+                  col(Task.status), col(Task.completed_at), col(Task.carried_over), col(Task.escalation_level),
+                  col(Task.acknowledged_at), col(Task.clause))
+        .join(School, col(School.id) == col(Task.school_id))
+        .join(current, col(current.id) == col(Task.cycle_id))
+        .join(origin, col(origin.id) == col(Task.origin_cycle_id))
+        .outerjoin(Person, col(Person.id) == col(Task.assignee_id))
+        .outerjoin(SchoolClass, col(SchoolClass.id) == col(Task.class_id))
+        .where(visible_to(viewer, col(SchoolClass.grade)))
+    ), current
+
+
+class _Rows:
+    """Turns query rows into TaskRows: pack labels, the overdue rule per pack, free-text titles guarded."""
+
+    def __init__(self, session: Session, book: PackBook, today: date) -> None:
+        self.book, self.today = book, today
+        self.guard = TitleGuard(session)
+        self._cutoffs: dict[str, tuple[date, date]] = {}
+
+    def _limits(self, pack: str) -> tuple[date, date]:
+        """(overdue if due before, due soon if due on or before) for a pack's calendar."""
+        if pack not in self._cutoffs:
+            work = self.book.calendar(pack)
+            self._cutoffs[pack] = (work.overdue_cutoff(self.today), work.add_workdays(self.today, DUE_SOON_WORKDAYS))
+        return self._cutoffs[pack]
+
+    def row(self, raw: Any, *, guard_title: bool = True) -> TaskRow:
+        (task_id, school_id, school, month, origin_month, pack, step_key, title, kind, role, assignee_id, assignee,
+         class_id, grade, class_name, due, status, completed_at, carried_over, escalation, acknowledged_at,
+         clause) = raw
+        overdue_before, soon_until = self._limits(pack)
+        shown_status = "overdue" if status == TaskStatus.open and due < overdue_before else status
+        group: Group | None = None
+        if status == TaskStatus.done:
+            group = "done"
+        elif status == TaskStatus.open:
+            group = "overdue" if due < overdue_before else "due_soon" if due <= soon_until else "open"
+        completed_on = as_local(completed_at).date() if completed_at else None
+        return TaskRow(
+            id=task_id, school_id=school_id, school=school, month=month, origin_month=origin_month, step=step_key,
+            step_label=step_label(self.book, pack, origin_month, step_key),
+            title=self.guard.internal(school_id, kind, title) if guard_title else title, kind=kind,
+            role=role, role_label=role_label(role), assignee_id=assignee_id, assignee=assignee, class_id=class_id,
+            class_label=f"{grade_label(grade)}{class_name}" if class_id is not None else None, due=due,
+            status=shown_status, group=group, completed_on=completed_on,
+            late=completed_on is not None and completed_on > due, carried_over=carried_over,
+            escalation_level=escalation if escalation in ("school", "district") else "none",
+            acknowledged=acknowledged_at is not None, clause=clause,
+        )
+
+
+def list_my_tasks(session: Session, viewer: Viewer, *, today: date, book: PackBook,
+                  query: TaskQuery = TaskQuery()) -> TaskList:
+    """The viewer's tasks (or, with scope "all", every task they may see), grouped by urgency."""
+    may_see_all = bool(viewer.school_roles or viewer.class_ids or viewer.grade_scopes)
+    scope = query.scope if may_see_all else "mine"
+    sql, current = _task_query(viewer)
+    sql = sql.where(col(Task.status) != TaskStatus.carried)  # the carried copy lives on in next month
+    if scope == "mine":
+        sql = sql.where(col(Task.assignee_id) == viewer.person_id)
+    if query.month:
+        sql = sql.where(current.month == query.month)
+    else:
+        sql = sql.where(current.status == CycleStatus.open)
+    if query.step:
+        sql = sql.where(col(Task.step_key) == query.step)
+    if query.class_id is not None:
+        sql = sql.where(col(Task.class_id) == query.class_id)
+    rows = _Rows(session, book, today)
+    tasks = [rows.row(r) for r in session.execute(sql.order_by(col(Task.due), col(Task.id)))]
+    counts = {g: sum(t.group == g for t in tasks) for g in GROUPS}
+    if query.status is not None:
+        tasks = [t for t in tasks if t.group == query.status]
+    order = {g: n for n, g in enumerate(GROUPS)}
+    tasks.sort(key=lambda t: (order.get(t.group or "done", 9), t.due, t.id))
+    steps, classes, months = _options(session, viewer, book)
+    return TaskList(scope=scope, may_see_all=may_see_all, counts=counts, tasks=tasks, steps=steps,
+                    classes=classes, months=months)
+
+
+def _options(session: Session, viewer: Viewer, book: PackBook) -> tuple[list[Option], list[Option], list[str]]:
+    """The filters' choices: the steps of the viewer's packs, the classes they see, the months that exist."""
+    school_ids = sorted(viewer.school_ids)
+    if not school_ids:
+        return [], [], []
+    packs = sorted(set(session.exec(select(School.pack).where(col(School.id).in_(school_ids)))))
+    steps: dict[str, str] = {}
+    for pack_id in packs:
+        pack = book.pack(pack_id)
+        for variant in pack.variants.values():
+            for step in variant.steps:
+                steps.setdefault(step.key, step.label)
+    steps.update(SYSTEM_STEP_LABELS)
+    classes = select(SchoolClass).where(col(SchoolClass.school_id).in_(school_ids))
+    seen = [c for c in session.exec(classes.order_by(col(SchoolClass.school_id), col(SchoolClass.grade),
+                                                     col(SchoolClass.name)))
+            if c.id is not None and viewer.sees_class(c.school_id, c.id, c.grade)]
+    months = sorted(set(session.exec(select(Cycle.month).where(col(Cycle.school_id).in_(school_ids)))),
+                    reverse=True)
+    return ([Option(value=k, label=v) for k, v in steps.items()],
+            [Option(value=str(c.id), label=f"{grade_label(c.grade)}{c.name}") for c in seen], months)
+
+
+# --- one task --------------------------------------------------------------------------------------------
+
+
+class FieldSpec(BaseModel):
+    name: str
+    label: str
+    type: Literal["text", "int", "bool", "date", "choice"]
+    required: bool
+    choices: list[str]
+
+
+class EvidenceValue(BaseModel):
+    name: str
+    label: str
+    value: str | int | bool | None
+
+
+class ExtensionItem(BaseModel):
+    id: int
+    status: Literal["requested", "approved", "refused"]
+    workdays: int
+    reason: str
+    requested_by: str | None
+    requested_at: datetime | None
+    previous_due: date
+    new_due: date
+    decided_by: str | None
+    decided_at: datetime | None
+    note: str
+
+
+class TaskDetail(BaseModel):
+    task: TaskRow
+    due_explained: list[str]
+    fields: list[FieldSpec]
+    evidence: list[EvidenceValue]
+    completed_by: str | None
+    completed_at: datetime | None
+    acknowledged_at: datetime | None
+    extensions: list[ExtensionItem]
+    carried_from_id: int | None
+    carried_to_id: int | None
+    may_act: bool  # complete, acknowledge, ask for more time (when open)
+    may_decide: bool  # the school leader decides extension requests
+
+
+def find_task(session: Session, viewer: Viewer, task_id: int, *, today: date, book: PackBook) -> TaskRow | None:
+    """The task if this viewer may see it; None otherwise (the caller answers 404 either way)."""
+    sql, _ = _task_query(viewer)
+    found = session.execute(sql.where(col(Task.id) == task_id)).first()
+    if found is None:
+        return None
+    # Inside the task page the school's leadership read what they typed; others get it guarded.
+    return _Rows(session, book, today).row(found, guard_title=not viewer.sees_whole_school(found[1]))
+
+
+def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, book: PackBook) -> TaskDetail | None:
+    row = find_task(session, viewer, task_id, today=today, book=book)
+    if row is None:
+        return None
+    task = session.get(Task, task_id)
+    assert task is not None
+    origin = session.get(Cycle, task.origin_cycle_id)
+    assert origin is not None
+    template = book.template(origin.pack, origin.month, task.step_key, task.template)
+    fields = [FieldSpec(**f) for f in describe_fields(template.evidence)]
+    labels = {f.name: f.label for f in fields}
+    evidence = [EvidenceValue(name=k, label=labels.get(k, k), value=v) for k, v in task.evidence.items()]
+    extensions = list(session.exec(select(Extension).where(Extension.task_id == task_id)
+                                   .order_by(col(Extension.id))))
+    people = _names(session, [task.completed_by_id] + [e.requested_by_id for e in extensions]
+                    + [e.decided_by_id for e in extensions])
+    reasons = redact_student_names(session, task.school_id, {str(e.id): e.reason for e in extensions}) \
+        if extensions else {}
+    carried_to = session.exec(select(Task.id).where(Task.carried_from_id == task_id)).first()
+    lines = explain_due(session, task_id=task_id, book=book)
+    if row.title != task.title:
+        lines[0] = f"任务 #{task.id}「{row.title}」"
+    return TaskDetail(
+        task=row, due_explained=lines, fields=fields, evidence=evidence,
+        completed_by=people.get(task.completed_by_id or 0), completed_at=task.completed_at,
+        acknowledged_at=task.acknowledged_at,
+        extensions=[ExtensionItem(
+            id=e.id or 0, status=e.status if e.status in ("approved", "refused") else "requested",
+            workdays=e.workdays, reason=reasons.get(str(e.id), e.reason),
+            requested_by=people.get(e.requested_by_id or 0), requested_at=e.requested_at,
+            previous_due=e.previous_due, new_due=e.new_due, decided_by=people.get(e.decided_by_id or 0),
+            decided_at=e.decided_at, note=e.decision_note) for e in extensions],
+        carried_from_id=task.carried_from_id, carried_to_id=carried_to,
+        may_act=row.status in ("open", "overdue") and may_act(viewer, row),
+        may_decide=viewer.leads(task.school_id),
+    )
+
+
+def _names(session: Session, ids: list[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {i: n for i, n in session.exec(select(Person.id, Person.name).where(col(Person.id).in_(wanted)))
+            if i is not None}
