@@ -23,7 +23,7 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from models import CourseRecord, Cycle, Step, Task
+from models import CourseRecord, Cycle, Meeting, Step, Task
 from tests.web.browser import DESKTOP, PHONE, LiveServer, screenshot_dir
 from tests.web.conftest import PageFactory
 from tests.web.test_browser_smoke import chinese_font_families
@@ -222,3 +222,52 @@ def bring_to_meeting(site: Site, school_id: int) -> None:
             reconcile(session, now=NOW, book=site.book, school_ids=[school_id])
             session.commit()
     raise AssertionError("the meeting step did not open after the earlier steps' work was done")
+
+
+def meeting_step(site: Site, school_id: int) -> Step:
+    with Session(site.engine) as session:
+        cycle = session.exec(select(Cycle).where(Cycle.school_id == school_id, Cycle.month == MONTH)).one()
+        return session.exec(select(Step).where(Step.cycle_id == cycle.id, Step.key == "meeting")).one()
+
+
+def test_leader_records_the_meeting_minutes_and_a_decision_becomes_a_task(
+    page_factory: PageFactory, console: Console, site: Site, world: World,
+) -> None:
+    sid = world.school_id
+    bring_to_meeting(site, sid)
+    assert meeting_step(site, sid).status == StepStatus.open
+    due = site.book.calendar("qingdao").add_workdays(TODAY, 5)
+    decision = "为新增重点关爱学生制定成长指导方案"
+    minutes = "研判本月测评预警与重点关爱学生情况，部署“1+1”课程补足与家校沟通工作。"
+
+    page = open_as(page_factory, console, site, world, "leader")
+    page.goto(f"{site.url}/schools/{sid}/meeting")
+    expect(page.get_by_test_id("meeting-status")).to_have_attribute("data-status", "open")
+    hint = page.get_by_test_id("decisions-hint")
+    expect(hint).to_contain_text("事项｜负责角色｜截止日期")  # the format the decision line follows
+    form = page.get_by_test_id("minutes-form")
+    form.locator("#held_on").fill(TODAY.isoformat())
+    form.locator("#minutes").fill(minutes)
+    form.locator("#decisions").fill(f"{decision}｜专职心理教师｜{due.isoformat()}")
+    page.get_by_test_id("minutes-submit").click()
+    page.wait_for_url(lambda url: "ok=1" in url)
+
+    expect(page.get_by_test_id("meeting-ok")).to_contain_text("1 项会议决定已生成任务")
+    expect(page.get_by_test_id("meeting-status")).to_have_attribute("data-status", "done")
+    expect(page.get_by_test_id("meeting-minutes")).to_contain_text(minutes)
+    row = page.get_by_test_id("meeting-decisions").locator("tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(decision)
+    expect(row).to_contain_text(due.isoformat())
+    expect(row).to_contain_text(world.accounts["psych"].name)  # the school's psychology teacher owns it
+
+    with Session(site.engine) as session:
+        cycle = session.exec(select(Cycle).where(Cycle.school_id == sid, Cycle.month == MONTH)).one()
+        meeting = session.exec(select(Meeting).where(Meeting.cycle_id == cycle.id)).one()
+        tasks = session.exec(select(Task).where(Task.cycle_id == cycle.id, Task.kind == "decision")).all()
+    assert meeting.held_on == TODAY and minutes in (meeting.minutes or "")
+    (task,) = [t for t in tasks if decision in t.title]
+    assert (task.due, task.status, task.assignee_id) == (due, TaskStatus.open, world.accounts["psych"].person_id)
+    assert row.get_attribute("data-task") == str(task.id)
+    assert meeting_step(site, sid).status == StepStatus.done
+    shot(page, "meeting.png")
