@@ -445,6 +445,8 @@ def record_course(
         raise CourseRecordError("请填写主题")
     if len(topic) > MAX_TOPIC:
         raise CourseRecordError(f"主题不超过 {MAX_TOPIC} 字")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in topic):  # e.g. NUL, which PostgreSQL text cannot hold
+        raise CourseRecordError("主题含有无法保存的控制字符，请重新输入")
     if not 0 <= periods <= MAX_PERIODS:
         raise CourseRecordError(f"课时应在 0 到 {MAX_PERIODS} 之间")
     if held_on > today:

@@ -138,6 +138,7 @@ def test_recording_turns_a_short_month_green(world: World, world_engine: Engine,
     ({"kind": "lecture"}, "类型应为"),
     ({"topic": "   "}, "请填写主题"),
     ({"topic": "长" * 201}, "不超过"),
+    ({"topic": "情绪\x00管理"}, "控制字符"),
     ({"periods": 11}, "课时"),
     ({"class_id": "other"}, "只能为您负责的班级"),
 ])
