@@ -1,0 +1,135 @@
+"""Month boards and the year's schedule (QD-S1): a school's board, the district's schools × steps, the year view.
+
+School staff see their school; a district's officers see its schools as counts, roles, classes and dates.
+"""
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session
+
+from models import District, School
+from web.context import db_session, web_context
+from web.routes.tasks import ErrorOut
+from web.security import current_viewer
+from web.templating import page
+from xinyu.access import AccessDenied, Viewer
+from xinyu.month_board import DistrictBoard, SchoolBoard, district_board, school_board
+from xinyu.year_plan import YearView, parse_school_year, year_view
+
+router = APIRouter()
+TAG = "看板"
+MAX_ID = 2**31 - 1
+MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+YEAR = r"^[0-9]{4}-[0-9]{4}$"
+SchoolId = Annotated[int, Path(ge=1, le=MAX_ID, description="学校编号")]
+MonthQuery = Annotated[str | None, Query(pattern=MONTH, description="YYYY-MM；默认为已开始的最近一个月")]
+YearQuery = Annotated[str | None, Query(pattern=YEAR, description="学年，如 2026-2027；默认为当前学年")]
+DistrictQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="区县编号；默认为所辖的第一个")]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "学校不存在或无权查看"}}
+STEP_STATUS_LABELS = {"done": "已完成", "open": "进行中", "overdue": "已逾期", "pending": "待开启",
+                      "carried": "已结转", "planned": "计划"}
+
+
+def _school(session: Session, viewer: Viewer, school_id: int) -> School:
+    """The school if the viewer is its staff or an officer of its district."""
+    school = session.get(School, school_id)
+    if school is None or not (viewer.sees_school_as_staff(school_id) or school.district_id in viewer.district_ids):
+        raise AccessDenied(f"school {school_id}")
+    return school
+
+
+def _district(session: Session, viewer: Viewer, district_id: int | None) -> District:
+    chosen = district_id if district_id is not None else min(viewer.district_ids, default=None)
+    if chosen is None or chosen not in viewer.district_ids:
+        raise AccessDenied(f"district {district_id}")
+    district = session.get(District, chosen)
+    if district is None:
+        raise AccessDenied(f"district {chosen}")
+    return district
+
+
+def _month(text: str) -> str | None:
+    """Pages take the month from a form: empty is the default, anything else must be YYYY-MM."""
+    if not text:
+        return None
+    if not re.fullmatch(MONTH, text):
+        raise HTTPException(422, "月份应为 YYYY-MM")
+    return text
+
+
+def _school_board(request: Request, session: Session, viewer: Viewer, school_id: int, month: str | None
+                  ) -> SchoolBoard:
+    ctx = web_context(request)
+    return school_board(session, viewer, _school(session, viewer, school_id), month=month, today=ctx.today(),
+                        book=ctx.book)
+
+
+@router.get("/schools/{school_id}/board", response_class=HTMLResponse, include_in_schema=False)
+def school_board_page(request: Request, school_id: SchoolId, month: str = "", viewer: Viewer = Depends(current_viewer),
+                      session: Session = Depends(db_session)) -> HTMLResponse:
+    board = _school_board(request, session, viewer, school_id, _month(month))
+    return page(request, "board/school.html", board=board, status_labels=STEP_STATUS_LABELS)
+
+
+@router.get("/api/schools/{school_id}/board", response_model=SchoolBoard, tags=[TAG], summary="学校月度看板",
+            responses=NOT_FOUND)
+def school_board_api(request: Request, school_id: SchoolId, month: MonthQuery = None,
+                     viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> SchoolBoard:
+    """Steps in order with status and dates, who is late, what was carried into the month."""
+    return _school_board(request, session, viewer, school_id, month)
+
+
+def _district_board(request: Request, session: Session, viewer: Viewer, district_id: int | None,
+                    month: str | None) -> DistrictBoard:
+    ctx = web_context(request)
+    return district_board(session, _district(session, viewer, district_id), month=month, today=ctx.today(),
+                          book=ctx.book)
+
+
+@router.get("/district/board", response_class=HTMLResponse, include_in_schema=False)
+def district_board_page(request: Request, month: str = "", district: str = "",
+                        viewer: Viewer = Depends(current_viewer),
+                        session: Session = Depends(db_session)) -> HTMLResponse:
+    district_id = int(district) if district.isdigit() and int(district) <= MAX_ID else None
+    if district and district_id is None:
+        raise AccessDenied(f"district {district}")
+    board = _district_board(request, session, viewer, district_id, _month(month))
+    return page(request, "board/district.html", board=board, status_labels=STEP_STATUS_LABELS)
+
+
+@router.get("/api/district/board", response_model=DistrictBoard, tags=[TAG], summary="区县学校看板",
+            responses={404: {"model": ErrorOut, "description": "不是该区县的负责人"}})
+def district_board_api(request: Request, month: MonthQuery = None, district: DistrictQuery = None,
+                       viewer: Viewer = Depends(current_viewer),
+                       session: Session = Depends(db_session)) -> DistrictBoard:
+    """The district's schools × steps: status and dates per cell, open, overdue and carried-in task counts."""
+    return _district_board(request, session, viewer, district, month)
+
+
+def _year(request: Request, session: Session, viewer: Viewer, school_id: int, year: str | None) -> YearView:
+    ctx = web_context(request)
+    school = _school(session, viewer, school_id)
+    if year:
+        try:
+            parse_school_year(year)
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from exc
+    return year_view(session, school, year=year, today=ctx.today(), book=ctx.book)
+
+
+@router.get("/schools/{school_id}/year", response_class=HTMLResponse, include_in_schema=False)
+def year_page(request: Request, school_id: SchoolId, year: str = "", viewer: Viewer = Depends(current_viewer),
+              session: Session = Depends(db_session)) -> HTMLResponse:
+    view = _year(request, session, viewer, school_id, year or None)
+    return page(request, "board/year.html", view=view, status_labels=STEP_STATUS_LABELS)
+
+
+@router.get("/api/schools/{school_id}/year", response_model=YearView, tags=[TAG], summary="年度重点工作清单与进度",
+            responses={**NOT_FOUND, 400: {"model": ErrorOut, "description": "学年不存在（第二年应为第一年加一）"}})
+def year_api(request: Request, school_id: SchoolId, year: YearQuery = None, viewer: Viewer = Depends(current_viewer),
+             session: Session = Depends(db_session)) -> YearView:
+    """Months of the school year × steps: planned dates for months not yet opened, status and dates for the rest."""
+    return _year(request, session, viewer, school_id, year)

@@ -1,0 +1,313 @@
+"""The month board in pages (QD-S1 及时掌握进展): one school's steps, who is late, what was carried over;
+and the district's schools × steps for its officers.
+
+Staff of the whole school see everything; class-scope staff the step overview and their own classes'
+(and their own) late work; district officers counts, roles, classes and due dates: never a person's or a
+student's name, and free-text titles only as the kind of work.
+"""
+
+from collections import Counter, defaultdict
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from models import Cycle, District, Person, School, SchoolClass, Step, Task
+from xinyu.access import Viewer, visible_class_ids
+from xinyu.board import LEGEND, step_cell
+from xinyu.chase.calendar import chase_calendar
+from xinyu.chase.titles import TitleGuard
+from xinyu.clock import as_local
+from xinyu.cycle.packbook import PackBook
+from xinyu.cycle.states import StepStatus, TaskStatus
+from xinyu.grades import grade_label
+from xinyu.months import month_of
+from xinyu.roles import role_label
+from xinyu.task_views import CRISIS_KIND, step_label
+from xinyu.workdays import WorkCalendar
+
+StepState = Literal["done", "open", "overdue", "pending", "carried"]
+View = Literal["school", "class", "officer"]
+OTHER_STEP = "other"  # tasks outside the month's steps (crisis, district notices) are counted here
+
+
+class Cell(BaseModel):
+    status: StepState
+    text: str  # as the CLI board prints it: ✔ 10-16 迟 / ● 截止 10-20 / ⚠ 逾期 10-13 / · 10-22 / ↪ 已结转
+    due: date
+    done_on: date | None
+    late: bool  # done after its due date
+
+
+class StepRow(BaseModel):
+    key: str
+    label: str
+    clause: str
+    earliest: date | None
+    cell: Cell | None  # None for the row of other work
+    tasks: int
+    done: int
+    open: int  # open, not overdue
+    overdue: int
+    carried: int  # moved on into next month
+
+
+class LateItem(BaseModel):
+    task_id: int | None  # None for officers (no link to a page they may not open)
+    step: str
+    step_label: str
+    title: str
+    role_label: str
+    class_label: str | None
+    due: date
+    days_overdue: int  # working days, vacations not counted (as the ladder counts)
+    escalation_level: Literal["none", "school", "district"]
+    carried_over: bool
+
+
+class LateGroup(BaseModel):
+    who: str  # the person (staff), or the role (officers)
+    role_label: str
+    class_label: str | None
+    most_days: int
+    items: list[LateItem]
+
+
+class CarriedItem(BaseModel):
+    task_id: int | None
+    step_label: str
+    title: str
+    role_label: str
+    class_label: str | None
+    origin_month: str
+    due: date  # the original due date, kept when carried
+    status: Literal["open", "overdue", "done", "carried"]  # carried: passed on again into the month after
+
+
+class SchoolBoard(BaseModel):
+    school_id: int
+    school: str
+    month: str
+    months: list[str]  # months with a cycle, newest first
+    view: View
+    cycle_status: Literal["open", "closed"] | None  # None: no cycle for that month
+    variant: str | None
+    steps: list[StepRow]
+    open_tasks: int
+    overdue_tasks: int
+    carried_in: int
+    late: list[LateGroup]
+    carried: list[CarriedItem]
+    legend: str = LEGEND
+
+
+def cell(step: Step, work: WorkCalendar, today: date) -> Cell:
+    due = step.due or step.calendar_due
+    overdue = step.status == StepStatus.open and work.is_overdue(due, today)
+    done_on = as_local(step.done_at).date() if step.status == StepStatus.done and step.done_at else None
+    status: StepState = "overdue" if overdue else step.status  # type: ignore[assignment]
+    return Cell(status=status, text=step_cell(step, today, overdue), due=due, done_on=done_on,
+                late=done_on is not None and done_on > due)
+
+
+def default_month(session: Session, school_ids: list[int], today: date) -> str:
+    """The latest month with a cycle that has started by today; this month if there is none."""
+    latest = session.exec(select(func.max(Cycle.month)).where(col(Cycle.school_id).in_(school_ids),
+                                                             Cycle.month <= month_of(today))).one()
+    return latest or month_of(today)
+
+
+def school_board(session: Session, viewer: Viewer, school: School, *, month: str | None, today: date,
+                 book: PackBook) -> SchoolBoard:
+    """The board of one school; the caller has checked that the viewer is its staff or its district's officer."""
+    assert school.id is not None
+    view: View = ("school" if viewer.sees_whole_school(school.id) else
+                  "class" if viewer.sees_school_as_staff(school.id) else "officer")
+    months = sorted(set(session.exec(select(Cycle.month).where(Cycle.school_id == school.id))), reverse=True)
+    month = month or default_month(session, [school.id], today)
+    cycle = session.exec(select(Cycle).where(Cycle.school_id == school.id, Cycle.month == month)).first()
+    board = SchoolBoard(school_id=school.id, school=school.name, month=month, months=months, view=view,
+                        cycle_status=None, variant=None, steps=[], open_tasks=0, overdue_tasks=0, carried_in=0,
+                        late=[], carried=[])
+    if cycle is None or cycle.id is None:
+        return board
+    board.cycle_status = "closed" if cycle.status == "closed" else "open"
+    board.variant = cycle.variant
+    work = book.calendar(cycle.pack)
+    pack = book.pack(cycle.pack)
+    steps = list(session.exec(select(Step).where(Step.cycle_id == cycle.id).order_by(col(Step.order))))
+    tasks = _cycle_tasks(session, cycle.id)
+    cutoff = work.overdue_cutoff(today)
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    known = {s.key for s in steps}
+    for t in tasks:
+        state = "overdue" if t["status"] == TaskStatus.open and t["due"] < cutoff else t["status"]
+        counts[t["step"] if t["step"] in known else OTHER_STEP][state] += 1
+    number = int(month[5:])
+    for step in steps:
+        rule = pack.step(number, step.key)
+        c = counts[step.key]
+        board.steps.append(StepRow(key=step.key, label=rule.label, clause=rule.clause, earliest=step.earliest,
+                                   cell=cell(step, work, today), tasks=sum(c.values()), done=c["done"],
+                                   open=c["open"], overdue=c["overdue"], carried=c["carried"]))
+    if counts[OTHER_STEP]:
+        c = counts[OTHER_STEP]
+        board.steps.append(StepRow(key=OTHER_STEP, label="其他任务（危机、督办）", clause="", earliest=None, cell=None,
+                                   tasks=sum(c.values()), done=c["done"], open=c["open"], overdue=c["overdue"],
+                                   carried=c["carried"]))
+    board.open_tasks = sum(c["open"] + c["overdue"] for c in counts.values())
+    board.overdue_tasks = sum(c["overdue"] for c in counts.values())
+    board.carried_in = sum(1 for t in tasks if t["carried_over"])
+    shown = _shown_tasks(session, viewer, school.id, view, tasks)
+    _late_and_carried(session, board, shown, book=book, pack_id=cycle.pack, today=today, cutoff=cutoff)
+    return board
+
+
+def _cycle_tasks(session: Session, cycle_id: int) -> list[dict[str, Any]]:
+    origin = aliased(Cycle)
+    query = (
+        sa_select(col(Task.id), col(Task.step_key), col(Task.title), col(Task.kind), col(Task.role),
+                  col(Task.assignee_id), col(Person.name), col(Task.class_id), col(SchoolClass.grade),
+                  col(SchoolClass.name), col(Task.due), col(Task.status), col(Task.carried_over),
+                  col(Task.escalation_level), col(origin.month), col(origin.pack))
+        .join(origin, col(origin.id) == col(Task.origin_cycle_id))
+        .outerjoin(Person, col(Person.id) == col(Task.assignee_id))
+        .outerjoin(SchoolClass, col(SchoolClass.id) == col(Task.class_id))
+        .where(col(Task.cycle_id) == cycle_id)
+        .order_by(col(Task.due), col(Task.id))
+    )
+    keys = ("id", "step", "title", "kind", "role", "assignee_id", "assignee", "class_id", "grade", "class_name",
+            "due", "status", "carried_over", "escalation", "origin_month", "origin_pack")
+    return [dict(zip(keys, row, strict=True)) for row in session.execute(query)]
+
+
+def _shown_tasks(session: Session, viewer: Viewer, school_id: int, view: View,
+                 tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tasks whose detail this viewer may read on the board (counts above cover them all)."""
+    if view == "officer":
+        return tasks
+    me = viewer.person_id
+    if view == "school":
+        leads = viewer.leads(school_id)
+        return [t for t in tasks if t["kind"] != CRISIS_KIND or leads or t["assignee_id"] == me]
+    classes = set(visible_class_ids(session, viewer, school_id) or [])
+    return [t for t in tasks if t["assignee_id"] == me or (t["class_id"] in classes and t["kind"] != CRISIS_KIND)]
+
+
+def _late_and_carried(session: Session, board: SchoolBoard, tasks: list[dict[str, Any]], *, book: PackBook,
+                      pack_id: str, today: date, cutoff: date) -> None:
+    officer = board.view == "officer"
+    guard = TitleGuard(session)
+    chase = chase_calendar(book, pack_id)
+    groups: dict[tuple[str, str, str | None], list[LateItem]] = defaultdict(list)
+    for t in tasks:
+        class_label = f"{grade_label(t['grade'])}{t['class_name']}" if t["class_id"] is not None else None
+        title = guard.public_title(t["kind"], t["title"]) if officer else guard.internal(
+            board.school_id, t["kind"], t["title"])
+        label = step_label(book, t["origin_pack"], t["origin_month"], t["step"])
+        overdue = t["status"] == TaskStatus.open and t["due"] < cutoff
+        if overdue:
+            who = role_label(t["role"]) if officer else (t["assignee"] or f"（未指派）{role_label(t['role'])}")
+            groups[(who, role_label(t["role"]), class_label)].append(LateItem(
+                task_id=None if officer else t["id"], step=t["step"], step_label=label, title=title,
+                role_label=role_label(t["role"]), class_label=class_label, due=t["due"],
+                days_overdue=max(chase.offset(t["due"], today), 0),
+                escalation_level=t["escalation"] if t["escalation"] in ("school", "district") else "none",
+                carried_over=t["carried_over"]))
+        if t["carried_over"]:
+            board.carried.append(CarriedItem(
+                task_id=None if officer else t["id"], step_label=label, title=title, role_label=role_label(t["role"]),
+                class_label=class_label, origin_month=t["origin_month"], due=t["due"],
+                status="overdue" if overdue else t["status"]))
+    board.late = sorted(
+        (LateGroup(who=who, role_label=role, class_label=cls, most_days=max(i.days_overdue for i in items),
+                   items=items) for (who, role, cls), items in groups.items()),
+        key=lambda g: (-g.most_days, g.who, g.class_label or ""))
+
+
+# --- the district ----------------------------------------------------------------------------------------
+
+
+class Column(BaseModel):
+    key: str
+    label: str
+    done_schools: int
+    overdue_schools: int
+
+
+class DistrictRow(BaseModel):
+    school_id: int
+    school: str
+    cells: dict[str, Cell]
+    open_tasks: int
+    overdue_tasks: int
+    carried_in: int
+
+
+class DistrictBoard(BaseModel):
+    district_id: int
+    district: str
+    month: str
+    months: list[str]
+    columns: list[Column]
+    rows: list[DistrictRow]
+    schools_without_cycle: list[str]
+    open_tasks: int
+    overdue_tasks: int
+    carried_in: int
+    legend: str = LEGEND
+
+
+def district_board(session: Session, district: District, *, month: str | None, today: date,
+                   book: PackBook) -> DistrictBoard:
+    """Schools × steps for a district's officers: counts and dates, in a handful of queries."""
+    assert district.id is not None
+    schools = list(session.exec(select(School.id, School.name).where(School.district_id == district.id)
+                                .order_by(col(School.name))))
+    school_ids = [s for s, _ in schools if s is not None]
+    months = sorted(set(session.exec(select(Cycle.month).where(col(Cycle.school_id).in_(school_ids)))), reverse=True)
+    month = month or (default_month(session, school_ids, today) if school_ids else month_of(today))
+    cycles = {c.id: c for c in session.exec(select(Cycle).where(col(Cycle.school_id).in_(school_ids),
+                                                                Cycle.month == month))}
+    by_school = {c.school_id: c for c in cycles.values()}
+    steps: dict[int, list[Step]] = defaultdict(list)
+    for step in session.exec(select(Step).where(col(Step.cycle_id).in_(list(cycles))).order_by(col(Step.order))):
+        steps[step.cycle_id].append(step)
+    open_count: Counter[int] = Counter()
+    overdue: Counter[int] = Counter()
+    carried: Counter[int] = Counter()
+    cutoffs = {pack: book.calendar(pack).overdue_cutoff(today) for pack in {c.pack for c in cycles.values()}}
+    # One row per (cycle, status, due date, carried): a few per school, counted against each pack's calendar.
+    for cycle_id, status, due, carried_over, n in session.execute(
+            sa_select(col(Task.cycle_id), col(Task.status), col(Task.due), col(Task.carried_over), func.count())
+            .where(col(Task.cycle_id).in_(list(cycles)))
+            .group_by(col(Task.cycle_id), col(Task.status), col(Task.due), col(Task.carried_over))):
+        carried[cycle_id] += n if carried_over else 0
+        if status == TaskStatus.open:
+            open_count[cycle_id] += n
+            overdue[cycle_id] += n if due < cutoffs[cycles[cycle_id].pack] else 0
+    columns: dict[str, Column] = {}
+    rows, missing = [], []
+    for school_id, name in schools:
+        cycle = by_school.get(school_id) if school_id is not None else None
+        if cycle is None or cycle.id is None or school_id is None:
+            missing.append(name)
+            continue
+        work, pack = book.calendar(cycle.pack), book.pack(cycle.pack)
+        cells = {}
+        for step in steps[cycle.id]:
+            column = columns.setdefault(step.key, Column(key=step.key, label=pack.step(int(month[5:]), step.key).label,
+                                                         done_schools=0, overdue_schools=0))
+            cells[step.key] = found = cell(step, work, today)
+            column.done_schools += found.status == "done"
+            column.overdue_schools += found.status == "overdue"
+        rows.append(DistrictRow(school_id=school_id, school=name, cells=cells, open_tasks=open_count[cycle.id],
+                                overdue_tasks=overdue[cycle.id], carried_in=carried[cycle.id]))
+    return DistrictBoard(district_id=district.id, district=district.name, month=month, months=months,
+                         columns=list(columns.values()), rows=rows, schools_without_cycle=missing,
+                         open_tasks=sum(open_count.values()), overdue_tasks=sum(overdue.values()),
+                         carried_in=sum(carried.values()))
