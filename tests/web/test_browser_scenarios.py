@@ -23,9 +23,10 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from models import CourseRecord, Cycle, Meeting, Step, Task
+from models import CourseRecord, Cycle, Escalation, Meeting, Step, Task
 from tests.web.browser import DESKTOP, PHONE, LiveServer, screenshot_dir
 from tests.web.conftest import PageFactory
+from tests.web.district_fixtures import raise_escalations
 from tests.web.test_browser_smoke import chinese_font_families
 from tests.web.world import NOW, PASSWORD, TODAY, World
 from web.app import create_app
@@ -129,6 +130,14 @@ def shot(page: Page, name: str) -> Path:
     return path
 
 
+def phone_shot(page: Page, name: str) -> Path:
+    """The page at phone width, once laid out again: it must fit without scrolling sideways (wide tables
+    scroll inside their .table-wrap, the header's nav inside itself)."""
+    page.set_viewport_size(PHONE)
+    page.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth", timeout=5000)
+    return shot(page, name)
+
+
 # ---- scenario 1: "1+1" on a phone ----
 
 def short_kinds(site: Site, school_id: int, class_id: int, month: str) -> list[str]:
@@ -177,7 +186,7 @@ def test_homeroom_teacher_on_a_phone_makes_the_class_cell_green(
     expect(cell).to_have_class(_has("cell-ok"))
     if month == MONTH:
         expect(page.get_by_test_id("course-ok")).to_contain_text("本月“1+1”已达标")
-    shot(page, "grid-phone.png")
+    phone_shot(page, "grid-phone.png")
 
     with Session(site.engine) as session:
         rows = session.exec(select(CourseRecord).where(
@@ -271,3 +280,91 @@ def test_leader_records_the_meeting_minutes_and_a_decision_becomes_a_task(
     assert row.get_attribute("data-task") == str(task.id)
     assert meeting_step(site, sid).status == StepStatus.done
     shot(page, "meeting.png")
+
+    # The school's board shows the step done.
+    page.goto(f"{site.url}/schools/{sid}/board?month={MONTH}")
+    expect(page.get_by_test_id("step-meeting")).to_have_attribute("data-status", "done")
+    expect(page.get_by_test_id("step-meeting")).to_have_class(_has("status-done"))
+    shot(page, "board.png")
+    phone_shot(page, "board-phone.png")
+
+
+# ---- scenario 3: the district's inbox and dashboard ----
+
+def test_officer_acknowledges_an_escalation_and_issues_a_notice(
+    page_factory: PageFactory, console: Console, site: Site, world: World,
+) -> None:
+    raise_escalations(site.engine, site.book)  # the world's late work, past the ladder's district rung
+    with Session(site.engine) as session:
+        raised = set(session.exec(select(Escalation.id).where(Escalation.district_id == world.district_id,
+                                                              Escalation.status == "new")))
+    assert len(raised) >= 2
+    officer = world.accounts["officer"]
+    leaders = {world.school_id: world.accounts["leader"], world.other_school_id: world.accounts["other_leader"]}
+
+    page = open_as(page_factory, console, site, world, "officer")
+    assert page.url.endswith("/district/inbox")  # officers start at their inbox
+    rows = page.locator("#inbox-table tbody tr[data-status='new']")
+    expect(rows).to_have_count(len(raised))
+    first, second = (int(rows.nth(n).get_attribute("data-escalation-id") or 0) for n in (0, 1))
+    assert {first, second} <= raised
+
+    # 签收 the first item.
+    row = page.locator(f"tr[data-escalation-id='{first}']")
+    row.get_by_test_id("ack").click()
+    page.wait_for_url(lambda url: "ok=ack" in url)
+    expect(page.get_by_test_id("inbox-ok")).to_contain_text(f"第 {first} 项已签收")
+    expect(row).to_have_attribute("data-status", "acknowledged")
+    expect(row.get_by_test_id("status-badge")).to_have_text("已签收")
+    expect(row.get_by_test_id("ack")).to_have_count(0)
+
+    # 督办 the second: five working days to put it right.
+    row = page.locator(f"tr[data-escalation-id='{second}']")
+    row.get_by_test_id("notice-open").click()
+    form = row.get_by_test_id("notice-form")
+    form.locator("input[name=days]").fill("5")
+    form.locator("textarea[name=text]").fill("请于期限内完成台账更新并报送整改情况")
+    form.get_by_test_id("notice-submit").click()
+    page.wait_for_url(lambda url: "ok=notice" in url)
+    expect(page.get_by_test_id("inbox-ok")).to_contain_text(f"第 {second} 项已下发督办通知")
+    expect(row).to_have_attribute("data-status", "acknowledged")
+    expect(row.get_by_test_id("notice")).to_contain_text("整改任务 #")
+    expect(row.get_by_test_id("notice-status")).to_have_text("整改中")
+    assert_drawn_with_cjk_font(page, "h1")
+    shot(page, "inbox.png")
+    phone_shot(page, "inbox-phone.png")
+    page.set_viewport_size(DESKTOP)
+
+    due = site.book.calendar("qingdao").add_workdays(TODAY, 5)
+    with Session(site.engine) as session:
+        acked, noticed = session.get(Escalation, first), session.get(Escalation, second)
+        assert acked is not None and noticed is not None
+        assert (acked.status, acked.acknowledged_by_id, acked.notice_task_id) == ("acknowledged", officer.person_id,
+                                                                                  None)
+        assert (noticed.status, noticed.acknowledged_by_id) == ("acknowledged", officer.person_id)
+        assert noticed.notice_task_id is not None
+        notice = session.get(Task, noticed.notice_task_id)
+        assert notice is not None
+    assert (notice.kind, notice.school_id, notice.status, notice.due) == ("notice", noticed.school_id,
+                                                                          TaskStatus.open, due)
+    assert notice.assignee_id == leaders[noticed.school_id].person_id  # the school's leader (组长) owns it
+    assert "请于期限内完成台账更新并报送整改情况" in notice.title
+    expect(row.get_by_test_id("notice")).to_contain_text(f"整改任务 #{notice.id}")
+
+    # The dashboard's chart is drawn (Chart.js from /static/vendor, no inline script).
+    page.goto(f"{site.url}/district/dashboard")
+    expect(page.locator("#on-time-chart[data-ready='1']")).to_have_count(1)
+    drawn = page.evaluate("""() => {
+        const canvas = document.getElementById("on-time-chart");
+        const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+        let painted = 0;
+        for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted++;
+        const chart = Chart.getChart(canvas);  // the district's line: one point per month with a rate
+        const points = chart.getDatasetMeta(0).data.filter((p, i) => chart.data.datasets[0].data[i] !== null);
+        return {painted, total: pixels.length / 4, values: chart.data.datasets[0].data,
+                points: points.filter(p => Number.isFinite(p.x) && Number.isFinite(p.y)).length};
+    }""")
+    assert drawn["total"] and drawn["painted"] > drawn["total"] // 100, drawn  # axes, grid, legend and lines
+    assert drawn["points"] >= 1 and drawn["points"] == sum(v is not None for v in drawn["values"]), drawn
+    shot(page, "dashboard.png")
+    phone_shot(page, "dashboard-phone.png")
