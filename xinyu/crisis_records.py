@@ -4,15 +4,18 @@ Nobody else learns that the case exists (AccessDenied, answered 404). Every read
 writes an AuditEntry whose detail carries ids and field names, never a name.
 """
 
+import re
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from models import AuditEntry, CrisisCase, Person, SchoolClass, Student, Task
 from xinyu.access import AccessDenied, Viewer
 from xinyu.clock import local_date
 from xinyu.ledger_views import class_label
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # PostgreSQL text cannot hold NUL
 
 
 class CrisisUpdateError(ValueError):
@@ -41,6 +44,8 @@ class CrisisDetail(BaseModel):
 
 class CrisisUpdate(BaseModel):
     """What the handler or the leader records as the case goes on; empty text clears a field."""
+
+    model_config = ConfigDict(extra="forbid")
 
     referral_hospital: str | None = Field(default=None, max_length=128, description="转介医院")
     certificate_on: date | None = Field(default=None, description="复学证明日期")
@@ -91,6 +96,8 @@ def update_crisis_case(session: Session, viewer: Viewer, *, school_id: int, case
                        now: datetime) -> CrisisDetail:
     """Referral, certificate, outcome, closing; the change is audited (field names only)."""
     case = _readable_case(session, viewer, school_id, case_id)
+    if any(_CONTROL.search(text or "") for text in (change.referral_hospital, change.outcome)):
+        raise CrisisUpdateError("转介医院或处置结果中含有无法保存的控制字符")
     hospital = (change.referral_hospital or "").strip() or None
     outcome = (change.outcome or "").strip() or None
     if change.close and case.closed_at is None and not outcome:

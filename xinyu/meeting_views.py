@@ -7,9 +7,10 @@ decision line into a task with an owner role and a due date).
 """
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -23,11 +24,15 @@ from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import LABELS as STATUS_LABELS
 from xinyu.cycle.states import TaskStatus
 from xinyu.grades import grade_label
+from xinyu.months import month_range
 from xinyu.packs import TaskTemplate
 from xinyu.roles import Role, role_label
 
 MINUTES_ACTION = "meeting_minutes"
 DECISION_FORMAT = "事项｜负责角色｜截止日期"
+MAX_DECISION_LINE = 180  # the task's title ("会议决定：" + 事项) must fit its 200 characters
+DECISION_HORIZON = timedelta(days=366)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # PostgreSQL text cannot hold NUL; none belong here
 
 
 class MeetingError(ValueError):
@@ -106,8 +111,11 @@ class MeetingView(BaseModel):
 
 
 class MinutesForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     held_on: date = Field(description="会议日期")
-    attendees: list[str] = Field(default_factory=list, max_length=60, description="参会人员")
+    attendees: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list, max_length=60,
+                                                                  description="参会人员")
     minutes: str = Field(min_length=1, max_length=20000, description="会议纪要")
     decisions: str = Field(default="", max_length=10000,
                            description=f"会议决定，每行一项：{DECISION_FORMAT}（YYYY-MM-DD）")
@@ -256,6 +264,27 @@ def _class_labels(session: Session, ids: set[int | None]) -> dict[int, str]:
             for c in session.exec(select(SchoolClass).where(col(SchoolClass.id).in_(wanted)))}
 
 
+def check_minutes(form: MinutesForm, *, month: str, today: date) -> None:
+    """What the core's parser does not guard: the meeting's date, control characters, lengths, far-off due dates."""
+    if form.held_on > today:
+        raise MeetingError(f"会议日期 {form.held_on} 晚于今天")
+    if form.held_on < month_range(month)[0]:
+        raise MeetingError(f"会议日期 {form.held_on} 早于 {month} 月初")
+    if any(_CONTROL.search(text) for text in (form.minutes, form.decisions, *form.attendees)):
+        raise MeetingError("纪要、会议决定或参会人员中含有无法保存的控制字符")
+    for number, line in enumerate(form.decisions.splitlines(), start=1):
+        if len(line.strip()) > MAX_DECISION_LINE:
+            raise MeetingError(f"第{number}行会议决定过长（不超过 {MAX_DECISION_LINE} 字）")
+        due = re.search(r"(\d{4}[-/]\d{1,2}[-/]\d{1,2})\s*$", line)
+        if due:
+            try:
+                day = date.fromisoformat(due.group(1).replace("/", "-"))
+            except ValueError:
+                continue  # the core's parser explains a bad date
+            if day > form.held_on + DECISION_HORIZON:
+                raise MeetingError(f"第{number}行截止日期 {day} 距会议日期超过一年")
+
+
 def record_meeting(session: Session, viewer: Viewer, *, school_id: int, month: str, form: MinutesForm,
                    book: PackBook, now: datetime) -> Task:
     """Complete the meeting step's task with the minutes and decisions; the caller commits (or rolls back)."""
@@ -272,8 +301,7 @@ def record_meeting(session: Session, viewer: Viewer, *, school_id: int, month: s
         raise MeetingClosed("本月会议纪要已于此前录入")
     if not may_record(viewer, task):
         raise NotAllowed(f"只有{role_label(task.role)}或组长可以录入会议纪要")
-    if form.held_on > local_date(now):
-        raise MeetingError(f"会议日期 {form.held_on} 晚于今天")
+    check_minutes(form, month=month, today=local_date(now))
     attendees = [a.strip() for a in form.attendees if a.strip()]
     minutes = form.minutes.strip()
     if attendees:

@@ -342,3 +342,10 @@ def test_bad_parameters_are_422_and_unknown_ids_404(client_for: ClientFor, world
     assert leader.get(f"/api/schools/{world.school_id}/crisis/999999").status_code == 404
     far = leader.get(f"/api/schools/{world.school_id}/ledgers/A?page=500").json()
     assert far["screening"] == [] and far["page"] == 500
+
+
+def test_control_characters_are_refused_not_stored(client_for: ClientFor, world: World) -> None:
+    url = f"/api/schools/{world.school_id}/crisis/{world.crisis_case_id}"
+    response = client_for("leader").post(url, json={"outcome": "结果\x00"})
+    assert response.status_code == 400 and "控制字符" in response.json()["detail"]
+    assert client_for("leader").post(url, json={"outcome": "x", "extra": 1}).status_code == 422

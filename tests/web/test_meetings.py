@@ -246,3 +246,18 @@ def test_folding_never_splits_a_character_and_text_is_escaped() -> None:
     assert all(p.decode("utf-8") for p in pieces)  # each piece is whole UTF-8
     assert folded.replace("\r\n ", "") == line
     assert "\\;" in line and "\\," in line and "\\\\" in line and "\\n" in line
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"minutes": "纪要\x00"}, "控制字符"),
+    ({"decisions": "很长的事项" * 40 + "｜组长｜2026-10-30"}, "过长"),
+    ({"decisions": "远期事项｜组长｜2099-10-30"}, "超过一年"),
+    ({"held_on": "2026-09-30"}, "早于 2026-10 月初"),
+])
+def test_what_the_database_or_the_chase_could_not_hold_is_400(client_for: ClientFor, world: World,
+                                                              world_engine: Engine, meeting_open: int,
+                                                              body: dict, message: str) -> None:
+    response = client_for("leader").post(f"/api/schools/{world.school_id}/meetings/{MONTH}/minutes",
+                                         json={"held_on": "2026-10-20", "minutes": "纪要", **body})
+    assert response.status_code == 400 and message in response.json()["detail"]
+    assert meeting_state(world_engine, world.school_id)[:2] == ("open", None)
