@@ -107,6 +107,12 @@ def open_as(page_factory: PageFactory, console: Console, site: Site, world: Worl
     return page
 
 
+def follow_menu(page: Page, label: str) -> None:
+    """Click the header's menu entry, as a person finds the page (on a phone the menu scrolls sideways)."""
+    page.locator("header.top nav a", has_text=label).click()
+    page.wait_for_load_state()
+
+
 def assert_drawn_with_cjk_font(page: Page, selector: str) -> None:
     """Chromium (DevTools protocol) says which platform fonts drew the element: a font covering Chinese
     must have drawn at least its Chinese characters (without one they are a Latin font's boxes)."""
@@ -159,8 +165,8 @@ def test_homeroom_teacher_on_a_phone_makes_the_class_cell_green(
     held_on = TODAY.isoformat() if month == MONTH else f"{month}-15"
 
     page = open_as(page_factory, console, site, world, "homeroom", viewport=PHONE)
-    grid = f"{site.url}/schools/{sid}/courses"
-    page.goto(grid)
+    follow_menu(page, "课程1+1")
+    assert page.url.endswith(f"/schools/{sid}/courses")
     cell = page.get_by_test_id(f"cell-{cid}-{month}")
     expect(cell).to_have_class(_has("cell-short"))
     assert_drawn_with_cjk_font(page, "h1")
@@ -198,7 +204,7 @@ def test_homeroom_teacher_on_a_phone_makes_the_class_cell_green(
 
     # The leader sees the same green cell on a desktop.
     leader = open_as(page_factory, console, site, world, "leader")
-    leader.goto(grid)
+    follow_menu(leader, "课程1+1")
     expect(leader.get_by_test_id(f"cell-{cid}-{month}")).to_have_class(_has("cell-ok"))
     shot(leader, "grid.png")
 
@@ -250,7 +256,8 @@ def test_leader_records_the_meeting_minutes_and_a_decision_becomes_a_task(
     minutes = "研判本月测评预警与重点关爱学生情况，部署“1+1”课程补足与家校沟通工作。"
 
     page = open_as(page_factory, console, site, world, "leader")
-    page.goto(f"{site.url}/schools/{sid}/meeting")
+    follow_menu(page, "会议")
+    assert page.url.endswith(f"/schools/{sid}/meeting")
     expect(page.get_by_test_id("meeting-status")).to_have_attribute("data-status", "open")
     hint = page.get_by_test_id("decisions-hint")
     expect(hint).to_contain_text("事项｜负责角色｜截止日期")  # the format the decision line follows
@@ -282,7 +289,8 @@ def test_leader_records_the_meeting_minutes_and_a_decision_becomes_a_task(
     shot(page, "meeting.png")
 
     # The school's board shows the step done.
-    page.goto(f"{site.url}/schools/{sid}/board?month={MONTH}")
+    follow_menu(page, "月度看板")
+    assert page.url.endswith(f"/schools/{sid}/board")
     expect(page.get_by_test_id("step-meeting")).to_have_attribute("data-status", "done")
     expect(page.get_by_test_id("step-meeting")).to_have_class(_has("status-done"))
     shot(page, "board.png")
@@ -352,7 +360,7 @@ def test_officer_acknowledges_an_escalation_and_issues_a_notice(
     expect(row.get_by_test_id("notice")).to_contain_text(f"整改任务 #{notice.id}")
 
     # The dashboard's chart is drawn (Chart.js from /static/vendor, no inline script).
-    page.goto(f"{site.url}/district/dashboard")
+    follow_menu(page, "数据看板")
     expect(page.locator("#on-time-chart[data-ready='1']")).to_have_count(1)
     drawn = page.evaluate("""() => {
         const canvas = document.getElementById("on-time-chart");
