@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -110,7 +111,8 @@ def _install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         if is_api(request):
-            return JSONResponse({"detail": exc.errors()}, status_code=422)
+            # jsonable_encoder: a body that is not JSON comes back as bytes in the errors, which json cannot dump
+            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
         return _error(request, 422, "提交的内容不完整或格式不对：" + "；".join(
             f"{'.'.join(str(p) for p in e['loc'][1:])} {e['msg']}" for e in exc.errors()))
 
