@@ -349,3 +349,9 @@ def test_control_characters_are_refused_not_stored(client_for: ClientFor, world:
     response = client_for("leader").post(url, json={"outcome": "结果\x00"})
     assert response.status_code == 400 and "控制字符" in response.json()["detail"]
     assert client_for("leader").post(url, json={"outcome": "x", "extra": 1}).status_code == 422
+
+
+def test_a_body_that_is_not_json_is_422_not_500(client_for: ClientFor, world: World) -> None:
+    response = client_for("leader").post(f"/api/schools/{world.school_id}/crisis/{world.crisis_case_id}",
+                                         content=b'{"outcome": "x"}', headers={"Content-Type": "text/plain"})
+    assert response.status_code == 422
