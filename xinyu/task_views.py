@@ -112,7 +112,8 @@ def visible_to(viewer: Viewer, grade: Any) -> ColumnElement[bool]:
 
 
 def may_act(viewer: Viewer, row: TaskRow) -> bool:
-    """Whether to offer the forms (complete, acknowledge, extend); the core checks again and has the last word."""
+    """Whether to offer the evidence form: the assignee, the holder of the task's role in its scope, or the school
+    leader (as xinyu.cycle.completion allows). The core checks again and has the last word."""
     if row.assignee_id == viewer.person_id or viewer.leads(row.school_id):
         return True
     if row.kind == CRISIS_KIND:
@@ -122,6 +123,17 @@ def may_act(viewer: Viewer, row: TaskRow) -> bool:
     if row.role == Role.grade_head:
         return any(s == row.school_id for s, _ in viewer.grade_scopes)
     return row.role in viewer.school_roles.get(row.school_id, frozenset())
+
+
+def may_ask(viewer: Viewer, row: TaskRow) -> bool:
+    """Whether to offer 已知悉 and 申请延期: the assignee or a holder of the task's role in the school
+    (as xinyu.chase.extensions allows; the leader decides requests, they do not make them for others)."""
+    if row.assignee_id == viewer.person_id:
+        return True
+    if row.kind == CRISIS_KIND:
+        return False
+    return row.role in viewer.school_roles.get(row.school_id, frozenset()) or (
+        row.role in viewer.roles and row.school_id in viewer.class_school_ids)
 
 
 # --- the list --------------------------------------------------------------------------------------------
@@ -288,7 +300,8 @@ class TaskDetail(BaseModel):
     extensions: list[ExtensionItem]
     carried_from_id: int | None
     carried_to_id: int | None
-    may_act: bool  # complete, acknowledge, ask for more time (when open)
+    may_act: bool  # may complete it (when open)
+    may_ask: bool  # may acknowledge it and ask for more time (when open)
     may_decide: bool  # the school leader decides extension requests
 
 
@@ -336,6 +349,7 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
             decided_at=e.decided_at, note=e.decision_note) for e in extensions],
         carried_from_id=task.carried_from_id, carried_to_id=carried_to,
         may_act=row.status in ("open", "overdue") and may_act(viewer, row),
+        may_ask=row.status in ("open", "overdue") and may_ask(viewer, row),
         may_decide=viewer.leads(task.school_id),
     )
 

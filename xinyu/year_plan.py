@@ -22,7 +22,7 @@ from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.schedule import step_dates, task_due
 from xinyu.cycle.states import TaskStatus
 from xinyu.month_board import Cell, cell
-from xinyu.months import month_range
+from xinyu.months import month_of, month_range
 from xinyu.packs import Pack
 
 SCHOOL_YEAR = re.compile(r"([0-9]{4})-([0-9]{4})")
@@ -54,6 +54,7 @@ class YearMonth(BaseModel):
     variant: Literal["regular", "vacation"]
     vacations: list[str]  # school vacations (pack calendar) touching the month
     opened: bool
+    missed: bool  # a month already begun (or past) that was never opened for this school
     cycle_status: Literal["open", "closed"] | None
     cells: dict[str, Cell | PlannedCell]
     month_work: list[MonthWork]  # the pack's extra work of that month for this school's stages
@@ -121,6 +122,7 @@ def year_view(session: Session, school: School, *, year: str | None, today: date
         rows.append(YearMonth(
             month=month, label=f"{number}月", variant=pack.variant_for_month(number),
             vacations=_vacations(book, pack, month), opened=cycle is not None,
+            missed=cycle is None and month <= month_of(today),
             cycle_status=None if cycle is None else "closed" if cycle.status == "closed" else "open",
             cells=cells, month_work=_month_work(pack, month, stages, work_due={k: v.due for k, v in cells.items()}),
             open_tasks=c["open"] + c["overdue"], overdue_tasks=c["overdue"], done_tasks=c["done"]))

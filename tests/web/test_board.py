@@ -189,7 +189,8 @@ def test_the_year_view_plans_the_months_not_yet_opened(client_for: ClientFor, wo
     assert 'data-month="2026-11"' in page.text and 'data-step="screening" data-month="2026-11"' in page.text
     assert "心理健康教育月" in page.text and "假期月" in page.text
     september = months["2026-09"]  # before the world began: planned, and primary schools screen by 09-30
-    assert not september["opened"] and september["month_work"][0]["clause"] == "QD-3"
+    assert not september["opened"] and september["missed"] and september["month_work"][0]["clause"] == "QD-3"
+    assert not november["missed"] and 'data-testid="missed-month"' in page.text
 
 
 def test_the_year_view_for_officers_and_bad_years(client_for: ClientFor, world: World) -> None:

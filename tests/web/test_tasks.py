@@ -143,7 +143,7 @@ def test_the_task_page_explains_the_due_date_and_shows_the_evidence_form(
     assert [f["name"] for f in detail["fields"]] == ["changed", "note"]
     assert detail["fields"][0] == {"name": "changed", "label": "本月新增或更新条数", "type": "int", "required": True,
                                    "choices": []}
-    assert detail["may_act"] and not detail["may_decide"] and detail["task"]["clause"] == "QD-2"
+    assert detail["may_act"] and detail["may_ask"] and not detail["may_decide"] and detail["task"]["clause"] == "QD-2"
     assert any("当前截止：2026-10-20" in line for line in detail["due_explained"])
     # A finished task shows what was given and no form.
     done = task_of(world_engine, school_id=world.school_id, template="ledger_a")
@@ -276,6 +276,36 @@ def test_acknowledge_marks_the_task_once(client_for: ClientFor, world: World, wo
     assert 'id="ack-form"' not in psych.get(f"/tasks/{task.id}").text
 
 
+def test_the_leader_completes_for_others_but_acknowledges_and_asks_only_for_their_own(
+        client_for: ClientFor, world: World, world_engine: Engine) -> None:
+    leader = client_for("leader")
+    task = ledger_b(world_engine, world)
+    detail = leader.get(f"/api/tasks/{task.id}").json()
+    assert detail["may_act"] and not detail["may_ask"] and detail["may_decide"]
+    page = leader.get(f"/tasks/{task.id}").text
+    assert 'id="evidence-form"' in page and 'id="ack-form"' not in page and 'id="extension-form"' not in page
+    assert leader.post(f"/api/tasks/{task.id}/acknowledge").status_code == 403
+    assert leader.post(f"/api/tasks/{task.id}/extensions", json={"days": 1, "reason": "x"}).status_code == 403
+    unchanged = reload(world_engine, task.id or 0)
+    assert unchanged.acknowledged_at is None and unchanged.status == "open"
+
+
+def test_text_the_database_cannot_hold_is_refused_not_a_crash(
+        client_for: ClientFor, world: World, world_engine: Engine) -> None:
+    psych = client_for("psych")
+    task = ledger_b(world_engine, world)
+    # PostgreSQL refuses a NUL character and text longer than a column; SQLite keeps both. Never a 500.
+    asked = psych.post(f"/api/tasks/{task.id}/extensions", json={"days": 1, "reason": "数据\x00未到"})
+    assert asked.status_code in (200, 400)
+    if asked.status_code == 400:
+        assert "无效字符" in asked.json()["detail"]
+        with Session(world_engine) as session:
+            assert session.exec(select(Extension).where(Extension.task_id == task.id)).first() is None
+    done = psych.post(f"/api/tasks/{task.id}/complete", json={"values": {"changed": 1, "note": "x" * 4000}})
+    assert done.status_code in (200, 400)
+    assert reload(world_engine, task.id or 0).status == ("done" if done.status_code == 200 else "open")
+
+
 def test_an_extension_is_asked_for_and_the_leader_decides(
         client_for: ClientFor, world: World, world_engine: Engine) -> None:
     psych = client_for("psych")
@@ -293,7 +323,7 @@ def test_an_extension_is_asked_for_and_the_leader_decides(
         extension = session.exec(select(Extension).where(Extension.task_id == task.id)).one()
     assert extension.status == "requested" and extension.workdays == 2
     twice = psych.post(f"/api/tasks/{task.id}/extensions", json={"days": 1, "reason": "再延"})
-    assert twice.status_code == 400 and "待审批" in twice.json()["detail"]
+    assert twice.status_code == 409 and "待审批" in twice.json()["detail"]
     # Only the leader decides; the psychology teacher sees no decision form and is refused.
     assert f'data-testid="decision-form-{extension.id}"' not in psych.get(f"/tasks/{task.id}").text
     assert psych.post(f"/api/tasks/{task.id}/extensions/{extension.id}/decision",
@@ -309,6 +339,8 @@ def test_an_extension_is_asked_for_and_the_leader_decides(
     assert decided.status_code == 303 and decided.headers["location"].endswith("?ok=approved")
     moved = reload(world_engine, task.id or 0)
     assert moved.due > date(2026, 10, 20)
+    again = leader.post(f"/api/tasks/{task.id}/extensions/{extension.id}/decision", json={"approve": False})
+    assert again.status_code == 409 and reload(world_engine, task.id or 0).due == moved.due
     detail = psych.get(f"/api/tasks/{task.id}").json()
     assert detail["extensions"][0]["status"] == "approved" and detail["task"]["due"] == moved.due.isoformat()
     assert any("延期 2 个工作日" in line for line in detail["due_explained"])

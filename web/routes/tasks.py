@@ -24,6 +24,17 @@ from xinyu.cycle import CompletionError, complete_task
 from xinyu.cycle.states import InvalidTransition
 from xinyu.task_views import GROUP_LABELS, GROUPS, Group, TaskDetail, TaskList, TaskQuery, list_my_tasks, task_detail
 
+
+class RefusedInput(ValueError):
+    """Input the database cannot hold (too long, too large, a NUL character): refused, nothing written."""
+
+
+class Conflict(ValueError):
+    """The task's state forbids it now (a request already pending, a request already decided): 409."""
+
+    status = 409
+
+
 router = APIRouter()
 TAG = "任务"
 MAX_ID = 2**31 - 1  # PostgreSQL integer: a larger id is simply not there
@@ -32,7 +43,7 @@ STEP = r"^[a-z][a-z0-9_]{0,31}$"
 TaskId = Annotated[int, Path(ge=1, le=MAX_ID, description="任务编号")]
 ExtensionId = Annotated[int, Path(ge=1, le=MAX_ID, description="延期申请编号")]
 STATUS_HELP = "overdue 已逾期 / due_soon 即将到期 / open 进行中 / done 已完成"
-WRITE_ERRORS = (CompletionError, ExtensionError, InvalidTransition)
+WRITE_ERRORS = (CompletionError, ExtensionError, InvalidTransition, RefusedInput, Conflict)
 OK_MESSAGES = {"done": "已提交，任务完成。", "ack": "已知悉：此截止日期不再提醒（逾期仍会升级）。",
                "asked": "延期申请已提交，等待组长审批。", "approved": "已批准延期。", "refused": "已拒绝延期申请。"}
 
@@ -45,6 +56,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "核心规则拒绝（证据不全、非负责人、已完成……），未写入任何内容"},
     403: {"model": ErrorOut, "description": "无权执行此操作"},
     404: {"model": ErrorOut, "description": "任务不存在或无权查看"},
+    409: {"model": ErrorOut, "description": "任务当前状态不允许（已有待审批的延期申请、申请已审批）"},
 }
 
 EvidenceText = Annotated[str, StringConstraints(max_length=5000)]
@@ -161,18 +173,33 @@ def _require_act(detail: TaskDetail) -> None:
         raise HTTPException(403, "您不是此任务的负责人，或任务已完成/已结转")
 
 
-def _complete(request: Request, session: Session, viewer: Viewer, task_id: int, values: dict[str, Any]) -> None:
-    ctx = web_context(request)
-    _require_act(_detail(request, session, viewer, task_id))
+def _require_ask(detail: TaskDetail) -> None:
+    if not detail.may_ask:
+        raise HTTPException(403, "只有任务的负责人可以确认或申请延期，且任务须未完成")
+
+
+def _refused(exc: ValueError) -> HTTPException:
+    """A core refusal for the API: 409 for a state conflict, else 400 with the core's message."""
+    return HTTPException(getattr(exc, "status", 400), str(exc))
+
+
+def _write(request: Request, session: Session, action: Any) -> None:
+    """Run a core write and commit it; a refusal rolls everything back and is raised on."""
     try:
-        complete_task(session, task_id=task_id, values=values, now=ctx.now(), book=ctx.book, by=viewer.person_id)
+        action(web_context(request))
         session.commit()
-    except DataError as exc:  # a value longer or larger than its column holds (PostgreSQL checks, SQLite not)
+    except DataError as exc:  # longer or larger than a column holds, or a NUL (PostgreSQL checks, SQLite not)
         session.rollback()
-        raise CompletionError("填写的内容过长或数值超出范围，请精简后重试") from exc
+        raise RefusedInput("填写的内容过长、数值超出范围或含有无效字符，请修改后重试") from exc
     except BaseException:
         session.rollback()
         raise
+
+
+def _complete(request: Request, session: Session, viewer: Viewer, task_id: int, values: dict[str, Any]) -> None:
+    _require_act(_detail(request, session, viewer, task_id))
+    _write(request, session, lambda ctx: complete_task(session, task_id=task_id, values=values, now=ctx.now(),
+                                                       book=ctx.book, by=viewer.person_id))
 
 
 async def read_form(request: Request) -> dict[str, str]:
@@ -202,28 +229,22 @@ def complete_api(request: Request, task_id: TaskId, body: CompleteIn, viewer: Vi
     try:
         _complete(request, session, viewer, task_id, dict(body.values))
     except WRITE_ERRORS as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise _refused(exc) from exc
     return _detail(request, session, viewer, task_id)
 
 
-def _write(request: Request, session: Session, action: Any) -> None:
-    """Run a core write and commit it; a refusal rolls everything back and is raised on."""
-    try:
-        action(web_context(request))
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-
-
 def _acknowledge(request: Request, session: Session, viewer: Viewer, task_id: int) -> None:
-    _require_act(_detail(request, session, viewer, task_id))
+    _require_ask(_detail(request, session, viewer, task_id))
     _write(request, session, lambda ctx: acknowledge_task(session, task_id=task_id, by=viewer.person_id,
                                                           now=ctx.now()))
 
 
 def _ask(request: Request, session: Session, viewer: Viewer, task_id: int, days: int, reason: str) -> None:
-    _require_act(_detail(request, session, viewer, task_id))
+    detail = _detail(request, session, viewer, task_id)
+    _require_ask(detail)
+    pending = [e.id for e in detail.extensions if e.status == "requested"]
+    if pending:
+        raise Conflict(f"任务 #{task_id} 已有待审批的延期申请（#{pending[0]}）")
     _write(request, session, lambda ctx: request_extension(
         session, task_id=task_id, by=viewer.person_id, workdays=days, reason=reason, now=ctx.now(), book=ctx.book))
 
@@ -231,10 +252,13 @@ def _ask(request: Request, session: Session, viewer: Viewer, task_id: int, days:
 def _decide(request: Request, session: Session, viewer: Viewer, task_id: int, extension_id: int, approve: bool,
             note: str) -> None:
     detail = _detail(request, session, viewer, task_id)
-    if extension_id not in {e.id for e in detail.extensions}:
+    extension = next((e for e in detail.extensions if e.id == extension_id), None)
+    if extension is None:
         raise AccessDenied(f"extension {extension_id}")
     if not detail.may_decide:
         raise HTTPException(403, "只有本校领导小组组长可以审批延期")
+    if extension.status != "requested" or detail.task.status not in ("open", "overdue"):
+        raise Conflict(f"延期申请 #{extension_id} 已{'批准' if extension.status == 'approved' else '处理'}")
     _write(request, session, lambda ctx: decide_extension(
         session, extension_id=extension_id, by=viewer.person_id, approve=approve, now=ctx.now(), book=ctx.book,
         note=note))
@@ -245,7 +269,8 @@ def _form_write(request: Request, session: Session, viewer: Viewer, task_id: int
     try:
         action()
     except WRITE_ERRORS as exc:
-        return _task_page(request, _detail(request, session, viewer, task_id), error=str(exc), status_code=400)
+        return _task_page(request, _detail(request, session, viewer, task_id), error=str(exc),
+                          status_code=getattr(exc, "status", 400))
     return RedirectResponse(f"/tasks/{task_id}?ok={ok}", status_code=303)
 
 
@@ -264,7 +289,7 @@ def acknowledge_api(request: Request, task_id: TaskId, viewer: Viewer = Depends(
     try:
         _acknowledge(request, session, viewer, task_id)
     except WRITE_ERRORS as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise _refused(exc) from exc
     return _detail(request, session, viewer, task_id)
 
 
@@ -287,7 +312,7 @@ def extension_api(request: Request, task_id: TaskId, body: ExtensionIn, viewer: 
     try:
         _ask(request, session, viewer, task_id, body.days, body.reason)
     except WRITE_ERRORS as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise _refused(exc) from exc
     return _detail(request, session, viewer, task_id)
 
 
@@ -311,5 +336,5 @@ def decision_api(request: Request, task_id: TaskId, extension_id: ExtensionId, b
     try:
         _decide(request, session, viewer, task_id, extension_id, body.approve, body.note)
     except WRITE_ERRORS as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise _refused(exc) from exc
     return _detail(request, session, viewer, task_id)
