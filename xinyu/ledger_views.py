@@ -338,19 +338,22 @@ def student_rows(session: Session, scope: LedgerScope, *, now: datetime, purpose
                 _crisis_in_scope(case_rows, scope).order_by(col(CrisisCase.id))):
             cases[student_id].append((case_id, closed_at is None))
     wanted = set(latest) | set(plans) | set(talks) | set(cases)
-    query = _order(select(Student, SchoolClass).join(SchoolClass, col(SchoolClass.id) == col(Student.class_id))
-                   .where(Student.school_id == scope.school_id))
+    # Plain columns, not entities: a school of a few thousand students would spend its time building objects.
+    query = _order(sa_select(col(Student.id), col(Student.student_no), col(Student.name), col(Student.class_id),
+                             col(SchoolClass.grade), col(SchoolClass.name))
+                   .join(SchoolClass, col(SchoolClass.id) == col(Student.class_id))
+                   .where(col(Student.school_id) == scope.school_id))
     if scope.class_ids is not None:
         query = query.where(col(Student.class_id).in_(scope.class_ids))
-    students = [(s, c) for s, c in session.exec(query) if s.id in wanted]
+    students = [row for row in session.execute(query) if row[0] in wanted]
     page = students[offset: offset + limit if limit is not None else None]
     rows = []
-    for student, school_class in page:
-        sid = student.id or 0
+    for sid, student_no, name, class_id, grade, class_name in page:
         screened = latest.get(sid)
         own = cases.get(sid, [])
         rows.append(StudentLedgerRow(
-            **_student_cells(student, school_class),
+            student_id=sid, student_no=student_no, student_name=name, class_id=class_id,
+            class_label=class_label(grade, class_name),
             latest_level=screened[1] if screened else None, latest_screened_on=screened[0] if screened else None,
             plan=plans.get(sid),  # type: ignore[arg-type]
             crisis_open=any(is_open for _, is_open in own) if scope.crisis_allowed else None,
