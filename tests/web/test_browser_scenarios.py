@@ -140,7 +140,8 @@ def phone_shot(page: Page, name: str) -> Path:
     """The page at phone width, once laid out again: it must fit without scrolling sideways (wide tables
     scroll inside their .table-wrap, the header's nav inside itself)."""
     page.set_viewport_size(PHONE)
-    page.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth", timeout=5000)
+    # A function, not an expression: Playwright polls an expression with eval(), which the CSP blocks.
+    page.wait_for_function("() => document.documentElement.scrollWidth <= window.innerWidth", timeout=5000)
     return shot(page, name)
 
 
