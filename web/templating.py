@@ -41,6 +41,8 @@ def navigation(viewer: Any) -> list[tuple[str, str]]:
         if viewer.sees_whole_school(school):
             links += [("台账", f"/schools/{school}/ledgers"), ("会议", f"/schools/{school}/meeting"),
                       ("年度清单", f"/schools/{school}/year")]
+        elif viewer.class_ids or viewer.grade_scopes:
+            links.append(("台账", f"/schools/{school}/ledgers"))  # their classes' rows of ledgers A, B, D
     if viewer.is_officer:
         links += [("督办收件箱", "/district/inbox"), ("数据看板", "/district/dashboard"),
                   ("学校看板", "/district/board")]
