@@ -355,3 +355,9 @@ def test_a_body_that_is_not_json_is_422_not_500(client_for: ClientFor, world: Wo
     response = client_for("leader").post(f"/api/schools/{world.school_id}/crisis/{world.crisis_case_id}",
                                          content=b'{"outcome": "x"}', headers={"Content-Type": "text/plain"})
     assert response.status_code == 422
+
+
+def test_the_menu_leads_homeroom_teachers_to_their_ledgers(client_for: ClientFor, world: World) -> None:
+    page = client_for("homeroom").get("/tasks")
+    assert f'href="/schools/{world.school_id}/ledgers"' in page.text
+    assert f'href="/schools/{world.school_id}/meeting"' not in page.text
