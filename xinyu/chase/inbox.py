@@ -154,6 +154,13 @@ def inbox_items(
 ) -> list[InboxItem]:
     """A page of inbox items in a fixed number of queries, however many there are (QD-S2)."""
     origin = aliased(Cycle)
+    selected: Any = (
+        sa_select(col(Escalation.id)).join(District, col(District.id) == col(Escalation.district_id))
+    )
+    selected = _ordered(_filtered(selected, where), order)
+    if limit is not None:  # the page's ids first: the joins then touch only them, not every task
+        selected = selected.limit(limit).offset(offset)
+    page = selected.subquery()
     query = (
         sa_select(Escalation, col(School.name), col(School.pack), col(District.name), col(Task.step_key),
                   col(Task.role), col(Task.kind), col(origin.pack), col(origin.month), col(SchoolClass.grade),
@@ -163,11 +170,9 @@ def inbox_items(
         .join(District, col(District.id) == col(Escalation.district_id))
         .join(origin, col(origin.id) == col(Task.origin_cycle_id))
         .outerjoin(SchoolClass, col(SchoolClass.id) == col(Task.class_id))
+        .where(col(Escalation.id).in_(sa_select(page.c.id)))
     )
-    query = _ordered(_filtered(query, where), order)
-    if limit is not None:
-        query = query.limit(limit).offset(offset)
-    rows = list(session.execute(query))
+    rows = list(session.execute(_ordered(query, order)))
     chains = _newest_of_chains(session, {r[0].lineage_id for r in rows} | {
         r[0].notice_task_id for r in rows if r[0].notice_task_id is not None})
     calendars: dict[str, ChaseCalendar] = {}
