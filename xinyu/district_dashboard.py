@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, and_, case, or_
+from sqlalchemy import Date, and_, case, or_, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
@@ -125,23 +125,29 @@ def on_time_table(session: Session, *, district_ids: frozenset[int], year: int, 
 
 
 def _rates_query(district_ids: frozenset[int], year: int, today: date) -> Any:
-    """(school, month number, work counted, done on time), grouped in the database."""
-    first = aliased(Task)  # the chain's first task: its due date names the month
-    month_no = case(*[(col(first.due) < date(year, m + 1, 1), m) for m in range(1, 12)], else_=12)
+    """(school, month number, work counted, done on time), grouped in the database.
+
+    Work never carried names its month by its own due date; carried work by its chain's first task (the
+    second half of the union, which touches only carried chains)."""
+    first = aliased(Task)
     on_time = case((and_(col(Task.status) == TaskStatus.done, local_day(col(Task.completed_at)) <= col(Task.due)), 1),
                    else_=0)
-    work = (
-        sa_select(col(Task.school_id).label("school_id"), month_no.label("month_no"), on_time.label("on_time"))
-        .join(first, col(first.id) == func.coalesce(col(Task.lineage_id), col(Task.id)))
-        .join(School, col(School.id) == col(Task.school_id))
-        .where(
-            col(School.district_id).in_(sorted(district_ids)),
-            col(Task.status) != TaskStatus.carried,  # each chain once: its newest task
-            col(Task.kind).in_(COUNTED_KINDS),
-            col(first.due) >= date(year, 1, 1), col(first.due) < date(year + 1, 1, 1),
-            or_(col(Task.status) == TaskStatus.done, col(Task.due) < today),
-        )
-        .subquery()
+    counted = (
+        col(School.district_id).in_(sorted(district_ids)),
+        col(Task.status) != TaskStatus.carried,  # each chain once: its newest task
+        col(Task.kind).in_(COUNTED_KINDS),
+        or_(col(Task.status) == TaskStatus.done, col(Task.due) < today),
     )
+
+    def part(first_due: Any) -> Any:
+        month_no = case(*[(first_due < date(year, m + 1, 1), m) for m in range(1, 12)], else_=12)
+        return (sa_select(col(Task.school_id).label("school_id"), month_no.label("month_no"), on_time.label("on_time"))
+                .join(School, col(School.id) == col(Task.school_id))
+                .where(*counted, first_due >= date(year, 1, 1), first_due < date(year + 1, 1, 1)))
+
+    single = part(col(Task.due)).where(col(Task.lineage_id).is_(None))
+    carried = part(col(first.due)).join(first, col(first.id) == col(Task.lineage_id)).where(
+        col(Task.lineage_id).is_not(None))
+    work = union_all(single, carried).subquery()
     return (sa_select(work.c.school_id, work.c.month_no, func.count(), func.sum(work.c.on_time))
             .group_by(work.c.school_id, work.c.month_no))
