@@ -514,3 +514,17 @@ def test_pages_need_a_sign_in(web_app: Any) -> None:
     assert client.get("/district/inbox", follow_redirects=False).status_code == 303
     assert client.get("/api/district/inbox").status_code == 401
     assert client.get("/api/district/on-time").status_code == 401
+
+
+def test_the_inbox_pages_through_its_items_in_order(world_engine: Engine, book: PackBook, world: World,
+                                                    escalated: list[int]) -> None:
+    districts = frozenset({world.district_id})
+    with Session(world_engine) as session:
+        everything = inbox_page(session, district_ids=districts, today=TODAY, book=book, status="all")
+        pages = [inbox_page(session, district_ids=districts, today=TODAY, book=book, status="all", page=n,
+                            page_size=2) for n in (1, 2, 3)]
+        newest = inbox_page(session, district_ids=districts, today=TODAY, book=book, order="newest")
+    assert pages[0].pages == -(-len(escalated) // 2) and pages[0].total == len(escalated)
+    assert [i.id for p in pages for i in p.items] == [i.id for i in everything.items]
+    assert everything.items[0].reason == "crisis"
+    assert [i.id for i in newest.items] == sorted(escalated, reverse=True)  # raised at the same moment: by id
