@@ -24,10 +24,11 @@ from xinyu.chase.titles import TitleGuard
 from xinyu.clock import as_local
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import StepStatus, TaskStatus
+from xinyu.cycle.system_templates import FREE_TEXT_TITLES
 from xinyu.grades import grade_label
 from xinyu.months import month_of
 from xinyu.roles import role_label
-from xinyu.task_views import CRISIS_KIND, step_label
+from xinyu.task_views import CRISIS_KIND, guard_titles, step_label
 from xinyu.workdays import WorkCalendar
 
 StepState = Literal["done", "open", "overdue", "pending", "carried"]
@@ -201,13 +202,14 @@ def _shown_tasks(session: Session, viewer: Viewer, school_id: int, view: View,
 def _late_and_carried(session: Session, board: SchoolBoard, tasks: list[dict[str, Any]], *, book: PackBook,
                       pack_id: str, today: date, cutoff: date) -> None:
     officer = board.view == "officer"
-    guard = TitleGuard(session)
+    typed = {(board.school_id, t["title"]) for t in tasks if t["kind"] in FREE_TEXT_TITLES}
+    guarded = {} if officer else guard_titles(session, typed)
     chase = chase_calendar(book, pack_id)
     groups: dict[tuple[str, str, str | None], list[LateItem]] = defaultdict(list)
     for t in tasks:
         class_label = f"{grade_label(t['grade'])}{t['class_name']}" if t["class_id"] is not None else None
-        title = guard.public_title(t["kind"], t["title"]) if officer else guard.internal(
-            board.school_id, t["kind"], t["title"])
+        title = TitleGuard.public_title(t["kind"], t["title"]) if officer else guarded.get(
+            (board.school_id, t["title"]), t["title"])
         label = step_label(book, t["origin_pack"], t["origin_month"], t["step"])
         overdue = t["status"] == TaskStatus.open and t["due"] < cutoff
         if overdue:
@@ -266,16 +268,19 @@ def district_board(session: Session, district: District, *, month: str | None, t
                    book: PackBook) -> DistrictBoard:
     """Schools × steps for a district's officers: counts and dates, in a handful of queries."""
     assert district.id is not None
-    schools = list(session.exec(select(School.id, School.name).where(School.district_id == district.id)
-                                .order_by(col(School.name))))
-    school_ids = [s for s, _ in schools if s is not None]
-    months = sorted(set(session.exec(select(Cycle.month).where(col(Cycle.school_id).in_(school_ids)))), reverse=True)
-    month = month or (default_month(session, school_ids, today) if school_ids else month_of(today))
-    cycles = {c.id: c for c in session.exec(select(Cycle).where(col(Cycle.school_id).in_(school_ids),
-                                                                Cycle.month == month))}
+    in_district = col(School.district_id) == district.id
+    schools = list(session.exec(select(School.id, School.name).where(in_district).order_by(col(School.name))))
+    months = list(session.exec(select(Cycle.month).join(School, col(School.id) == col(Cycle.school_id))
+                               .where(in_district).distinct().order_by(col(Cycle.month).desc())))
+    month = month or next((m for m in months if m <= month_of(today)), month_of(today))
+    this_month = (col(Cycle.month) == month) & in_district
+    cycles = {c.id: c for c in session.exec(select(Cycle).join(School, col(School.id) == col(Cycle.school_id))
+                                                .where(this_month))}
     by_school = {c.school_id: c for c in cycles.values()}
     steps: dict[int, list[Step]] = defaultdict(list)
-    for step in session.exec(select(Step).where(col(Step.cycle_id).in_(list(cycles))).order_by(col(Step.order))):
+    for step in session.exec(select(Step).join(Cycle, col(Cycle.id) == col(Step.cycle_id))
+                             .join(School, col(School.id) == col(Cycle.school_id))
+                             .where(this_month).order_by(col(Step.order))):
         steps[step.cycle_id].append(step)
     open_count: Counter[int] = Counter()
     overdue: Counter[int] = Counter()
@@ -284,7 +289,8 @@ def district_board(session: Session, district: District, *, month: str | None, t
     # One row per (cycle, status, due date, carried): a few per school, counted against each pack's calendar.
     for cycle_id, status, due, carried_over, n in session.execute(
             sa_select(col(Task.cycle_id), col(Task.status), col(Task.due), col(Task.carried_over), func.count())
-            .where(col(Task.cycle_id).in_(list(cycles)))
+            .join(Cycle, col(Cycle.id) == col(Task.cycle_id)).join(School, col(School.id) == col(Cycle.school_id))
+            .where(this_month)
             .group_by(col(Task.cycle_id), col(Task.status), col(Task.due), col(Task.carried_over))):
         carried[cycle_id] += n if carried_over else 0
         if status == TaskStatus.open:

@@ -6,27 +6,27 @@ handler and the school leader. Never district officers, never other schools. The
 condition (`visible_to`), used by the list and by the task page alike.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, literal, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from models import Cycle, Extension, Person, School, SchoolClass, Task
+from models import Cycle, Extension, Person, School, SchoolClass, Student, Task
 from xinyu.access import Viewer
 from xinyu.chase.explain import explain_due
-from xinyu.chase.titles import TitleGuard
 from xinyu.clock import as_local
 from xinyu.cycle.evidence import describe_fields
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import CycleStatus, TaskStatus
-from xinyu.cycle.system_templates import SYSTEM_STEP_LABELS
+from xinyu.cycle.system_templates import FREE_TEXT_TITLES, SYSTEM_STEP_LABELS
 from xinyu.grades import grade_label
-from xinyu.privacy import redact_student_names
+from xinyu.privacy import PLACEHOLDER
 from xinyu.roles import Role, role_label
 
 Group = Literal["overdue", "due_soon", "open", "done"]
@@ -139,6 +139,32 @@ def may_ask(viewer: Viewer, row: TaskRow) -> bool:
 # --- the list --------------------------------------------------------------------------------------------
 
 
+def guard_titles(session: Session, titles: set[tuple[int, str]]) -> dict[tuple[int, str], str]:
+    """Typed text (meeting decisions, notices, reasons) with the names of the school's students replaced by 某同学.
+
+    One query for a whole page: the database finds which names occur in the page's typed titles, so no
+    pattern of a school's thousand names is built per request (TitleGuard does that for messages).
+    """
+    if not titles:
+        return {}
+    by_school: dict[int, list[str]] = defaultdict(list)
+    for school_id, title in sorted(titles):
+        by_school[school_id].append(title)
+    found: dict[int, set[str]] = defaultdict(set)
+    query = select(Student.school_id, Student.name).where(col(Student.name) != "", or_(*(
+        and_(col(Student.school_id) == school_id, literal("\n".join(texts)).contains(col(Student.name)))
+        for school_id, texts in by_school.items())))
+    for school_id, name in session.exec(query):
+        found[school_id].add(name)
+    guarded = {}
+    for school_id, title in titles:
+        text = title
+        for name in sorted(found[school_id], key=len, reverse=True):  # 王小明 before 王小
+            text = text.replace(name, PLACEHOLDER)
+        guarded[(school_id, title)] = text
+    return guarded
+
+
 def step_label(book: PackBook, pack: str, month: str, key: str) -> str:
     if key in SYSTEM_STEP_LABELS:
         return SYSTEM_STEP_LABELS[key]
@@ -169,9 +195,8 @@ def _task_query(viewer: Viewer) -> Any:
 class _Rows:
     """Turns query rows into TaskRows: pack labels, the overdue rule per pack, free-text titles guarded."""
 
-    def __init__(self, session: Session, book: PackBook, today: date) -> None:
+    def __init__(self, book: PackBook, today: date) -> None:
         self.book, self.today = book, today
-        self.guard = TitleGuard(session)
         self._cutoffs: dict[str, tuple[date, date]] = {}
 
     def _limits(self, pack: str) -> tuple[date, date]:
@@ -181,7 +206,7 @@ class _Rows:
             self._cutoffs[pack] = (work.overdue_cutoff(self.today), work.add_workdays(self.today, DUE_SOON_WORKDAYS))
         return self._cutoffs[pack]
 
-    def row(self, raw: Any, *, guard_title: bool = True) -> TaskRow:
+    def row(self, raw: Any) -> TaskRow:
         (task_id, school_id, school, month, origin_month, pack, step_key, title, kind, role, assignee_id, assignee,
          class_id, grade, class_name, due, status, completed_at, carried_over, escalation, acknowledged_at,
          clause) = raw
@@ -196,7 +221,7 @@ class _Rows:
         return TaskRow(
             id=task_id, school_id=school_id, school=school, month=month, origin_month=origin_month, step=step_key,
             step_label=step_label(self.book, pack, origin_month, step_key),
-            title=self.guard.internal(school_id, kind, title) if guard_title else title, kind=kind,
+            title=title, kind=kind,
             role=role, role_label=role_label(role), assignee_id=assignee_id, assignee=assignee, class_id=class_id,
             class_label=f"{grade_label(grade)}{class_name}" if class_id is not None else None, due=due,
             status=shown_status, group=group, completed_on=completed_on,
@@ -213,8 +238,12 @@ def list_my_tasks(session: Session, viewer: Viewer, *, today: date, book: PackBo
     scope = query.scope if may_see_all else "mine"
     sql, current = _task_query(viewer)
     sql = sql.where(col(Task.status) != TaskStatus.carried)  # the carried copy lives on in next month
+    in_month = (col(Cycle.month) == query.month) if query.month else (col(Cycle.status) == CycleStatus.open)
     if scope == "mine":
         sql = sql.where(col(Task.assignee_id) == viewer.person_id)
+    else:  # the month's cycles of the viewer's schools first: an index lookup, not a year of the school's tasks
+        cycles = list(session.exec(select(Cycle.id).where(col(Cycle.school_id).in_(viewer.school_ids), in_month)))
+        sql = sql.where(col(Task.cycle_id).in_(cycles))
     if query.month:
         sql = sql.where(current.month == query.month)
     else:
@@ -223,8 +252,8 @@ def list_my_tasks(session: Session, viewer: Viewer, *, today: date, book: PackBo
         sql = sql.where(col(Task.step_key) == query.step)
     if query.class_id is not None:
         sql = sql.where(col(Task.class_id) == query.class_id)
-    rows = _Rows(session, book, today)
-    tasks = [rows.row(r) for r in session.execute(sql.order_by(col(Task.due), col(Task.id)))]
+    rows = _Rows(book, today)
+    tasks = _guarded(session, [rows.row(r) for r in session.execute(sql.order_by(col(Task.due), col(Task.id)))])
     counts = {g: sum(t.group == g for t in tasks) for g in GROUPS}
     if query.status is not None:
         tasks = [t for t in tasks if t.group == query.status]
@@ -233,6 +262,16 @@ def list_my_tasks(session: Session, viewer: Viewer, *, today: date, book: PackBo
     steps, classes, months = _options(session, viewer, book)
     return TaskList(scope=scope, may_see_all=may_see_all, counts=counts, tasks=tasks, steps=steps,
                     classes=classes, months=months)
+
+
+def _guarded(session: Session, rows: list[TaskRow]) -> list[TaskRow]:
+    """The rows with typed titles guarded (see guard_titles)."""
+    typed = {(r.school_id, r.title) for r in rows if r.kind in FREE_TEXT_TITLES}
+    if not typed:
+        return rows
+    guarded = guard_titles(session, typed)
+    return [r.model_copy(update={"title": guarded[(r.school_id, r.title)]}) if r.kind in FREE_TEXT_TITLES else r
+            for r in rows]
 
 
 def _options(session: Session, viewer: Viewer, book: PackBook) -> tuple[list[Option], list[Option], list[str]]:
@@ -311,8 +350,9 @@ def find_task(session: Session, viewer: Viewer, task_id: int, *, today: date, bo
     found = session.execute(sql.where(col(Task.id) == task_id)).first()
     if found is None:
         return None
+    row = _Rows(book, today).row(found)
     # Inside the task page the school's leadership read what they typed; others get it guarded.
-    return _Rows(session, book, today).row(found, guard_title=not viewer.sees_whole_school(found[1]))
+    return row if viewer.sees_whole_school(row.school_id) else _guarded(session, [row])[0]
 
 
 def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, book: PackBook) -> TaskDetail | None:
@@ -331,8 +371,7 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
                                    .order_by(col(Extension.id))))
     people = _names(session, [task.completed_by_id] + [e.requested_by_id for e in extensions]
                     + [e.decided_by_id for e in extensions])
-    reasons = redact_student_names(session, task.school_id, {str(e.id): e.reason for e in extensions}) \
-        if extensions else {}
+    reasons = guard_titles(session, {(task.school_id, e.reason) for e in extensions})
     carried_to = session.exec(select(Task.id).where(Task.carried_from_id == task_id)).first()
     lines = explain_due(session, task_id=task_id, book=book)
     if row.title != task.title:
@@ -343,7 +382,7 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
         acknowledged_at=task.acknowledged_at,
         extensions=[ExtensionItem(
             id=e.id or 0, status=e.status if e.status in ("approved", "refused") else "requested",
-            workdays=e.workdays, reason=reasons.get(str(e.id), e.reason),
+            workdays=e.workdays, reason=reasons[(task.school_id, e.reason)],
             requested_by=people.get(e.requested_by_id or 0), requested_at=e.requested_at,
             previous_due=e.previous_due, new_due=e.new_due, decided_by=people.get(e.decided_by_id or 0),
             decided_at=e.decided_at, note=e.decision_note) for e in extensions],
