@@ -345,13 +345,13 @@ def test_a_second_notice_and_bad_forms_are_refused_with_nothing_written(
     again = officer.post(f"/api/district/inbox/{target}/notice", json={"days": 3, "text": "再次督办"})
     assert again.status_code == 409 and "已下发督办通知" in again.json()["detail"]
     for body in ({"days": 0, "text": "整改"}, {"days": 31, "text": "整改"}, {"days": 3, "text": ""},
-                 {"days": 3}, {"days": 3, "text": "整改", "extra": 1}):
+                 {"days": 3}, {"days": 3, "text": "整改", "extra": 1}, {"days": 3, "text": "整\x00改"}):
         assert officer.post(f"/api/district/inbox/{other}/notice", json=body).status_code == 422, body
     blank = officer.post(f"/api/district/inbox/{other}/notice", json={"days": 3, "text": "   "})
     assert blank.status_code == 400 and "督办要求" in blank.json()["detail"]
     token = form_token(officer.get("/district/inbox").text)
     bad_forms = (({"days": "0", "text": "整改"}, "1–30 个工作日"), ({"days": "x", "text": "整改"}, "1–30 个工作日"),
-                 ({"days": "3", "text": ""}, "请填写督办要求"))
+                 ({"days": "3", "text": ""}, "请填写督办要求"), ({"days": "3", "text": "整\x00改"}, "无法保存的字符"))
     for form, message in bad_forms:
         page = officer.post(f"/district/inbox/{other}/notice", data={"csrf_token": token, **form})
         assert page.status_code == 400 and message in page.text, form

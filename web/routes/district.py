@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DataError
 from sqlmodel import Session
 
 from web.context import db_session, web_context
@@ -105,7 +106,7 @@ class InboxPageOut(BaseModel):
 class NoticeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     days: int = Field(ge=1, le=30, description="整改期限（工作日）")
-    text: str = Field(min_length=1, max_length=500, description="督办要求（请勿填写学生姓名）")
+    text: str = Field(min_length=1, max_length=500, pattern=r"^[^\x00]*$", description="督办要求（请勿填写学生姓名）")
 
 
 def _item_out(item: InboxItem) -> InboxItemOut:
@@ -212,6 +213,9 @@ def _officer_write(request: Request, session: Session, viewer: Viewer, escalatio
     try:
         action(ctx)
         session.commit()
+    except DataError as exc:  # text the database will not store (PostgreSQL refuses NUL): nothing written
+        session.rollback()
+        raise InboxError("督办要求含有无法保存的字符，请修改后重试") from exc
     except BaseException:
         session.rollback()
         raise
@@ -276,6 +280,8 @@ def notice_form(request: Request, escalation_id: EscalationId, days: str = Form(
         workdays = days.strip()
         if not workdays.isdigit() or len(workdays) > 3:
             raise InboxError("整改期限应为 1–30 个工作日")
+        if "\x00" in text:
+            raise InboxError("督办要求含有无法保存的字符，请修改后重试")
         _notice(request, session, viewer, escalation_id, int(workdays), text)
     return _form_done(request, session, viewer, back, escalation_id, "notice", act)
 
