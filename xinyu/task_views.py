@@ -68,6 +68,17 @@ class Option(BaseModel):
     label: str
 
 
+class PendingExtension(BaseModel):
+    id: int
+    task_id: int
+    task_title: str
+    requested_by: str | None
+    workdays: int
+    reason: str
+    previous_due: date
+    new_due: date
+
+
 class TaskList(BaseModel):
     scope: Literal["mine", "all"]
     may_see_all: bool  # whether the viewer sees more than their own tasks (the 全校/本班 toggle)
@@ -76,6 +87,7 @@ class TaskList(BaseModel):
     steps: list[Option]
     classes: list[Option]
     months: list[str]
+    pending_extensions: list[PendingExtension]  # for the school leader: requests waiting for a decision
 
 
 @dataclass(frozen=True)
@@ -261,7 +273,28 @@ def list_my_tasks(session: Session, viewer: Viewer, *, today: date, book: PackBo
     tasks.sort(key=lambda t: (order.get(t.group or "done", 9), t.due, t.id))
     steps, classes, months = _options(session, viewer, book)
     return TaskList(scope=scope, may_see_all=may_see_all, counts=counts, tasks=tasks, steps=steps,
-                    classes=classes, months=months)
+                    classes=classes, months=months, pending_extensions=_pending_extensions(session, viewer))
+
+
+def _pending_extensions(session: Session, viewer: Viewer) -> list[PendingExtension]:
+    """Extension requests of open tasks in the schools the viewer leads (组长 decides them)."""
+    led = [s for s in viewer.school_roles if viewer.leads(s)]
+    if not led:
+        return []
+    rows = list(session.execute(
+        sa_select(Extension, col(Task.title), col(Task.kind), col(Task.school_id), col(Person.name))
+        .join(Task, col(Task.id) == col(Extension.task_id))
+        .outerjoin(Person, col(Person.id) == col(Extension.requested_by_id))
+        .where(col(Extension.status) == "requested", col(Task.status) == TaskStatus.open,
+               col(Task.school_id).in_(led))
+        .order_by(col(Extension.id))))
+    texts = {(school_id, e.reason) for e, _, _, school_id, _ in rows}
+    texts |= {(school_id, title) for _, title, kind, school_id, _ in rows if kind in FREE_TEXT_TITLES}
+    guarded = guard_titles(session, texts)
+    return [PendingExtension(id=e.id or 0, task_id=e.task_id, task_title=guarded.get((school_id, title), title),
+                             requested_by=name, workdays=e.workdays, reason=guarded[(school_id, e.reason)],
+                             previous_due=e.previous_due, new_due=e.new_due)
+            for e, title, _, school_id, name in rows]
 
 
 def _guarded(session: Session, rows: list[TaskRow]) -> list[TaskRow]:

@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from models import Extension, Meeting, Step, Task
+from models import Extension, Meeting, Step, Student, Task
 from tests.web.app_fixtures import ClientFor, form_token
 from tests.web.world import World
 
@@ -316,8 +316,10 @@ def test_an_extension_is_asked_for_and_the_leader_decides(
     no_reason = psych.post(f"/tasks/{task.id}/extensions", data={"csrf_token": token, "days": "2", "reason": " "})
     assert no_reason.status_code == 400 and "须说明理由" in no_reason.text
     assert psych.post(f"/api/tasks/{task.id}/extensions", json={"days": 0, "reason": "x"}).status_code == 422
-    asked = psych.post(f"/tasks/{task.id}/extensions", data={"csrf_token": token, "days": "2",
-                                                            "reason": "测评数据尚未导入"}, follow_redirects=False)
+    with Session(world_engine) as session:
+        student = session.exec(select(Student.name).where(Student.school_id == world.school_id)).first()
+    asked = psych.post(f"/tasks/{task.id}/extensions", data={
+        "csrf_token": token, "days": "2", "reason": f"测评数据尚未导入，{student}请假"}, follow_redirects=False)
     assert asked.status_code == 303
     with Session(world_engine) as session:
         extension = session.exec(select(Extension).where(Extension.task_id == task.id)).one()
@@ -329,8 +331,13 @@ def test_an_extension_is_asked_for_and_the_leader_decides(
     assert psych.post(f"/api/tasks/{task.id}/extensions/{extension.id}/decision",
                       json={"approve": True}).status_code == 403
     leader = client_for("leader")
+    waiting = leader.get("/api/tasks").json()["pending_extensions"]
+    assert [(e["id"], e["task_id"], e["workdays"]) for e in waiting] == [(extension.id, task.id, 2)]
+    assert f'data-extension-id="{extension.id}"' in leader.get("/tasks").text
+    assert psych.get("/api/tasks").json()["pending_extensions"] == []
     page = leader.get(f"/tasks/{task.id}")
     assert f'data-testid="decision-form-{extension.id}"' in page.text and "测评数据尚未导入" in page.text
+    assert "某同学请假" in page.text and f"{student}请假" not in page.text  # names in typed text replaced
     assert leader.post(f"/api/tasks/{task.id}/extensions/{(extension.id or 0) + 1000}/decision",
                        json={"approve": True}).status_code == 404
     decided = leader.post(f"/tasks/{task.id}/extensions/{extension.id}/decision",
@@ -338,7 +345,7 @@ def test_an_extension_is_asked_for_and_the_leader_decides(
                           follow_redirects=False)
     assert decided.status_code == 303 and decided.headers["location"].endswith("?ok=approved")
     moved = reload(world_engine, task.id or 0)
-    assert moved.due > date(2026, 10, 20)
+    assert moved.due > date(2026, 10, 20) and leader.get("/api/tasks").json()["pending_extensions"] == []
     again = leader.post(f"/api/tasks/{task.id}/extensions/{extension.id}/decision", json={"approve": False})
     assert again.status_code == 409 and reload(world_engine, task.id or 0).due == moved.due
     detail = psych.get(f"/api/tasks/{task.id}").json()
