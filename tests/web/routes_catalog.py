@@ -35,7 +35,9 @@ from models import (
 )
 from tests.conftest import PG_ADMIN_URL, TEST_DB
 from tests.web.world import NOW, World
+from web.app import create_app
 from web.security import current_viewer
+from xinyu.cycle import PackBook
 from xinyu.db import make_engine
 from xinyu.roles import STUDENT_ROLES
 
@@ -46,6 +48,7 @@ PUBLIC = frozenset({
     ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc"),
 })
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PACKS = Path(__file__).resolve().parents[2] / "packs"
 
 # Path parameter name → the kind of object it names (filled with an object of the school being probed).
 PARAM_KINDS = {
@@ -114,6 +117,11 @@ def catalog(app: FastAPI) -> list[RouteInfo]:
             if method != "HEAD":
                 found.setdefault((method, context.path), RouteInfo(method, context.path, route))
     return sorted(found.values(), key=lambda r: (r.path, r.method))
+
+
+def collection_app() -> FastAPI:
+    """The app as the tests are collected: enough to list its routes and schema, no database behind it."""
+    return create_app(engine=create_engine("sqlite://"), book=PackBook(PACKS), clock=lambda: NOW)
 
 
 def _depends_on(dependant: Dependant, target: object) -> bool:
@@ -219,7 +227,6 @@ def complete_world(session: Session, world: World) -> None:
 
 def _open_crisis(session: Session, sid: int) -> None:
     from xinyu.chase.crisis import open_crisis_case
-    from xinyu.cycle import PackBook
 
     student = session.exec(select(Student).where(Student.school_id == sid)).first()
     if student is None:  # the world's foreign school has classes but no students yet
@@ -233,7 +240,7 @@ def _open_crisis(session: Session, sid: int) -> None:
     if student.id is None or handler is None or cycle is None:
         return  # nothing to hang a case on: routes naming a crisis case get no probe for this school
     open_crisis_case(session, school_id=sid, student_id=student.id, level="一般", handler_id=handler, by=handler,
-                     now=NOW, book=PackBook(Path(__file__).resolve().parents[2] / "packs"))
+                     now=NOW, book=PackBook(PACKS))
 
 
 # ---- filling a route's path ----

@@ -15,19 +15,19 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import Engine, create_engine, select
+from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel
 
 from tests.web.app_fixtures import sign_in
 from tests.web.routes_catalog import (
     MONTHS,
     OFFICERS,
+    PACKS,
     PUBLIC,
     QUERY_KINDS,
     ROLES,
@@ -37,6 +37,7 @@ from tests.web.routes_catalog import (
     SchoolObjects,
     Targets,
     catalog,
+    collection_app,
     complete_world,
     fill,
     form_body,
@@ -50,9 +51,7 @@ from tests.web.world import NOW, World
 from web.app import create_app
 from xinyu.cycle import PackBook
 
-PACKS = Path(__file__).resolve().parents[2] / "packs"
-# The routes as they are when the tests are collected (no database needed to list them).
-ROUTES = catalog(create_app(engine=create_engine("sqlite://"), book=PackBook(PACKS), clock=lambda: NOW))
+ROUTES = catalog(collection_app())  # the routes as they are when the tests are collected
 SIGNED_IN = [r for r in ROUTES if r.signed_in]
 GETS = [r for r in SIGNED_IN if r.method == "GET"]
 REFUSED = {403, 404}
