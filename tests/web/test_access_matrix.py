@@ -15,6 +15,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -311,15 +312,26 @@ def test_no_name_out_of_scope_anywhere(matrix: Matrix, role: str) -> None:
     assert opened > 0, f"{role} could open nothing at all"
 
 
+def _student_of(t: Targets, school: SchoolObjects, skip: int) -> str:
+    names = [n for n, s in sorted(t.student_school.items()) if s == school.school_id and n not in t.staff_names]
+    return names[skip]
+
+
+def _evidence(detail: dict[str, Any], text: str) -> dict[str, Any]:
+    """Evidence for a task's form: every text field says `text`, the others a plausible value."""
+    plain = {"int": 1, "bool": True, "date": "2026-10-20"}
+    return {f["name"]: text if f["type"] == "text" else f["choices"][0] if f["type"] == "choice" else plain[f["type"]]
+            for f in detail["fields"]}
+
+
 def test_a_student_name_typed_into_a_notice_never_reaches_an_officer(matrix: Matrix) -> None:
     """An officer's 督办 text naming a student (by mistake): no page, answer or download shows it to officers.
-    Last in the module: it writes (a notice and the school's task)."""
+    Near the end of the module: it writes (a notice and the school's task)."""
     notice = next((r for r in SIGNED_IN if r.api and r.method == "POST" and r.path.endswith("/notice")), None)
     if notice is None:
         pytest.skip("no notice route in the app yet")
     school = matrix.targets.schools["school"]
-    name = next(n for n, s in sorted(matrix.targets.student_school.items())
-                if s == school.school_id and n not in matrix.targets.staff_names)
+    name = _student_of(matrix.targets, school, 0)
     url = fill(notice, picks(school))
     assert url is not None
     body = {**json_body(notice), "text": f"请督促落实{name}同学的谈心记录"}
@@ -331,3 +343,41 @@ def test_a_student_name_typed_into_a_notice_never_reaches_an_officer(matrix: Mat
         for url in sweep_urls(route, "officer", matrix.targets):
             shown = officer.get(url, follow_redirects=False)
             assert name not in body_text(shown), f"{url} shows the student named in the notice"
+
+
+def test_student_names_typed_by_staff_never_reach_officers(matrix: Matrix) -> None:
+    """Free text a leader types (a course topic, a reason for more time, task evidence, meeting minutes) may
+    name a student by mistake: officers' pages, answers and downloads never show it. Writes: last in the module."""
+    school = matrix.targets.schools["school"]
+    name = _student_of(matrix.targets, school, 1)
+    leader = matrix.client("leader")
+    sid = school.school_id
+    written: dict[str, int] = {}
+    options = leader.get(f"/api/schools/{sid}/courses/options")
+    if options.status_code == 200:
+        choice = options.json()
+        written["course topic"] = leader.post(f"/api/schools/{sid}/courses", json={
+            "class_id": choice["classes"][0]["class_id"], "kind": choice["kinds"][0]["key"],
+            "held_on": choice["latest"], "topic": f"关注{name}的情绪"}).status_code
+    details = [leader.get(f"/api/tasks/{task['id']}").json()
+               for task in leader.get("/api/tasks", params={"scope": "all"}).json()["tasks"]
+               if task["status"] in ("open", "overdue")]
+    for detail in (d for d in details if d["may_ask"]):
+        written["reason for more time"] = leader.post(f"/api/tasks/{detail['task']['id']}/extensions", json={
+            "days": 2, "reason": f"{name}家长未到校"}).status_code
+        if written["reason for more time"] == 200:
+            break
+    for detail in (d for d in details if d["may_act"] and any(f["type"] == "text" for f in d["fields"])):
+        written["task evidence"] = leader.post(f"/api/tasks/{detail['task']['id']}/complete", json={
+            "values": _evidence(detail, f"已约谈{name}")}).status_code
+        if written["task evidence"] == 200:
+            break
+    written["meeting minutes"] = leader.post(f"/api/schools/{sid}/meetings/2026-10/minutes", json={
+        "held_on": "2026-10-20", "minutes": f"讨论了{name}的情况", "decisions": ""}).status_code
+    assert sum(status in (200, 201) for status in written.values()) >= 3, f"too few writes went through: {written}"
+    for role in OFFICERS:
+        officer = matrix.client(role)
+        for route in GETS:
+            for url in sweep_urls(route, role, matrix.targets):
+                shown = officer.get(url, follow_redirects=False)
+                assert name not in body_text(shown), f"{role}: {url} shows a student named in {written}"

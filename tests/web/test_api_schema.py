@@ -1,5 +1,5 @@
-"""schemathesis against the app's OpenAPI schema, signed in (session cookie + X-CSRF-Token) as a school leader
-and as a district officer: no operation answers 500, and every answer matches the schema it documents.
+"""schemathesis against the app's OpenAPI schema, signed in (session cookie + X-CSRF-Token) as a school leader,
+a homeroom teacher and a district officer: no operation answers 500, and every answer matches the schema it documents.
 
 One test per (role, operation), the operations read from the app's schema when the tests are collected. Each
 draws its cases from three schemathesis strategies: valid data, invalid data (expect 4xx), and valid data
@@ -43,7 +43,7 @@ from web.app import create_app
 from web.security import CSRF_HEADER, SESSION_COOKIE
 from xinyu.cycle import PackBook
 
-ROLES = ("leader", "officer")
+ROLES = ("leader", "homeroom", "officer")
 
 EXAMPLES = 25
 
