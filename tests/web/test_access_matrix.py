@@ -324,6 +324,21 @@ def _evidence(detail: dict[str, Any], text: str) -> dict[str, Any]:
             for f in detail["fields"]}
 
 
+def test_every_page_opens_for_someone(matrix: Matrix) -> None:
+    """The control for the refusals above: filled the same way, every GET route answers 200 to some role in
+    scope, so a refusal means a refusal and not a malformed URL."""
+    def opens(response: Response) -> bool:  # a page, or a redirect onwards (the home page) that is not to login
+        return response.status_code == 200 or (response.status_code == 303
+                                               and not response.headers["location"].startswith("/login"))
+
+    closed = []
+    for route in GETS:
+        if not any(opens(matrix.client(role).get(url, follow_redirects=False))
+                   for role in ROLES for url in sweep_urls(route, role, matrix.targets)):
+            closed.append(route.label)
+    assert not closed, f"no role could open these routes with in-scope objects: {closed}"
+
+
 def test_a_student_name_typed_into_a_notice_never_reaches_an_officer(matrix: Matrix) -> None:
     """An officer's 督办 text naming a student (by mistake): no page, answer or download shows it to officers.
     Near the end of the module: it writes (a notice and the school's task)."""
