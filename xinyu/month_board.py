@@ -7,18 +7,18 @@ student's name, and free-text titles only as the kind of work.
 """
 
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import func
+from sqlalchemy import case, false, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from models import Cycle, District, Person, School, SchoolClass, Step, Task
 from xinyu.access import Viewer, visible_class_ids
-from xinyu.board import LEGEND, step_cell
+from xinyu.board import LEGEND
 from xinyu.chase.calendar import chase_calendar
 from xinyu.chase.titles import TitleGuard
 from xinyu.clock import as_local
@@ -27,6 +27,7 @@ from xinyu.cycle.states import StepStatus, TaskStatus
 from xinyu.cycle.system_templates import FREE_TEXT_TITLES
 from xinyu.grades import grade_label
 from xinyu.months import month_of
+from xinyu.packs import Pack
 from xinyu.roles import role_label
 from xinyu.task_views import CRISIS_KIND, guard_titles, step_label
 from xinyu.workdays import WorkCalendar
@@ -108,11 +109,36 @@ class SchoolBoard(BaseModel):
 
 def cell(step: Step, work: WorkCalendar, today: date) -> Cell:
     due = step.due or step.calendar_due
-    overdue = step.status == StepStatus.open and work.is_overdue(due, today)
-    done_on = as_local(step.done_at).date() if step.status == StepStatus.done and step.done_at else None
-    status: StepState = "overdue" if overdue else step.status  # type: ignore[assignment]
-    return Cell(status=status, text=step_cell(step, today, overdue), due=due, done_on=done_on,
-                late=done_on is not None and done_on > due)
+    return cell_of(step.status, due, _local_day(step.done_at), work.is_overdue(due, today))
+
+
+def _local_day(moment: datetime | None) -> date | None:
+    return as_local(moment).date() if moment else None
+
+
+def cell_of(status: str, due: date, done_on: date | None, past_due: bool) -> Cell:
+    """A step's cell, worded as the CLI board words it (xinyu.board.step_cell): ✔ 10-16 迟, ● 截止 10-20, …"""
+    done_on = done_on if status == StepStatus.done else None
+    late = done_on is not None and done_on > due
+    if done_on is not None:
+        return Cell(status="done", text=f"✔ {done_on:%m-%d}" + (" 迟" if late else ""), due=due, done_on=done_on,
+                    late=late)
+    if status == StepStatus.open:
+        return Cell(status="overdue" if past_due else "open", text=f"⚠ 逾期 {due:%m-%d}" if past_due else
+                    f"● 截止 {due:%m-%d}", due=due, done_on=None, late=False)
+    if status == StepStatus.carried:
+        return Cell(status="carried", text="↪ 已结转", due=due, done_on=None, late=False)
+    return Cell(status="pending" if status == StepStatus.pending else "done", text=f"· {due:%m-%d}", due=due,
+                done_on=None, late=False)
+
+
+def _rule(pack: Pack, number: int, key: str) -> tuple[str, str]:
+    """A step's label and clause; the key itself for a step the pack no longer has (a pack changed mid-year)."""
+    try:
+        rule = pack.step(number, key)
+    except StopIteration:
+        return key, ""
+    return rule.label, rule.clause
 
 
 def default_month(session: Session, school_ids: list[int], today: date) -> str:
@@ -150,9 +176,9 @@ def school_board(session: Session, viewer: Viewer, school: School, *, month: str
         counts[t["step"] if t["step"] in known else OTHER_STEP][state] += 1
     number = int(month[5:])
     for step in steps:
-        rule = pack.step(number, step.key)
+        label, clause = _rule(pack, number, step.key)
         c = counts[step.key]
-        board.steps.append(StepRow(key=step.key, label=rule.label, clause=rule.clause, earliest=step.earliest,
+        board.steps.append(StepRow(key=step.key, label=label, clause=clause, earliest=step.earliest,
                                    cell=cell(step, work, today), tasks=sum(c.values()), done=c["done"],
                                    open=c["open"], overdue=c["overdue"], carried=c["carried"]))
     if counts[OTHER_STEP]:
@@ -274,46 +300,59 @@ def district_board(session: Session, district: District, *, month: str | None, t
                                .where(in_district).distinct().order_by(col(Cycle.month).desc())))
     month = month or next((m for m in months if m <= month_of(today)), month_of(today))
     this_month = (col(Cycle.month) == month) & in_district
-    cycles = {c.id: c for c in session.exec(select(Cycle).join(School, col(School.id) == col(Cycle.school_id))
-                                                .where(this_month))}
-    by_school = {c.school_id: c for c in cycles.values()}
-    steps: dict[int, list[Step]] = defaultdict(list)
-    for step in session.exec(select(Step).join(Cycle, col(Cycle.id) == col(Step.cycle_id))
-                             .join(School, col(School.id) == col(Cycle.school_id))
-                             .where(this_month).order_by(col(Step.order))):
-        steps[step.cycle_id].append(step)
-    open_count: Counter[int] = Counter()
-    overdue: Counter[int] = Counter()
-    carried: Counter[int] = Counter()
-    cutoffs = {pack: book.calendar(pack).overdue_cutoff(today) for pack in {c.pack for c in cycles.values()}}
-    # One row per (cycle, status, due date, carried): a few per school, counted against each pack's calendar.
-    for cycle_id, status, due, carried_over, n in session.execute(
-            sa_select(col(Task.cycle_id), col(Task.status), col(Task.due), col(Task.carried_over), func.count())
-            .join(Cycle, col(Cycle.id) == col(Task.cycle_id)).join(School, col(School.id) == col(Cycle.school_id))
-            .where(this_month)
-            .group_by(col(Task.cycle_id), col(Task.status), col(Task.due), col(Task.carried_over))):
-        carried[cycle_id] += n if carried_over else 0
-        if status == TaskStatus.open:
-            open_count[cycle_id] += n
-            overdue[cycle_id] += n if due < cutoffs[cycles[cycle_id].pack] else 0
-    columns: dict[str, Column] = {}
+    cycles = {cycle_id: (school_id, pack) for cycle_id, school_id, pack in session.execute(
+        sa_select(col(Cycle.id), col(Cycle.school_id), col(Cycle.pack))
+        .join(School, col(School.id) == col(Cycle.school_id)).where(this_month))}
+    by_school = {school_id: cycle_id for cycle_id, (school_id, _) in cycles.items()}
+    steps: dict[int, list[tuple[str, str, date, date | None]]] = defaultdict(list)
+    for cycle_id, key, status, due, done_at in session.execute(
+            sa_select(col(Step.cycle_id), col(Step.key), col(Step.status),
+                      func.coalesce(col(Step.due), col(Step.calendar_due)).label("due"), col(Step.done_at))
+            .join(Cycle, col(Cycle.id) == col(Step.cycle_id)).join(School, col(School.id) == col(Cycle.school_id))
+            .where(this_month).order_by(col(Step.cycle_id), col(Step.order))):
+        steps[cycle_id].append((key, status, due, _local_day(done_at)))
+    packs = {pack for _, pack in cycles.values()}
+    cutoffs = {pack: book.calendar(pack).overdue_cutoff(today) for pack in packs}
+    # One row per school: open, overdue (each pack's calendar) and carried-in tasks summed by the database.
+    is_open = col(Task.status) == TaskStatus.open
+    past_due = or_(false(), *((col(Cycle.pack) == pack) & (col(Task.due) < cutoff) for pack, cutoff in cutoffs.items()))
+    counts = {cycle_id: (open_n or 0, overdue_n or 0, carried_n or 0) for cycle_id, open_n, overdue_n, carried_n in
+              session.execute(
+                  sa_select(col(Task.cycle_id), func.sum(case((is_open, 1), else_=0)),
+                            func.sum(case((is_open & past_due, 1), else_=0)),
+                            func.sum(case((col(Task.carried_over), 1), else_=0)))
+                  .join(Cycle, col(Cycle.id) == col(Task.cycle_id))
+                  .join(School, col(School.id) == col(Cycle.school_id))
+                  .where(this_month).group_by(col(Task.cycle_id)))}
+    # Schools share due dates and done days: one cell object per distinct (pack, status, due, done day).
+    cells_seen: dict[tuple[str, str, date, date | None], Cell] = {}
+    labels: dict[str, str] = {}
+    done_schools: Counter[str] = Counter()
+    overdue_schools: Counter[str] = Counter()
     rows, missing = [], []
     for school_id, name in schools:
-        cycle = by_school.get(school_id) if school_id is not None else None
-        if cycle is None or cycle.id is None or school_id is None:
+        cycle_id = by_school.get(school_id) if school_id is not None else None
+        if cycle_id is None or school_id is None:
             missing.append(name)
             continue
-        work, pack = book.calendar(cycle.pack), book.pack(cycle.pack)
+        pack_id = cycles[cycle_id][1]
         cells = {}
-        for step in steps[cycle.id]:
-            column = columns.setdefault(step.key, Column(key=step.key, label=pack.step(int(month[5:]), step.key).label,
-                                                         done_schools=0, overdue_schools=0))
-            cells[step.key] = found = cell(step, work, today)
-            column.done_schools += found.status == "done"
-            column.overdue_schools += found.status == "overdue"
-        rows.append(DistrictRow(school_id=school_id, school=name, cells=cells, open_tasks=open_count[cycle.id],
-                                overdue_tasks=overdue[cycle.id], carried_in=carried[cycle.id]))
+        for key, status, due, done_on in steps[cycle_id]:
+            if key not in labels:
+                labels[key] = _rule(book.pack(pack_id), int(month[5:]), key)[0]
+            found = cells_seen.get((pack_id, status, due, done_on))
+            if found is None:
+                found = cells_seen[(pack_id, status, due, done_on)] = cell_of(
+                    status, due, done_on, book.calendar(pack_id).is_overdue(due, today))
+            cells[key] = found
+            done_schools[key] += found.status == "done"
+            overdue_schools[key] += found.status == "overdue"
+        open_n, overdue_n, carried_n = counts.get(cycle_id, (0, 0, 0))
+        rows.append(DistrictRow(school_id=school_id, school=name, cells=cells, open_tasks=open_n,
+                                overdue_tasks=overdue_n, carried_in=carried_n))
+    columns = [Column(key=key, label=label, done_schools=done_schools[key], overdue_schools=overdue_schools[key])
+               for key, label in labels.items()]
     return DistrictBoard(district_id=district.id, district=district.name, month=month, months=months,
-                         columns=list(columns.values()), rows=rows, schools_without_cycle=missing,
-                         open_tasks=sum(open_count.values()), overdue_tasks=sum(overdue.values()),
-                         carried_in=sum(carried.values()))
+                         columns=columns, rows=rows, schools_without_cycle=missing,
+                         open_tasks=sum(r.open_tasks for r in rows), overdue_tasks=sum(r.overdue_tasks for r in rows),
+                         carried_in=sum(r.carried_in for r in rows))

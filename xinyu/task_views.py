@@ -405,7 +405,10 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
     people = _names(session, [task.completed_by_id] + [e.requested_by_id for e in extensions]
                     + [e.decided_by_id for e in extensions])
     reasons = guard_titles(session, {(task.school_id, e.reason) for e in extensions})
-    carried_to = session.exec(select(Task.id).where(Task.carried_from_id == task_id)).first()
+    carried_to = None
+    if task.status == TaskStatus.carried:  # its successor, found through the (indexed) lineage of the chain
+        carried_to = session.exec(select(Task.id).where(Task.lineage_id == (task.lineage_id or task.id),
+                                                        Task.carried_from_id == task_id)).first()
     lines = explain_due(session, task_id=task_id, book=book)
     if row.title != task.title:
         lines[0] = f"任务 #{task.id}「{row.title}」"

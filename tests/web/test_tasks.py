@@ -2,6 +2,7 @@
 
 import re
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -9,6 +10,8 @@ from sqlmodel import Session, col, select
 from models import Extension, Meeting, Step, Student, Task
 from tests.web.app_fixtures import ClientFor, form_token
 from tests.web.world import World
+from xinyu.clock import parse_at
+from xinyu.cycle import PackBook, open_month
 
 
 def task_of(engine: Engine, **where: object) -> Task:
@@ -353,3 +356,23 @@ def test_an_extension_is_asked_for_and_the_leader_decides(
     assert any("延期 2 个工作日" in line for line in detail["due_explained"])
     assert client_for("homeroom").post(f"/api/tasks/{task.id}/extensions",
                                        json={"days": 1, "reason": "x"}).status_code == 404
+
+
+def test_work_carried_into_next_month_links_both_ways(
+        client_for: ClientFor, world: World, world_engine: Engine, packs_dir_session: Path) -> None:
+    task = ledger_b(world_engine, world)
+    with Session(world_engine) as session:
+        open_month(session, month="2026-11", now=parse_at("2026-11-02T00:10"), book=PackBook(packs_dir_session),
+                   school_ids=[world.school_id])
+        session.commit()
+        successor = session.exec(select(Task).where(Task.carried_from_id == task.id)).one()
+    psych = client_for("psych")
+    old = psych.get(f"/api/tasks/{task.id}").json()
+    assert old["task"]["status"] == "carried" and old["carried_to_id"] == successor.id and not old["may_act"]
+    new = psych.get(f"/api/tasks/{successor.id}").json()
+    assert new["carried_from_id"] == task.id and new["task"]["carried_over"] and new["may_act"]
+    assert new["task"]["month"] == "2026-11" and new["task"]["origin_month"] == "2026-10"
+    assert 'data-testid="carried-to"' in psych.get(f"/tasks/{task.id}").text
+    mine = psych.get("/api/tasks").json()["tasks"]  # the open month is November now: the carried copy is there
+    assert successor.id in {t["id"] for t in mine} and task.id not in {t["id"] for t in mine}
+    assert 'data-testid="task-carried"' in psych.get("/tasks").text
