@@ -97,6 +97,16 @@ def test_who_is_late_and_what_was_carried_over(client_for: ClientFor, world: Wor
     assert theirs["view"] == "class" and theirs["overdue_tasks"] == 3 and theirs["late"] == []
     assert theirs["steps"] == api["steps"]
     assert homeroom.get(f"/schools/{world.school_id}/board").status_code == 200
+    with Session(world_engine) as session:  # their own class's report, reopened and late, is theirs to see
+        own = session.exec(select(Task).where(Task.class_id == world.accounts["homeroom"].class_id,
+                                              Task.template == "class_report")).one()
+        own.status, own.completed_at = "open", None
+        session.add(own)
+        session.commit()
+        own_id = own.id
+    theirs = homeroom.get(f"/api/schools/{world.school_id}/board").json()
+    assert [i["task_id"] for g in theirs["late"] for i in g["items"]] == [own_id]
+    assert theirs["late"][0]["who"] == world.accounts["homeroom"].name
 
 
 def test_officers_see_roles_classes_and_dates_but_no_names(
