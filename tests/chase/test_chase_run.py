@@ -198,3 +198,23 @@ def test_free_text_titles_never_carry_a_student_name_out(session: Session, book:
     assert any("跟进某同学的情况" in m.body_text for m in mail)
     assert not [m for m in mail if "王小明" in m.subject + m.body_text + (m.body_html or "") + str(m.params)]
     assert not [e for e in session.exec(select(Escalation)) if "王小明" in e.summary]
+
+
+def test_a_request_for_more_time_still_waiting_at_month_end_is_decided_in_the_new_month(
+    session: Session, book: PackBook,
+) -> None:
+    """Asked on October's last working day, carried into November with its work, approved there."""
+    school = make_school(session)
+    session.commit()
+    run_days(session, book, DAY0, date(2026, 10, 30))
+    task = class_report(session, school)
+    ext = request_extension(session, task_id=task.id or 0, by=task.assignee_id or 0, workdays=3,
+                            reason="本班学生参加区运动会", now=at("2026-10-30", 15), book=book)
+    session.commit()
+    run_day(session, book, date(2026, 11, 2))  # November opens: the task is carried
+    successor = session.exec(select(Task).where(Task.carried_from_id == task.id)).one()
+    assert (task.status, ext.task_id) == ("carried", successor.id)
+    decide_extension(session, extension_id=ext.id or 0, by=school.people["leader"].id or 0, approve=True, book=book,
+                     now=at("2026-11-02", 10))
+    session.commit()
+    assert (ext.status, successor.due) == ("approved", date(2026, 11, 5))  # three working days from approval

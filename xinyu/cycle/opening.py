@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from models import Cycle, School, Step, Task
+from models import Cycle, Extension, School, Step, Task
 from xinyu.cycle.org_index import OrgIndex, load_org_index
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.schedule import month_parts, step_dates
@@ -101,6 +101,7 @@ def _carry_over(
         rows.extend(_unstarted_phases(session, step, old, by_school[old.school_id], org, now, book))
     if rows:
         session.execute(insert(Task), rows)
+        _move_pending_extensions(session, [t.id for t in open_tasks if t.id is not None])
     for task in open_tasks:
         task.status = TaskStatus.carried
     for step in session.exec(select(Step).where(col(Step.cycle_id).in_(old_ids),
@@ -109,6 +110,18 @@ def _carry_over(
     for old in old_cycles:
         old.status, old.closed_at = CycleStatus.closed, now
     return len(old_cycles), len(rows)
+
+
+def _move_pending_extensions(session: Session, old_ids: list[int]) -> None:
+    """A request for more time still waiting when the month turns goes with the work into the new month,
+    where the leader can still decide it (the old task is closed as carried)."""
+    successors: dict[int, int] = dict(session.exec(select(Task.carried_from_id, Task.id)  # type: ignore[call-overload]
+                                                   .where(col(Task.carried_from_id).in_(old_ids))).all())
+    if not successors:
+        return
+    for extension in session.exec(select(Extension).where(col(Extension.task_id).in_(list(successors)),
+                                                           Extension.status == "requested")):
+        extension.task_id = successors[extension.task_id]
 
 
 def _unstarted_phases(
