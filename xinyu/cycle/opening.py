@@ -115,8 +115,8 @@ def _carry_over(
 def _move_pending_extensions(session: Session, old_ids: list[int]) -> None:
     """A request for more time still waiting when the month turns goes with the work into the new month,
     where the leader can still decide it (the old task is closed as carried)."""
-    successors: dict[int, int] = dict(session.exec(select(Task.carried_from_id, Task.id)  # type: ignore[call-overload]
-                                                   .where(col(Task.carried_from_id).in_(old_ids))).all())
+    found = session.exec(select(Task.carried_from_id, Task.id).where(col(Task.carried_from_id).in_(old_ids)))
+    successors = {old: new for old, new in found if old is not None and new is not None}
     if not successors:
         return
     for extension in session.exec(select(Extension).where(col(Extension.task_id).in_(list(successors)),
