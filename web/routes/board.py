@@ -4,15 +4,15 @@ School staff see their school; a district's officers see its schools as counts, 
 """
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from models import District, School
 from web.context import db_session, web_context
-from web.routes.tasks import ErrorOut
+from web.params import MAX_ID, MONTH, SchoolId, problems
 from web.security import current_viewer
 from web.templating import page
 from xinyu.access import AccessDenied, Viewer
@@ -21,14 +21,11 @@ from xinyu.year_plan import YearView, parse_school_year, year_view
 
 router = APIRouter()
 TAG = "看板"
-MAX_ID = 2**31 - 1
-MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 YEAR = r"^[0-9]{4}-[0-9]{4}$"
-SchoolId = Annotated[int, Path(ge=1, le=MAX_ID, description="学校编号")]
 MonthQuery = Annotated[str | None, Query(pattern=MONTH, description="YYYY-MM；默认为已开始的最近一个月")]
 YearQuery = Annotated[str | None, Query(pattern=YEAR, description="学年，如 2026-2027；默认为当前学年")]
 DistrictQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="区县编号；默认为所辖的第一个")]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "学校不存在或无权查看"}}
+NOT_FOUND = problems({404: "学校不存在或无权查看"})
 STEP_STATUS_LABELS = {"done": "已完成", "open": "进行中", "overdue": "已逾期", "pending": "待开启",
                       "carried": "已结转", "planned": "计划"}
 
@@ -101,7 +98,7 @@ def district_board_page(request: Request, month: str = "", district: str = "",
 
 
 @router.get("/api/district/board", response_model=DistrictBoard, tags=[TAG], summary="区县学校看板",
-            responses={404: {"model": ErrorOut, "description": "不是该区县的负责人"}})
+            responses=problems({404: "不是该区县的负责人"}))
 def district_board_api(request: Request, month: MonthQuery = None, district: DistrictQuery = None,
                        viewer: Viewer = Depends(current_viewer),
                        session: Session = Depends(db_session)) -> DistrictBoard:
@@ -128,7 +125,7 @@ def year_page(request: Request, school_id: SchoolId, year: str = "", viewer: Vie
 
 
 @router.get("/api/schools/{school_id}/year", response_model=YearView, tags=[TAG], summary="年度重点工作清单与进度",
-            responses={**NOT_FOUND, 400: {"model": ErrorOut, "description": "学年不存在（第二年应为第一年加一）"}})
+            responses={**NOT_FOUND, **problems({400: "学年不存在（第二年应为第一年加一）"})})
 def year_api(request: Request, school_id: SchoolId, year: YearQuery = None, viewer: Viewer = Depends(current_viewer),
              session: Session = Depends(db_session)) -> YearView:
     """Months of the school year × steps: planned dates for months not yet opened, status and dates for the rest."""

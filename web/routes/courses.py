@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from web.context import db_session, web_context
 from web.exports import Sheet, xlsx_response
+from web.params import MAX_ID, MONTH, SchoolId, problems
 from web.security import current_viewer
 from web.templating import page
 from xinyu.access import Viewer
@@ -43,25 +44,20 @@ from xinyu.course_grid import (
 
 router = APIRouter()
 TAG = "课程1+1"
-MAX_ID = 2_147_483_647  # PostgreSQL integer: a larger id is simply not found
 
-SchoolId = Annotated[int, Path(ge=1, le=MAX_ID, description="学校 id")]
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="课程记录 id")]
 SemesterKey = Annotated[str | None, Query(
-    pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$",
+    pattern=MONTH,
     description="学期：其中任一月份 YYYY-MM（如 2026-09 即 2026 年秋季学期）；缺省为当前学期")]
 OK_MESSAGES = {"recorded": "已记录。", "withdrawn": "已撤回该条记录。"}
 
 
-class Problem(BaseModel):
-    detail: str
 
-
-ERRORS: dict[int | str, dict[str, object]] = {
-    400: {"model": Problem, "description": "内容不符合规则（中文说明），未写入"},
-    403: {"model": Problem, "description": "可查看但无权记录"},
-    404: {"model": Problem, "description": "学校或记录不存在，或无权查看"},
-}
+ERRORS = problems({
+    400: "内容不符合规则（中文说明），未写入",
+    403: "可查看但无权记录",
+    404: "学校或记录不存在，或无权查看",
+})
 
 
 class CourseRecordIn(BaseModel):

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from web.context import db_session, web_context
 from web.exports import Sheet, xlsx_response
+from web.params import MAX_ID, problems
 from web.security import current_viewer
 from web.templating import page
 from xinyu.access import AccessDenied, Viewer
@@ -33,7 +34,6 @@ from xinyu.district_dashboard import OK_AT, SHORT_BELOW, OnTimeTable, Rate, on_t
 
 router = APIRouter()
 TAG = "区县督办"
-MAX_ID = 2**31 - 1  # PostgreSQL integer: a larger id is simply not there
 EscalationId = Annotated[int, Path(ge=1, le=MAX_ID, description="督办箱事项编号")]
 StatusView = Literal["open", "new", "acknowledged", "resolved", "all"]
 Order = Literal["overdue", "newest"]
@@ -45,15 +45,12 @@ ORDER_LABELS = {"overdue": "逾期最久在前", "newest": "最新上报在前"}
 OK_MESSAGES = {"ack": "第 {id} 项已签收。", "notice": "第 {id} 项已下发督办通知，学校组长将收到整改任务。"}
 
 
-class ErrorOut(BaseModel):
-    detail: str
 
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorOut, "description": "督办要求不完整或期限不对，未写入任何内容"},
-    404: {"model": ErrorOut, "description": "事项不存在，或不属于您负责的区县"},
-    409: {"model": ErrorOut, "description": "事项已办结或已下发过督办通知，未写入任何内容"},
-}
+ERRORS = problems({
+    400: "督办要求不完整或期限不对，未写入任何内容",
+    404: "事项不存在，或不属于您负责的区县",
+    409: "事项已办结或已下发过督办通知，未写入任何内容",
+})
 
 
 # --- the inbox ------------------------------------------------------------------------------------------

@@ -10,11 +10,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from web.context import db_session, web_context
 from web.exports import Sheet, xlsx_response
+from web.params import MAX_ID, SchoolId, problems
 from web.security import current_viewer
 from web.templating import page
 from xinyu.access import Viewer
@@ -34,23 +35,18 @@ from xinyu.ledger_views import (
 
 router = APIRouter()
 TAG = "台账"
-MAX_ID = 2_147_483_647  # PostgreSQL integer: a larger id is simply not found
 
-SchoolId = Annotated[int, Path(ge=1, le=MAX_ID, description="学校 id")]
 CaseId = Annotated[int, Path(ge=1, le=MAX_ID, description="危机个案 id（C-编号）")]
 ClassFilter = Annotated[int | None, Query(alias="class", ge=1, le=MAX_ID, description="只看这个班级")]
 PageNumber = Annotated[int, Query(alias="page", ge=1, le=100_000, description=f"页码，每页 {PAGE_SIZE} 行")]
 VIEW_LABELS = {"all": "综合（按学生）", **{k: f"{k} {v}" for k, v in LEDGER_LABELS.items()}}
 
 
-class Problem(BaseModel):
-    detail: str
 
-
-ERRORS: dict[int | str, dict[str, object]] = {
-    400: {"model": Problem, "description": "内容不符合规则（中文说明），未写入"},
-    404: {"model": Problem, "description": "学校、班级或个案不存在，或无权查看"},
-}
+ERRORS = problems({
+    400: "内容不符合规则（中文说明），未写入",
+    404: "学校、班级或个案不存在，或无权查看",
+})
 
 
 def when(moment: datetime | None) -> str:

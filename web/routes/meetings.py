@@ -11,11 +11,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from web.context import db_session, web_context
 from web.exports import download
+from web.params import MONTH, SchoolId, problems
 from web.security import current_viewer
 from web.templating import page
 from xinyu.access import Viewer
@@ -37,24 +38,18 @@ from xinyu.months import month_of, month_parts, next_month
 
 router = APIRouter()
 TAG = "领导小组会议"
-MAX_ID = 2_147_483_647
 
-SchoolId = Annotated[int, Path(ge=1, le=MAX_ID, description="学校 id")]
-MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
-MonthQuery = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="月份 YYYY-MM；缺省为本月")]
-MonthPath = Annotated[str, Path(pattern=MONTH_PATTERN, description="月份 YYYY-MM")]
+MonthQuery = Annotated[str | None, Query(pattern=MONTH, description="月份 YYYY-MM；缺省为本月")]
+MonthPath = Annotated[str, Path(pattern=MONTH, description="月份 YYYY-MM")]
 
 
-class Problem(BaseModel):
-    detail: str
 
-
-ERRORS: dict[int | str, dict[str, object]] = {
-    400: {"model": Problem, "description": "纪要或会议决定不符合规则（中文说明），未写入"},
-    403: {"model": Problem, "description": "可查看但无权录入纪要"},
-    404: {"model": Problem, "description": "学校或该月周期不存在，或无权查看"},
-    409: {"model": Problem, "description": "会议步骤尚未开启，或纪要已录入"},
-}
+ERRORS = problems({
+    400: "纪要或会议决定不符合规则（中文说明），未写入",
+    403: "可查看但无权录入纪要",
+    404: "学校或该月周期不存在，或无权查看",
+    409: "会议步骤尚未开启，或纪要已录入",
+})
 
 
 def _view(request: Request, session: Session, viewer: Viewer, sid: int, month: str) -> MeetingView:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DataError
 from sqlmodel import Session
 
 from web.context import db_session, web_context
+from web.params import MAX_ID, MONTH, problems
 from web.security import CSRF_FIELD, current_viewer
 from web.templating import page
 from xinyu.access import AccessDenied, Viewer
@@ -37,8 +38,6 @@ class Conflict(ValueError):
 
 router = APIRouter()
 TAG = "任务"
-MAX_ID = 2**31 - 1  # PostgreSQL integer: a larger id is simply not there
-MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 STEP = r"^[a-z][a-z0-9_]{0,31}$"
 TaskId = Annotated[int, Path(ge=1, le=MAX_ID, description="任务编号")]
 ExtensionId = Annotated[int, Path(ge=1, le=MAX_ID, description="延期申请编号")]
@@ -48,16 +47,13 @@ OK_MESSAGES = {"done": "已提交，任务完成。", "ack": "已知悉：此截
                "asked": "延期申请已提交，等待组长审批。", "approved": "已批准延期。", "refused": "已拒绝延期申请。"}
 
 
-class ErrorOut(BaseModel):
-    detail: str
 
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorOut, "description": "核心规则拒绝（证据不全、非负责人、已完成……），未写入任何内容"},
-    403: {"model": ErrorOut, "description": "无权执行此操作"},
-    404: {"model": ErrorOut, "description": "任务不存在或无权查看"},
-    409: {"model": ErrorOut, "description": "任务当前状态不允许（已有待审批的延期申请、申请已审批）"},
-}
+ERRORS = problems({
+    400: "核心规则拒绝（证据不全、非负责人、已完成……），未写入任何内容",
+    403: "无权执行此操作",
+    404: "任务不存在或无权查看",
+    409: "任务当前状态不允许（已有待审批的延期申请、申请已审批）",
+})
 
 EvidenceText = Annotated[str, StringConstraints(max_length=5000)]
 EvidenceInt = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
