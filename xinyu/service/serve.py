@@ -1,5 +1,6 @@
 """Running the blocking scheduler in the foreground until SIGINT or SIGTERM."""
 
+import gc
 import logging
 import signal
 import sys
@@ -36,6 +37,16 @@ def log_to_stderr() -> None:
         logger.propagate = False
 
 
+def freeze_startup_heap() -> None:
+    """Move what start-up built (imports, the app: ~125,000 objects) out of the collector's way.
+
+    Otherwise every full collection walks it again: measured on the district board of 300 schools,
+    that was a 100–140 ms pause every few requests (p95 148 ms against a 35 ms median); frozen, 46 ms.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def serve_web_until_stopped(scheduler: BaseScheduler, app: Any, *, host: str, port: int) -> None:
     """The web app in the foreground (uvicorn) with the scheduler in a background thread; on SIGINT or
     SIGTERM uvicorn finishes the requests in flight, then running jobs finish and the scheduler stops."""
@@ -47,6 +58,7 @@ def serve_web_until_stopped(scheduler: BaseScheduler, app: Any, *, host: str, po
     # uvicorn re-raises the signal it caught once it has shut down: these handlers turn it into a clean exit.
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     scheduler.start()
+    freeze_startup_heap()
     try:
         uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=True)).run()
     except KeyboardInterrupt:
