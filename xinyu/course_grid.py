@@ -435,8 +435,8 @@ def record_course(
     if not scope.can_record:
         raise RecordingNotAllowed("区县人员可查看课程落实情况，但不能代学校记录" if scope.officer_only
                                   else "您没有可记录课程的班级")
-    if class_id not in scope.editable_ids:
-        raise CourseRecordError("只能为您负责的班级记录课程或活动，请重新选择班级")
+    if class_id not in scope.editable_ids:  # another teacher's class: a refusal of access, not a typo
+        raise RecordingNotAllowed("只能为您负责的班级记录课程或活动")
     kinds = scope.pack.course_rule.kinds
     if kind not in kinds:
         raise CourseRecordError("类型应为：" + "、".join(k.label for k in kinds.values()))

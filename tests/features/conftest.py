@@ -345,3 +345,13 @@ def _(db: Db, school: SchoolRef, text: str) -> None:
         cycle = cycle_of(session, school)
         meeting = session.exec(select(Meeting).where(Meeting.cycle_id == cycle.id)).one()
         assert text not in meeting.agenda, f"议程中不应有“{text}”：\n{meeting.agenda}"
+
+
+from tests.web.app_fixtures import (  # noqa: E402, F401  (the web app's world, for features driving the web app)
+    client_for,
+    packs_dir_session,
+    web_app,
+    world,
+    world_engine,
+    world_template,
+)

@@ -140,7 +140,6 @@ def test_recording_turns_a_short_month_green(world: World, world_engine: Engine,
     ({"topic": "长" * 201}, "不超过"),
     ({"topic": "情绪\x00管理"}, "控制字符"),
     ({"periods": 11}, "课时"),
-    ({"class_id": "other"}, "只能为您负责的班级"),
 ])
 def test_recording_refuses_what_the_rules_do_not_allow(world: World, world_engine: Engine, book: PackBook,
                                                         change: dict[str, object], message: str) -> None:
@@ -225,3 +224,19 @@ def test_withdrawing_only_ones_own_record_of_this_month(world: World, world_engi
         withdraw_course(session, mine, record_id=today.id or 0, today=TODAY)
         session.commit()
         assert session.get(CourseRecord, today.id) is None and session.get(CourseRecord, earlier.id) is not None
+
+
+def test_a_homeroom_teacher_may_not_record_for_another_class(world: World, world_engine: Engine,
+                                                             book: PackBook) -> None:
+    homeroom = world.accounts["homeroom"]
+    before = record_count(world_engine)
+    with Session(world_engine) as session:
+        viewer = load_viewer(session, homeroom.person_id)
+        assert viewer is not None
+        scope = course_scope(session, viewer, world.school_id, book)
+        other = next(c.id for c in whole_school_scope(session, world.school_id, book).classes
+                     if c.id != homeroom.class_id)
+        with pytest.raises(RecordingNotAllowed, match="只能为您负责的班级"):
+            record_course(session, scope, class_id=other, kind="lesson", held_on=TODAY, topic="认识情绪",
+                          periods=1, today=TODAY)
+    assert record_count(world_engine) == before

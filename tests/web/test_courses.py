@@ -179,7 +179,6 @@ def test_withdrawing_from_the_page(client_for: ClientFor, world: World, world_en
     ("held_on", "2026-08-31", "不能早于本学年开始"),
     ("held_on", "", "请填写日期"),
     ("kind", "lecture", "类型应为"),
-    ("class_id", "other", "只能为您负责的班级"),
     ("class_id", "", "请选择班级"),
     ("periods", "two", "课时应为整数"),
     ("topic", " ", "请填写主题"),
@@ -200,7 +199,11 @@ def test_the_form_refuses_with_a_chinese_message_and_writes_nothing(
     assert record_count(world_engine) == before
     api = client.post(f"/api/schools/{world.school_id}/courses", json={
         "class_id": other, "kind": "lesson", "held_on": "2026-10-20", "topic": "x"})
-    assert api.status_code == 400 and "只能为您负责的班级" in api.json()["detail"]
+    assert api.status_code == 403 and "只能为您负责的班级" in api.json()["detail"]  # another teacher's class
+    valid = {"csrf_token": data["csrf_token"], "class_id": str(other), "kind": "lesson", "held_on": "2026-10-20",
+             "topic": "认识情绪", "periods": "1"}
+    assert client.post(f"/schools/{world.school_id}/courses", data=valid).status_code == 403
+    assert record_count(world_engine) == before
 
 
 def test_writes_need_the_form_token(client_for: ClientFor, world: World, world_engine: Engine) -> None:
