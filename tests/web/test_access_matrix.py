@@ -233,8 +233,7 @@ def test_every_route_but_signing_in_needs_a_signed_in_viewer() -> None:
 @pytest.mark.parametrize("route", SIGNED_IN, ids=lambda r: r.label)
 def test_signed_out_goes_to_login(matrix: Matrix, route: RouteInfo) -> None:
     url = fill(route, picks(matrix.targets.schools["school"]))
-    if url is None:
-        pytest.skip("the world has no object this route names")
+    assert url is not None, "the world has no object this route names"
     with TestClient(matrix.app, base_url="https://testserver") as anonymous:
         before = snapshot(matrix.engine) if route.method in WRITES else None
         response = send(anonymous, route, url)
@@ -343,8 +342,7 @@ def test_a_student_name_typed_into_a_notice_never_reaches_an_officer(matrix: Mat
     """An officer's 督办 text naming a student (by mistake): no page, answer or download shows it to officers.
     Near the end of the module: it writes (a notice and the school's task)."""
     notice = next((r for r in SIGNED_IN if r.api and r.method == "POST" and r.path.endswith("/notice")), None)
-    if notice is None:
-        pytest.skip("no notice route in the app yet")
+    assert notice is not None, "the inbox's notice route (督办) is missing"
     school = matrix.targets.schools["school"]
     name = _student_of(matrix.targets, school, 0)
     url = fill(notice, picks(school))
