@@ -70,8 +70,8 @@ class CourseRecordIn(BaseModel):
     periods: int = Field(default=1, ge=0, le=MAX_PERIODS, description="课时")
 
 
-def _scope(request: Request, session: Session, viewer: Viewer, sid: int) -> CourseScope:
-    return course_scope(session, viewer, sid, web_context(request).book)
+def _scope(request: Request, session: Session, viewer: Viewer, school_id: int) -> CourseScope:
+    return course_scope(session, viewer, school_id, web_context(request).book)
 
 
 def _semester(scope: CourseScope, key: str | None, today: date) -> SemesterInfo:
@@ -83,12 +83,12 @@ def _semester(scope: CourseScope, key: str | None, today: date) -> SemesterInfo:
 
 # ---- the grid ----
 
-@router.get("/schools/{sid}/courses", response_class=HTMLResponse, include_in_schema=False)
-def grid_page(request: Request, sid: SchoolId, semester: SemesterKey = None, ok: str | None = None,
+@router.get("/schools/{school_id}/courses", response_class=HTMLResponse, include_in_schema=False)
+def grid_page(request: Request, school_id: SchoolId, semester: SemesterKey = None, ok: str | None = None,
               recorded_class: int | None = Query(None, alias="class", ge=1, le=MAX_ID),
               viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> HTMLResponse:
     today = web_context(request).today()
-    scope = _scope(request, session, viewer, sid)
+    scope = _scope(request, session, viewer, school_id)
     span = _semester(scope, semester, today)
     grid = course_grid(session, scope, semester=span, today=today)
     records = course_records(session, scope, semester=span, today=today, limit=30)
@@ -110,30 +110,30 @@ def _recorded_note(grid: CourseGrid, class_id: int | None) -> str | None:
     return None
 
 
-@router.get("/api/schools/{sid}/courses/grid", response_model=CourseGrid, tags=[TAG], responses=ERRORS)
-def grid_api(request: Request, sid: SchoolId, semester: SemesterKey = None, viewer: Viewer = Depends(current_viewer),
-             session: Session = Depends(db_session)) -> CourseGrid:
+@router.get("/api/schools/{school_id}/courses/grid", response_model=CourseGrid, tags=[TAG], responses=ERRORS)
+def grid_api(request: Request, school_id: SchoolId, semester: SemesterKey = None,
+             viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> CourseGrid:
     """班级 × 月份的“1+1”落实情况与学期合计（QD-T5、QD-T5b）。区县人员可看（不含学生姓名），不能记录。"""
     today = web_context(request).today()
-    scope = _scope(request, session, viewer, sid)
+    scope = _scope(request, session, viewer, school_id)
     return course_grid(session, scope, semester=_semester(scope, semester, today), today=today)
 
 
-@router.get("/api/schools/{sid}/courses", response_model=list[CourseRecordOut], tags=[TAG], responses=ERRORS)
-def records_api(request: Request, sid: SchoolId, semester: SemesterKey = None,
+@router.get("/api/schools/{school_id}/courses", response_model=list[CourseRecordOut], tags=[TAG], responses=ERRORS)
+def records_api(request: Request, school_id: SchoolId, semester: SemesterKey = None,
                 limit: int = Query(200, ge=1, le=2000), viewer: Viewer = Depends(current_viewer),
                 session: Session = Depends(db_session)) -> list[CourseRecordOut]:
     """本学期可见班级的课程与活动记录，新的在前。"""
     today = web_context(request).today()
-    scope = _scope(request, session, viewer, sid)
+    scope = _scope(request, session, viewer, school_id)
     return course_records(session, scope, semester=_semester(scope, semester, today), today=today, limit=limit)
 
 
-@router.get("/schools/{sid}/courses.xlsx", include_in_schema=False)
-def grid_xlsx(request: Request, sid: SchoolId, semester: SemesterKey = None, viewer: Viewer = Depends(current_viewer),
-              session: Session = Depends(db_session)) -> Response:
+@router.get("/schools/{school_id}/courses.xlsx", include_in_schema=False)
+def grid_xlsx(request: Request, school_id: SchoolId, semester: SemesterKey = None,
+              viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> Response:
     today = web_context(request).today()
-    scope = _scope(request, session, viewer, sid)
+    scope = _scope(request, session, viewer, school_id)
     span = _semester(scope, semester, today)
     grid = course_grid(session, scope, semester=span, today=today)
     records = course_records(session, scope, semester=span, today=today)
@@ -172,12 +172,12 @@ def _records_sheet(records: list[CourseRecordOut]) -> Sheet:
 
 # ---- recording ----
 
-@router.get("/schools/{sid}/courses/new", response_class=HTMLResponse, include_in_schema=False)
-def new_page(request: Request, sid: SchoolId, class_id: int | None = Query(None, ge=1, le=MAX_ID),
+@router.get("/schools/{school_id}/courses/new", response_class=HTMLResponse, include_in_schema=False)
+def new_page(request: Request, school_id: SchoolId, class_id: int | None = Query(None, ge=1, le=MAX_ID),
              kind: str | None = Query(None, max_length=32), viewer: Viewer = Depends(current_viewer),
              session: Session = Depends(db_session)) -> HTMLResponse:
     today = web_context(request).today()
-    scope = _scope(request, session, viewer, sid)
+    scope = _scope(request, session, viewer, school_id)
     options = _options(session, scope, today)
     chosen = class_id if any(c.class_id == class_id for c in options.classes) else (
         options.classes[0].class_id if len(options.classes) == 1 else None)
@@ -202,12 +202,12 @@ def _form(request: Request, scope: CourseScope, options: RecordOptions, *, value
                 school_name=scope.school.name, options=options, values=values, error=error)
 
 
-@router.post("/schools/{sid}/courses", include_in_schema=False)
-def record_form(request: Request, sid: SchoolId, class_id: str = Form(""), kind: str = Form(""),
+@router.post("/schools/{school_id}/courses", include_in_schema=False)
+def record_form(request: Request, school_id: SchoolId, class_id: str = Form(""), kind: str = Form(""),
                 held_on: str = Form(""), topic: str = Form(""), periods: str = Form("1"),
                 viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> Response:
     today = web_context(request).today()
-    scope = _scope(request, session, viewer, sid)
+    scope = _scope(request, session, viewer, school_id)
     try:
         record = record_course(session, scope, class_id=_number(class_id, "请选择班级"), kind=kind,
                                held_on=_day(held_on), topic=topic, periods=_number(periods, "课时应为整数"),
@@ -220,7 +220,7 @@ def record_form(request: Request, sid: SchoolId, class_id: str = Form(""), kind:
         return _form(request, scope, _options(session, scope, today), error=str(exc), status_code=400,
                      values={"class_id": chosen, "kind": kind, "held_on": held_on, "topic": topic, "periods": periods})
     session.commit()
-    return RedirectResponse(f"/schools/{sid}/courses?ok=recorded&class={record.class_id}#row-{record.class_id}",
+    return RedirectResponse(f"/schools/{school_id}/courses?ok=recorded&class={record.class_id}#row-{record.class_id}",
                             status_code=303)
 
 
@@ -237,13 +237,13 @@ def _day(text: str) -> date:
         raise CourseRecordError("请填写日期（年-月-日）") from None
 
 
-@router.post("/api/schools/{sid}/courses", response_model=CourseRecordOut, status_code=201, tags=[TAG],
+@router.post("/api/schools/{school_id}/courses", response_model=CourseRecordOut, status_code=201, tags=[TAG],
              responses=ERRORS)
-def record_api(request: Request, sid: SchoolId, body: CourseRecordIn, viewer: Viewer = Depends(current_viewer),
+def record_api(request: Request, school_id: SchoolId, body: CourseRecordIn, viewer: Viewer = Depends(current_viewer),
                session: Session = Depends(db_session)) -> CourseRecordOut:
     """记录一次心理健康教育课或专题活动（班主任：本班；领导小组、心理教师：全校各班）。"""
     today = web_context(request).today()
-    scope = _scope(request, session, viewer, sid)
+    scope = _scope(request, session, viewer, school_id)
     try:
         record = record_course(session, scope, class_id=body.class_id, kind=body.kind, held_on=body.held_on,
                                topic=body.topic, periods=body.periods, today=today)
@@ -256,19 +256,19 @@ def record_api(request: Request, sid: SchoolId, body: CourseRecordIn, viewer: Vi
     return describe_record(scope, record, recorded_by=viewer.name, today=today)
 
 
-@router.get("/api/schools/{sid}/courses/options", response_model=RecordOptions, tags=[TAG], responses=ERRORS)
-def options_api(request: Request, sid: SchoolId, viewer: Viewer = Depends(current_viewer),
+@router.get("/api/schools/{school_id}/courses/options", response_model=RecordOptions, tags=[TAG], responses=ERRORS)
+def options_api(request: Request, school_id: SchoolId, viewer: Viewer = Depends(current_viewer),
                 session: Session = Depends(db_session)) -> RecordOptions:
     """记录表单的选项：可记录的班级（及本月所缺）、课程类型、允许的日期范围、主题建议。"""
     today = web_context(request).today()
-    return _options(session, _scope(request, session, viewer, sid), today)
+    return _options(session, _scope(request, session, viewer, school_id), today)
 
 
 # ---- withdrawing one's own record of this month ----
 
-def _withdraw(request: Request, session: Session, viewer: Viewer, sid: int, rid: int) -> CourseRecordOut:
+def _withdraw(request: Request, session: Session, viewer: Viewer, school_id: int, rid: int) -> CourseRecordOut:
     today = web_context(request).today()
-    scope = _scope(request, session, viewer, sid)
+    scope = _scope(request, session, viewer, school_id)
     try:
         record = withdraw_course(session, scope, record_id=rid, today=today)
     except RecordingNotAllowed as exc:
@@ -280,15 +280,15 @@ def _withdraw(request: Request, session: Session, viewer: Viewer, sid: int, rid:
     return described
 
 
-@router.post("/schools/{sid}/courses/{rid}/withdraw", include_in_schema=False)
-def withdraw_form(request: Request, sid: SchoolId, rid: RecordId, viewer: Viewer = Depends(current_viewer),
+@router.post("/schools/{school_id}/courses/{rid}/withdraw", include_in_schema=False)
+def withdraw_form(request: Request, school_id: SchoolId, rid: RecordId, viewer: Viewer = Depends(current_viewer),
                   session: Session = Depends(db_session)) -> RedirectResponse:
-    _withdraw(request, session, viewer, sid, rid)
-    return RedirectResponse(f"/schools/{sid}/courses?ok=withdrawn", status_code=303)
+    _withdraw(request, session, viewer, school_id, rid)
+    return RedirectResponse(f"/schools/{school_id}/courses?ok=withdrawn", status_code=303)
 
 
-@router.delete("/api/schools/{sid}/courses/{rid}", response_model=CourseRecordOut, tags=[TAG], responses=ERRORS)
-def withdraw_api(request: Request, sid: SchoolId, rid: RecordId, viewer: Viewer = Depends(current_viewer),
+@router.delete("/api/schools/{school_id}/courses/{rid}", response_model=CourseRecordOut, tags=[TAG], responses=ERRORS)
+def withdraw_api(request: Request, school_id: SchoolId, rid: RecordId, viewer: Viewer = Depends(current_viewer),
                  session: Session = Depends(db_session)) -> CourseRecordOut:
     """撤回自己录入的本月记录（录错了）；他人的记录和以前月份的记录不能撤回。"""
-    return _withdraw(request, session, viewer, sid, rid)
+    return _withdraw(request, session, viewer, school_id, rid)

@@ -53,17 +53,17 @@ def when(moment: datetime | None) -> str:
     return as_local(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
-def _scope(session: Session, viewer: Viewer, sid: int, class_id: int | None) -> LedgerScope:
-    return ledger_scope(session, viewer, sid, class_id)
+def _scope(session: Session, viewer: Viewer, school_id: int, class_id: int | None) -> LedgerScope:
+    return ledger_scope(session, viewer, school_id, class_id)
 
 
 # ---- the ledgers ----
 
-@router.get("/schools/{sid}/ledgers", response_class=HTMLResponse, include_in_schema=False)
-def ledgers_page(request: Request, sid: SchoolId, view: LedgerView = "all", class_id: ClassFilter = None,
+@router.get("/schools/{school_id}/ledgers", response_class=HTMLResponse, include_in_schema=False)
+def ledgers_page(request: Request, school_id: SchoolId, view: LedgerView = "all", class_id: ClassFilter = None,
                  page_no: PageNumber = 1, viewer: Viewer = Depends(current_viewer),
                  session: Session = Depends(db_session)) -> HTMLResponse:
-    scope = _scope(session, viewer, sid, class_id)
+    scope = _scope(session, viewer, school_id, class_id)
     listing = ledger_listing(session, scope, view=view, page=page_no, now=web_context(request).now())
     session.commit()  # the audit rows of a crisis read
     return page(request, "ledgers/index.html", listing=listing, view_labels=VIEW_LABELS, no_access=NO_ACCESS,
@@ -77,8 +77,8 @@ def _query(listing: LedgerListing, **changes: object) -> str:
     return "&".join(f"{k}={v}" for k, v in params.items() if v not in (None, ""))
 
 
-@router.get("/api/schools/{sid}/ledgers/{letter}", response_model=LedgerListing, tags=[TAG], responses=ERRORS)
-def ledgers_api(request: Request, sid: SchoolId, letter: Annotated[LedgerView, Path(description="A|B|C|D|all")],
+@router.get("/api/schools/{school_id}/ledgers/{letter}", response_model=LedgerListing, tags=[TAG], responses=ERRORS)
+def ledgers_api(request: Request, school_id: SchoolId, letter: Annotated[LedgerView, Path(description="A|B|C|D|all")],
                 class_id: ClassFilter = None, page_no: PageNumber = 1,
                 viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> LedgerListing:
     """一类台账（A 心理测评与档案、B 重点关爱学生、C 心理危机干预与转介、D 谈心谈话与家校反馈）或按学生综合（all）。
@@ -86,16 +86,16 @@ def ledgers_api(request: Request, sid: SchoolId, letter: Annotated[LedgerView, P
     班主任只看本班学生；C 台账只有个案处置负责人和组长可见（其他人 `crisis_allowed=false`，
     没有条目也没有条数），每次读取都记入审计日志。区县人员：404。
     """
-    scope = _scope(session, viewer, sid, class_id)
+    scope = _scope(session, viewer, school_id, class_id)
     listing = ledger_listing(session, scope, view=letter, page=page_no, now=web_context(request).now())
     session.commit()
     return listing
 
 
-@router.get("/schools/{sid}/ledgers.xlsx", include_in_schema=False)
-def ledgers_xlsx(request: Request, sid: SchoolId, view: LedgerView = "all", class_id: ClassFilter = None,
+@router.get("/schools/{school_id}/ledgers.xlsx", include_in_schema=False)
+def ledgers_xlsx(request: Request, school_id: SchoolId, view: LedgerView = "all", class_id: ClassFilter = None,
                  viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> Response:
-    scope = _scope(session, viewer, sid, class_id)
+    scope = _scope(session, viewer, school_id, class_id)
     ctx = web_context(request)
     tables = export_tables(session, scope, view=view, now=ctx.now())
     session.commit()
@@ -106,10 +106,10 @@ def ledgers_xlsx(request: Request, sid: SchoolId, view: LedgerView = "all", clas
 
 # ---- one crisis case ----
 
-@router.get("/schools/{sid}/crisis/{case_id}", response_class=HTMLResponse, include_in_schema=False)
-def crisis_page(request: Request, sid: SchoolId, case_id: CaseId, ok: int | None = Query(None, ge=0, le=1),
+@router.get("/schools/{school_id}/crisis/{case_id}", response_class=HTMLResponse, include_in_schema=False)
+def crisis_page(request: Request, school_id: SchoolId, case_id: CaseId, ok: int | None = Query(None, ge=0, le=1),
                 viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> HTMLResponse:
-    detail = read_crisis_case(session, viewer, school_id=sid, case_id=case_id, now=web_context(request).now())
+    detail = read_crisis_case(session, viewer, school_id=school_id, case_id=case_id, now=web_context(request).now())
     session.commit()
     return _crisis_form(request, detail, ok=bool(ok))
 
@@ -123,9 +123,9 @@ def _crisis_form(request: Request, detail: CrisisDetail, *, ok: bool = False, er
                 values=shown, when=when)
 
 
-@router.post("/schools/{sid}/crisis/{case_id}", include_in_schema=False)
+@router.post("/schools/{school_id}/crisis/{case_id}", include_in_schema=False)
 def crisis_update_form(
-    request: Request, sid: SchoolId, case_id: CaseId, referral_hospital: str = Form("", max_length=500),
+    request: Request, school_id: SchoolId, case_id: CaseId, referral_hospital: str = Form("", max_length=500),
     certificate_on: str = Form("", max_length=20), outcome: str = Form("", max_length=2000),
     close: str = Form(""), viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session),
 ) -> Response:
@@ -134,14 +134,14 @@ def crisis_update_form(
     try:
         change = CrisisUpdate(referral_hospital=referral_hospital, outcome=outcome, close=bool(close),
                               certificate_on=_date(certificate_on))
-        update_crisis_case(session, viewer, school_id=sid, case_id=case_id, change=change, now=now)
+        update_crisis_case(session, viewer, school_id=school_id, case_id=case_id, change=change, now=now)
     except ValueError as exc:  # CrisisUpdateError, or pydantic's ValidationError (too long)
         session.rollback()
-        detail = read_crisis_case(session, viewer, school_id=sid, case_id=case_id, now=now, purpose="form error")
+        detail = read_crisis_case(session, viewer, school_id=school_id, case_id=case_id, now=now, purpose="form error")
         session.commit()
         return _crisis_form(request, detail, error=_message(exc), values=values, status_code=400)
     session.commit()
-    return RedirectResponse(f"/schools/{sid}/crisis/{case_id}?ok=1", status_code=303)
+    return RedirectResponse(f"/schools/{school_id}/crisis/{case_id}?ok=1", status_code=303)
 
 
 def _date(text: str) -> date | None:
@@ -162,23 +162,23 @@ def _message(exc: Exception) -> str:
     return str(exc)
 
 
-@router.get("/api/schools/{sid}/crisis/{case_id}", response_model=CrisisDetail, tags=[TAG], responses=ERRORS)
-def crisis_api(request: Request, sid: SchoolId, case_id: CaseId, viewer: Viewer = Depends(current_viewer),
+@router.get("/api/schools/{school_id}/crisis/{case_id}", response_model=CrisisDetail, tags=[TAG], responses=ERRORS)
+def crisis_api(request: Request, school_id: SchoolId, case_id: CaseId, viewer: Viewer = Depends(current_viewer),
                session: Session = Depends(db_session)) -> CrisisDetail:
     """一个危机个案（C 台账）：只有处置负责人和组长可见，其他人 404；每次读取记入审计日志。"""
-    detail = read_crisis_case(session, viewer, school_id=sid, case_id=case_id, now=web_context(request).now(),
+    detail = read_crisis_case(session, viewer, school_id=school_id, case_id=case_id, now=web_context(request).now(),
                               purpose="api")
     session.commit()
     return detail
 
 
-@router.post("/api/schools/{sid}/crisis/{case_id}", response_model=CrisisDetail, tags=[TAG], responses=ERRORS)
-def crisis_update_api(request: Request, sid: SchoolId, case_id: CaseId, change: CrisisUpdate,
+@router.post("/api/schools/{school_id}/crisis/{case_id}", response_model=CrisisDetail, tags=[TAG], responses=ERRORS)
+def crisis_update_api(request: Request, school_id: SchoolId, case_id: CaseId, change: CrisisUpdate,
                       viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)
                       ) -> CrisisDetail:
     """更新转介医院、复学证明日期、处置结果，或结案（结案需先有处置结果）。只限处置负责人和组长；记入审计日志。"""
     try:
-        detail = update_crisis_case(session, viewer, school_id=sid, case_id=case_id, change=change,
+        detail = update_crisis_case(session, viewer, school_id=school_id, case_id=case_id, change=change,
                                     now=web_context(request).now())
     except CrisisUpdateError as exc:
         session.rollback()

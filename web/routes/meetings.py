@@ -52,9 +52,9 @@ ERRORS = problems({
 })
 
 
-def _view(request: Request, session: Session, viewer: Viewer, sid: int, month: str) -> MeetingView:
+def _view(request: Request, session: Session, viewer: Viewer, school_id: int, month: str) -> MeetingView:
     ctx = web_context(request)
-    view = meeting_view(session, viewer, school_id=sid, month=month, book=ctx.book, now=ctx.now())
+    view = meeting_view(session, viewer, school_id=school_id, month=month, book=ctx.book, now=ctx.now())
     if view is None:
         raise HTTPException(404, f"{month} 没有该校的月度周期")
     return view
@@ -88,15 +88,16 @@ def _page(request: Request, view: MeetingView, *, ok: bool = False, error: str |
 
 # ---- the page ----
 
-@router.get("/schools/{sid}/meeting", response_class=HTMLResponse, include_in_schema=False)
-def meeting_page(request: Request, sid: SchoolId, month: MonthQuery = None, ok: int | None = Query(None, ge=0, le=1),
-                 viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> HTMLResponse:
-    return _page(request, _view(request, session, viewer, sid, _month(request, month)), ok=bool(ok))
+@router.get("/schools/{school_id}/meeting", response_class=HTMLResponse, include_in_schema=False)
+def meeting_page(request: Request, school_id: SchoolId, month: MonthQuery = None,
+                 ok: int | None = Query(None, ge=0, le=1), viewer: Viewer = Depends(current_viewer),
+                 session: Session = Depends(db_session)) -> HTMLResponse:
+    return _page(request, _view(request, session, viewer, school_id, _month(request, month)), ok=bool(ok))
 
 
-@router.post("/schools/{sid}/meeting", include_in_schema=False)
+@router.post("/schools/{school_id}/meeting", include_in_schema=False)
 def meeting_form(
-    request: Request, sid: SchoolId, month: MonthQuery = None,
+    request: Request, school_id: SchoolId, month: MonthQuery = None,
     held_on: str = Form("", max_length=20), attendees: list[str] = Form([]),
     other_attendees: str = Form("", max_length=500), minutes: str = Form("", max_length=20000),
     decisions: str = Form("", max_length=10000),
@@ -109,16 +110,16 @@ def meeting_form(
                                  "minutes": minutes, "decisions": decisions}
     try:
         form = MinutesForm(held_on=_date(held_on), attendees=names[:60], minutes=minutes, decisions=decisions)
-        record_meeting(session, viewer, school_id=sid, month=month, form=form, book=ctx.book, now=ctx.now())
+        record_meeting(session, viewer, school_id=school_id, month=month, form=form, book=ctx.book, now=ctx.now())
     except NotAllowed as exc:
         session.rollback()
         raise HTTPException(403, str(exc)) from exc
     except ValueError as exc:  # MeetingError, CompletionError (a bad decision line), pydantic's ValidationError
         session.rollback()
-        view = _view(request, session, viewer, sid, month)
+        view = _view(request, session, viewer, school_id, month)
         return _page(request, view, error=_message(exc), values=values, status_code=400)
     session.commit()
-    return RedirectResponse(f"/schools/{sid}/meeting?month={month}&ok=1", status_code=303)
+    return RedirectResponse(f"/schools/{school_id}/meeting?month={month}&ok=1", status_code=303)
 
 
 def _date(text: str) -> date:
@@ -137,25 +138,25 @@ def _message(exc: Exception) -> str:
     return str(exc)
 
 
-@router.get("/api/schools/{sid}/meetings/{month}", response_model=MeetingView, tags=[TAG], responses=ERRORS)
-def meeting_api(request: Request, sid: SchoolId, month: MonthPath, viewer: Viewer = Depends(current_viewer),
+@router.get("/api/schools/{school_id}/meetings/{month}", response_model=MeetingView, tags=[TAG], responses=ERRORS)
+def meeting_api(request: Request, school_id: SchoolId, month: MonthPath, viewer: Viewer = Depends(current_viewer),
                 session: Session = Depends(db_session)) -> MeetingView:
     """该月领导小组专题会议：议程（步骤开启时生成；未开启时为预览）、纪要、会议决定生成的任务。
 
     全校范围的教职工可见（领导小组、心理教师）；班主任和区县人员 404。
     """
-    return _view(request, session, viewer, sid, month)
+    return _view(request, session, viewer, school_id, month)
 
 
-@router.post("/api/schools/{sid}/meetings/{month}/minutes", response_model=MeetingView, tags=[TAG],
+@router.post("/api/schools/{school_id}/meetings/{month}/minutes", response_model=MeetingView, tags=[TAG],
              responses=ERRORS)
-def meeting_minutes_api(request: Request, sid: SchoolId, month: MonthPath, form: MinutesForm,
+def meeting_minutes_api(request: Request, school_id: SchoolId, month: MonthPath, form: MinutesForm,
                         viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)
                         ) -> MeetingView:
     """录入会议纪要与决定，完成会议步骤的任务；每行决定（事项｜负责角色｜截止日期）生成一项任务。"""
     ctx = web_context(request)
     try:
-        record_meeting(session, viewer, school_id=sid, month=month, form=form, book=ctx.book, now=ctx.now())
+        record_meeting(session, viewer, school_id=school_id, month=month, form=form, book=ctx.book, now=ctx.now())
     except NotAllowed as exc:
         session.rollback()
         raise HTTPException(403, str(exc)) from exc
@@ -166,23 +167,23 @@ def meeting_minutes_api(request: Request, sid: SchoolId, month: MonthPath, form:
         session.rollback()
         raise HTTPException(400, str(exc)) from exc
     session.commit()
-    return _view(request, session, viewer, sid, month)
+    return _view(request, session, viewer, school_id, month)
 
 
 # ---- print and calendar ----
 
-@router.get("/schools/{sid}/meeting/print", response_class=HTMLResponse, include_in_schema=False)
-def meeting_print(request: Request, sid: SchoolId, month: MonthQuery = None, viewer: Viewer = Depends(current_viewer),
-                  session: Session = Depends(db_session)) -> HTMLResponse:
-    view = _view(request, session, viewer, sid, _month(request, month))
+@router.get("/schools/{school_id}/meeting/print", response_class=HTMLResponse, include_in_schema=False)
+def meeting_print(request: Request, school_id: SchoolId, month: MonthQuery = None,
+                  viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> HTMLResponse:
+    view = _view(request, session, viewer, school_id, _month(request, month))
     return page(request, "meetings/print.html", m=view, when=when)
 
 
-@router.get("/schools/{sid}/meeting.ics", include_in_schema=False)
-def meeting_invitation(request: Request, sid: SchoolId, month: MonthQuery = None,
+@router.get("/schools/{school_id}/meeting.ics", include_in_schema=False)
+def meeting_invitation(request: Request, school_id: SchoolId, month: MonthQuery = None,
                        viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> Response:
     ctx = web_context(request)
-    view = _view(request, session, viewer, sid, _month(request, month))
-    body = meeting_ics(view, leadership_members(session, sid), base_url=ctx.base_url, now=ctx.now())
+    view = _view(request, session, viewer, school_id, _month(request, month))
+    body = meeting_ics(view, leadership_members(session, school_id), base_url=ctx.base_url, now=ctx.now())
     return download(body.encode("utf-8"), f"{view.school_name}_{view.month}_领导小组会议.ics",
                     "text/calendar; charset=utf-8")
