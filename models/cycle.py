@@ -65,7 +65,7 @@ class Task(SQLModel, table=True):
     due: date = Field(index=True)
     status: str = Field(max_length=16, default="open", index=True)
     carried_over: bool = Field(default=False)
-    carried_from_id: int | None = Field(default=None, foreign_key="task.id")
+    carried_from_id: int | None = Field(default=None, foreign_key="task.id", index=True)
     created_at: datetime | None = aware_datetime()
     completed_at: datetime | None = aware_datetime()
     completed_by_id: int | None = Field(default=None, foreign_key="person.id")
