@@ -4,6 +4,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,28 +57,38 @@ def world(world_template: tuple[str, World]) -> World:
     return world_template[1]
 
 
-@pytest.fixture
-def world_engine(world_template: tuple[str, World], tmp_path: Path) -> Iterator[Engine]:
-    """A private copy of the world for one test, so what a test writes never leaks into the next."""
-    url, _ = world_template
+@contextmanager
+def world_copy(template_url: str, workdir: Path) -> Iterator[Engine]:
+    """A private copy of the world template: a file copy on SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL."""
     if TEST_DB == "sqlite":
-        target = tmp_path / "world.db"
-        shutil.copy(url.removeprefix("sqlite:///"), target)
+        target = workdir / f"world-{uuid.uuid4().hex[:6]}.db"
+        shutil.copy(template_url.removeprefix("sqlite:///"), target)
         engine = make_engine(f"sqlite:///{target}")
-        yield engine
-        engine.dispose()
+        try:
+            yield engine
+        finally:
+            engine.dispose()
         return
-    template = url.rsplit("/", 1)[1]
+    template = template_url.rsplit("/", 1)[1]
     name = f"{template}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    engine = make_engine(url.rsplit("/", 1)[0] + f"/{name}")
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    engine = make_engine(template_url.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def world_engine(world_template: tuple[str, World], tmp_path: Path) -> Iterator[Engine]:
+    """A private copy of the world for one test, so what a test writes never leaks into the next."""
+    with world_copy(world_template[0], tmp_path) as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -4,10 +4,6 @@ The access tests are data-driven: a route added tomorrow is covered without touc
 path parameters have names this module knows (PARAM_KINDS, PARAM_VALUES); an unknown name fails loudly.
 """
 
-import shutil
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
-from sqlalchemy import Engine, create_engine, null, text
+from sqlalchemy import create_engine, null, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -33,12 +29,11 @@ from models import (
     Student,
     Task,
 )
-from tests.conftest import PG_ADMIN_URL, TEST_DB
+from tests.web.app_fixtures import world_copy  # noqa: F401  (the modules' copies of the world)
 from tests.web.world import NOW, World
 from web.app import create_app
 from web.security import current_viewer
 from xinyu.cycle import PackBook
-from xinyu.db import make_engine
 from xinyu.roles import STUDENT_ROLES
 
 # Routes anyone may call (signing in, the OpenAPI document): everything else must depend on current_viewer.
@@ -281,32 +276,6 @@ def picks(objects: SchoolObjects, **class_filter: set[int]) -> dict[str, int | N
 
 
 # ---- copies of the world ----
-
-
-@contextmanager
-def world_copy(template_url: str, workdir: Path) -> Iterator[Engine]:
-    """A private copy of the world template, for a module's worth of tests (as app_fixtures.world_engine does
-    for one test)."""
-    if TEST_DB == "sqlite":
-        target = workdir / f"world-{uuid.uuid4().hex[:6]}.db"
-        shutil.copy(template_url.removeprefix("sqlite:///"), target)
-        engine = make_engine(f"sqlite:///{target}")
-        yield engine
-        engine.dispose()
-        return
-    template = template_url.rsplit("/", 1)[1]
-    name = f"{template}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    engine = make_engine(template_url.rsplit("/", 1)[0] + f"/{name}")
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def minimal_instance(schema: dict[str, Any], defs: dict[str, Any]) -> Any:
