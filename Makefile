@@ -16,6 +16,11 @@ $(VENV)/.installed: pyproject.toml
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv pip install -q -e '.[dev]'
 	touch $@
 
+# The benchmarks' extra packages (the peer engine), only for `make bench*`.
+$(VENV)/.bench-installed: $(VENV)/.installed
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv pip install -q -e '.[dev,bench]'
+	touch $@
+
 demo: venv
 	$(BIN)/xinyu demo
 
