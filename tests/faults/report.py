@@ -2,6 +2,11 @@
 
 Every fault injector (tests/faults/*.py) returns a FaultRow, and the tests assert on the same rows the
 benchmark prints: 0 lost, 0 inconsistent, and every duplicate explained by a message caught in flight.
+
+Discovery: every module in tests/faults/ other than this one that defines a module-level list
+`INJECTORS: list[Injector]` contributes those injectors to the table, in list order, modules in name
+order (bench/fault_table.py imports tests.faults.* and reads each module's INJECTORS; a module without
+it is ignored). Each injector's `__name__` is how `bench/fault_table.py --only NAME` picks it.
 """
 
 from collections.abc import Callable
