@@ -70,8 +70,8 @@ def record(engine: Engine, outcomes: Sequence[Outcome], *, now: datetime, worker
     sent = [o.message.id for o in outcomes if o.status == "sent"]
     retry = [{"oid": o.message.id, "me": worker, "err": o.reason, "nb": _retry_at(o.message, now)}
              for o in outcomes if o.status == "queued"]
-    deferred = [{"oid": o.message.id, "me": worker, "err": o.reason, "nb": o.not_before}
-                for o in outcomes if o.status == "deferred"]
+    deferred = [{"oid": o.message.id, "me": worker, "err": o.reason,
+                 "nb": _not_before(o.message, o.not_before or now)} for o in outcomes if o.status == "deferred"]
     failed = [{"oid": o.message.id, "me": worker, "err": o.reason} for o in outcomes if o.status == "failed"]
     mine = and_(C.id == bindparam("oid"), C.status == "sending", C.claimed_by == bindparam("me"))
     with engine.begin() as conn:
@@ -92,9 +92,12 @@ def record(engine: Engine, outcomes: Sequence[Outcome], *, now: datetime, worker
 
 
 def _retry_at(message: Envelope, now: datetime) -> datetime:
-    """After the backoff; an SMS whose retry falls in the night waits for the morning (quiet hours are
-    set when a message is queued, and a retry must not slip past them)."""
-    at = now + backoff(message.attempt)
+    return _not_before(message, now + backoff(message.attempt))
+
+
+def _not_before(message: Envelope, at: datetime) -> datetime:
+    """`at`; but an SMS retried or deferred into the night waits for the morning (quiet hours are set
+    when a message is queued, and a retry must not slip past them)."""
     if message.channel != "sms":
         return at
     settings = get_settings()

@@ -27,6 +27,7 @@ from notifications.channels.base import (
     Envelope,
     PermanentFailure,
     TemporaryFailure,
+    Unreachable,
 )
 from notifications.claims import Outcome, claim, held_counts
 from notifications.recorder import Recorder
@@ -105,6 +106,7 @@ class _Run:
                  wall: Callable[[], datetime], channels: dict[str, Channel]) -> None:
         self.engine, self.now, self.settings, self.worker, self.wall = engine, now, settings, worker, wall
         self.channels, self.opened = channels, set[str]()
+        self.down: dict[str, Unreachable] = {}  # channels whose server could not be reached in this run
         self.result = DispatchResult()
         self.recorder = Recorder(engine, now=now, worker=worker)
 
@@ -145,7 +147,15 @@ class _Run:
         async def worker() -> None:
             while queue:
                 message = queue.popleft()
-                self._note(message, await _attempt(channel, message))
+                if (down := self.down.get(name)) is not None:  # one unreachable server is not tried 10,000 times
+                    self._note(message, Unreachable(down.reason, retry_after=down.retry_after))
+                    continue
+                failure = await _attempt(channel, message)
+                if isinstance(failure, Unreachable) and name not in self.down:
+                    self.down[name] = failure
+                    logger.warning("channel %s unreachable (%s): its messages wait for the next run", name,
+                                   failure.reason)
+                self._note(message, failure)
 
         await asyncio.gather(*(worker() for _ in range(min(channel.concurrency, len(messages)))))
 

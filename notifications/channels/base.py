@@ -36,6 +36,17 @@ class Deferred(TemporaryFailure):
         self.retry_after = retry_after
 
 
+class Unreachable(Deferred):
+    """The server could not be reached at all (refused, no route, name unknown, no greeting in time):
+    nothing of the message left here, so a retry cannot duplicate it, and it says nothing about the
+    message, so it is not an attempt. An outage of any length then delays messages and never fails
+    them for good (attempts are for servers that answer and refuse); the dispatcher also stops trying
+    the channel for the rest of its run. Retried at the next scheduled run (every 5 minutes)."""
+
+    def __init__(self, reason: str, *, retry_after: timedelta = timedelta(minutes=5)) -> None:
+        super().__init__(reason, retry_after=retry_after)
+
+
 @dataclass(frozen=True, slots=True)
 class Envelope:
     """One claimed outbox row, as much of it as a channel needs (channels know nothing of the database)."""

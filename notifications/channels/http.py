@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from notifications.channels.base import DeliveryFailure, PermanentFailure, TemporaryFailure
+from notifications.channels.base import DeliveryFailure, PermanentFailure, TemporaryFailure, Unreachable
 
 
 def client(*, timeout: float, connections: int) -> httpx.AsyncClient:
@@ -14,9 +14,13 @@ def client(*, timeout: float, connections: int) -> httpx.AsyncClient:
 
 
 async def post(client: httpx.AsyncClient, url: str, **kwargs: Any) -> httpx.Response:
-    """The response whatever its status; a timeout or a lost connection is a TemporaryFailure."""
+    """The response whatever its status. No connection at all is Unreachable (the request never left, so
+    no attempt); a timeout or a lost connection after that is a TemporaryFailure, and ambiguous: the
+    server may have taken the request (so gateways are given an idempotency key where they take one)."""
     try:
         return await client.post(url, **kwargs)
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        raise Unreachable(f"无法连接（{type(exc).__name__}）") from exc
     except httpx.TimeoutException as exc:
         raise TemporaryFailure(f"请求超时（{type(exc).__name__}）") from exc
     except httpx.HTTPError as exc:

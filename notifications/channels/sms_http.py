@@ -1,7 +1,11 @@
 """SMS through a generic HTTP JSON gateway (XINYU_SMS_URL=http(s)://…), for an in-house or agency gateway.
 
 POST {"phone", "template", "params", "text"}: 2xx sent; 4xx refused for good; 5xx, 429, timeouts later.
+A timeout is ambiguous (the gateway may have taken it), so every request of one message carries the same
+`Idempotency-Key` header (a hash of its dedupe key): a gateway that honours it sends a retry only once.
 """
+
+import hashlib
 
 from notifications.channels import http
 from notifications.channels.base import Channel, Envelope, PermanentFailure
@@ -27,6 +31,12 @@ class HttpSmsGateway(Channel):
         if self.body_maxlen is not None and len(text) > self.body_maxlen:
             raise PermanentFailure(f"短信过长（{len(text)}字）")
         payload = {"phone": message.address, "template": message.template, "params": message.params, "text": text}
-        response = await http.post(self._client, self.url, json=payload)
+        response = await http.post(self._client, self.url, json=payload,
+                                    headers={"Idempotency-Key": idempotency_key(message.dedupe_key)})
         if failure := http.status_failure(response):
             raise failure
+
+
+def idempotency_key(dedupe_key: str) -> str:
+    """Stable per message, ASCII, and carrying nothing of the message (dedupe keys name people's ids)."""
+    return hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]

@@ -2,7 +2,8 @@
 
 XINYU_SMTP_URL: smtp://[user:pass@]host[:port][?tls=starttls|none][&verify=false] (port 587; STARTTLS
 when the server offers it unless tls says otherwise), smtps://… for implicit TLS (port 465).
-A refused recipient (5xx) is permanent; 4xx replies, timeouts and lost connections are temporary.
+A refused recipient (5xx) is permanent; 4xx replies, timeouts and lost connections are temporary; a
+server that cannot be reached at all (refused, no greeting in time) is Unreachable, not an attempt.
 """
 
 import asyncio
@@ -13,6 +14,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 from aiosmtplib import (
     SMTPAuthenticationError,
+    SMTPConnectError,
     SMTPException,
     SMTPRecipientRefused,
     SMTPResponseException,
@@ -20,7 +22,7 @@ from aiosmtplib import (
     SMTPServerDisconnected,
 )
 
-from notifications.channels.base import Channel, Envelope, PermanentFailure, TemporaryFailure
+from notifications.channels.base import Channel, Envelope, PermanentFailure, TemporaryFailure, Unreachable
 from notifications.email_mime import email_bytes, sender_parts
 
 
@@ -111,6 +113,9 @@ class SmtpChannel(Channel):
                 await client.mail(self.sender_address)
             await client.rcpt(address)
             await client.data(data)
+        except SMTPConnectError as exc:  # before a byte of the message left: the server is down, not the message
+            client.close()
+            raise Unreachable(f"无法连接邮件服务器：{exc}") from exc
         except SMTPRecipientRefused as exc:
             await _reset(client)
             raise _by_code(exc, f"收件人被拒：{exc.code} {exc.message}") from exc

@@ -233,4 +233,21 @@ def test_an_sms_retry_that_falls_in_the_night_waits_for_the_morning(
     dispatch(engine, now=late, settings=config)
     sms, email = rows(engine)
     assert sms.not_before == datetime(2026, 10, 10, 8, 0, tzinfo=SHANGHAI)  # not 21:00:30
-    assert email.not_before == late + BACKOFF[0]  # email is never held
+    # email is never held (its server is not even there: tried again at the next run, 5 minutes on)
+    assert email.not_before == late + timedelta(minutes=5)
+
+
+def test_a_server_that_is_down_costs_no_attempts_and_everything_goes_once_it_is_back(
+    engine: Engine, tmp_path: Path
+) -> None:
+    queue(engine, [email_row(n, now=NOW) for n in range(30)])
+    server = SmtpServer()  # its port, nobody listening yet
+    config = settings(tmp_path, smtp_url=server.url, dispatch_batch=7)
+    for minutes in (0, 5, 10):
+        down = dispatch(engine, now=NOW + timedelta(minutes=minutes), settings=config)
+        assert (down.sent, down.retried, down.failed) == (0, 30, 0)
+    assert {(r.status, r.attempts, r.not_before) for r in rows(engine)} == {("queued", 0, NOW + timedelta(minutes=15))}
+    with server:
+        back = dispatch(engine, now=NOW + timedelta(minutes=15), settings=config)
+    assert (back.sent, back.failed) == (30, 0) and set(server.recorder.deliveries.values()) == {1}
+    assert {(r.status, r.attempts) for r in rows(engine)} == {("sent", 1)}

@@ -40,3 +40,20 @@ def test_the_gateway_gets_the_number_the_template_its_variables_and_the_text(htt
     assert request.headers["content-type"] == "application/json"
     assert request.json() == {"phone": "13912345678", "template": "chase_digest", "params": PARAMS,
                               "text": render_sms("chase_digest", PARAMS)}
+
+
+def test_every_request_of_a_message_carries_the_same_idempotency_key_and_only_its_own(http_server: HttpServer) -> None:
+    http_server.answer = lambda request: "hang" if len(http_server.requests) == 1 else (200, {"ok": True})
+    first, second = sms(), sms()
+    gateway = HttpSmsGateway(f"{http_server.base}/sms/send", timeout=0.3)
+    results = outcomes(gateway, [first, first, second])  # a timeout (the gateway may have it), its retry, another
+    assert [kind(r) for r in results] == ["TemporaryFailure", "sent", "sent"]
+    keys = [r.headers["idempotency-key"] for r in http_server.requests]
+    assert keys[0] == keys[1] != keys[2] and first.dedupe_key not in keys[0]
+
+
+def test_a_gateway_that_is_not_there_is_unreachable_not_an_attempt() -> None:
+    from tests.notifications.servers import free_port
+
+    [outcome] = outcomes(HttpSmsGateway(f"http://127.0.0.1:{free_port()}/sms"), [sms()])
+    assert kind(outcome) == "Unreachable"
