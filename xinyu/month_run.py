@@ -9,11 +9,11 @@ from xinyu.chase import run_chase
 from xinyu.clock import parse_at
 from xinyu.cycle import PackBook, advance
 from xinyu.db import transaction
-from xinyu.simulation import record_courses, record_ledger_entries, simulate_work
+from xinyu.simulation import TaskIdentity, record_courses, record_ledger_entries, simulate_work, task_identity
 
 
 def run_days(engine: Engine, *, first: date, last: date, book: PackBook, seed: int = 7, late_rate: float = 0.3,
-             skip_rate: float = 0.15, ledger_day: date | None = None) -> None:
+             skip_rate: float = 0.15, ledger_day: date | None = None, identity: TaskIdentity = task_identity) -> None:
     """Each day at 17:00: people do their work (some late), lessons are recorded, then advance and chase."""
     day = first
     while day <= last:
@@ -22,7 +22,7 @@ def run_days(engine: Engine, *, first: date, last: date, book: PackBook, seed: i
             record_courses(session, today=day, book=book, seed=seed, skip_rate=skip_rate)
             if day == ledger_day:
                 record_ledger_entries(session, now=now)
-            simulate_work(session, now=now, book=book, seed=seed, late_rate=late_rate)
+            simulate_work(session, now=now, book=book, seed=seed, late_rate=late_rate, identity=identity)
             advance(session, now=now, book=book)
             run_chase(session, now=now, book=book)
         day += timedelta(days=1)

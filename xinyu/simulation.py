@@ -1,10 +1,12 @@
 """People doing their work, for the demo, the benchmark and (later) `xinyu simulate`.
 
-Each task's behaviour is drawn from a generator seeded by the task id, so a run is repeatable
-whatever order the days are simulated in: some people finish early, some on the day, some late.
+Each task's behaviour is drawn from a generator seeded by what the task is (school, month, step, class,
+assignee; not its id), so a run is repeatable whatever order the days and the batches run in: some
+people finish early, some on the day, some late.
 """
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -76,9 +78,20 @@ def decisions_text(today: date, work: WorkCalendar) -> str:
     ])
 
 
-def acts_on(task: Task, today: date, work: WorkCalendar, seed: int, late_rate: float) -> bool:
+def task_identity(task: Task, origin: Cycle) -> str:
+    """Who must do what, for which month: the same whatever ids the rows got (batches on several workers
+    insert in another order), and the same when the task is carried into the next month."""
+    return (f"{task.school_id}:{origin.month}:{task.step_key}:{task.template}:{task.kind}:"
+            f"{task.class_id}:{task.assignee_id}")
+
+
+TaskIdentity = Callable[[Task, Cycle], str]
+
+
+def acts_on(task: Task, origin: Cycle, today: date, work: WorkCalendar, seed: int, late_rate: float,
+            identity: TaskIdentity = task_identity) -> bool:
     """Whether the person responsible does this task today (a fixed plan per task)."""
-    plan = random.Random(f"{seed}:{task.id}")
+    plan = random.Random(f"{seed}:{identity(task, origin)}")
     late = plan.random() < late_rate
     offset = plan.randint(1, 4) if late else -plan.randint(0, 2)
     return today >= work.add_workdays(task.due, offset) and work.is_workday(today)
@@ -86,7 +99,7 @@ def acts_on(task: Task, today: date, work: WorkCalendar, seed: int, late_rate: f
 
 def simulate_work(
     session: Session, *, now: datetime, book: PackBook, seed: int, late_rate: float,
-    school_ids: list[int] | None = None,
+    school_ids: list[int] | None = None, identity: TaskIdentity = task_identity,
 ) -> DayResult:
     """Everyone whose plan says "today" completes their open task, with plausible evidence.
 
@@ -101,9 +114,9 @@ def simulate_work(
     completions = []
     for task, origin in session.exec(query):
         work = book.calendar(origin.pack)
-        if not acts_on(task, today, work, seed, late_rate):
+        if not acts_on(task, origin, today, work, seed, late_rate, identity):
             continue
-        rng = random.Random(f"{seed}:{task.id}:evidence")
+        rng = random.Random(f"{seed}:{identity(task, origin)}:evidence")
         template = book.template(origin.pack, origin.month, task.step_key, task.template)
         values = auto_evidence(template.evidence, rng, today)
         if template.action == "meeting_minutes":
