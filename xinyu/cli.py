@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from models import Person, RoleAssignment, Task
 from xinyu.board import render_board, render_shortfalls
 from xinyu.cli_chase import register as register_chase_commands
+from xinyu.cli_simulate import register as register_simulate_command
 from xinyu.clock import local_date, parse_at
 from xinyu.cycle import CompletionError, PackBook, complete_task
 from xinyu.cycle.schedule import month_of, month_parts
@@ -89,7 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--classes", type=int, default=8, help="每校班级数")
     p.add_argument("--database", default="sqlite:///xinyu-demo.db")
     p.add_argument("--seed", type=int, default=7)
+    command("check", cmd_check, "检查数据库是否一致（周期、步骤、任务、结转、催办、督办、消息）；有问题时退出码为 1")
     register_chase_commands(command)
+    register_simulate_command(command)
     return parser
 
 
@@ -298,6 +301,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from xinyu.demo import run_demo
 
     run_demo(database_url=args.database, schools=args.schools, classes=args.classes, seed=args.seed, out=print)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from sqlalchemy import func
+
+    from models import ChaseEvent, Cycle, OutboxMessage
+    from xinyu.consistency import check_consistency
+
+    engine, book = engine_and_book()
+    with Session(engine) as session:
+        problems = check_consistency(session, book)
+        if problems:
+            print("\n".join(problems))
+            print(f"不一致：{len(problems)} 处问题")
+            return 1
+        sizes = [session.exec(select(func.count()).select_from(table)).one()
+                 for table in (Cycle, Task, ChaseEvent, OutboxMessage)]
+    print("一致：{} 个周期，{} 项任务，{} 条催办记录，{} 条消息".format(*sizes))
     return 0
 
 
