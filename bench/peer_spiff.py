@@ -475,12 +475,13 @@ class SideBySide:
 
 
 def side_by_side(url: str, *, backend: str, schools: int, classes: int, batch_size: int,
-                 log: Callable[[str], None] = lambda _: None) -> SideBySide:
+                 workdir: Path = ROOT / "bench" / "out" / "peer", log: Callable[[str], None] = lambda _: None,
+                 ) -> SideBySide:
     """Import the district into `url` (migrated, empty), run OURS then the peer on it, check both."""
     from flows.runtime import engine_for
 
     engine = engine_for(url)
-    setup = load_district(engine, schools=schools, classes=classes, workdir=ROOT / "bench" / "out" / "peer")
+    setup = load_district(engine, schools=schools, classes=classes, workdir=workdir)
     peer = SpiffPeer(engine, batch_size=batch_size)  # creates its table before anything is timed
     before = table_usage(engine)
     driver = OursDriver(url=url, batch_size=batch_size)
