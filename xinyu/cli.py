@@ -13,7 +13,6 @@ from models import Person, RoleAssignment, Task
 from xinyu.board import render_board, render_shortfalls
 from xinyu.cli_chase import register as register_chase_commands
 from xinyu.cli_simulate import register as register_simulate_command
-from xinyu.cli_simulate import register as register_simulate_command
 from xinyu.clock import local_date, parse_at
 from xinyu.cycle import CompletionError, PackBook, complete_task
 from xinyu.cycle.schedule import month_of, month_parts
@@ -93,7 +92,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     command("check", cmd_check, "检查数据库是否一致（周期、步骤、任务、结转、催办、督办、消息）；有问题时退出码为 1")
     register_chase_commands(command)
-    register_simulate_command(command)
     register_simulate_command(command)
     return parser
 
