@@ -1,7 +1,11 @@
 """Organisation: district → school → class; people and the roles they hold; students."""
 
+from datetime import datetime
+
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from models._types import aware_datetime
 
 
 class District(SQLModel, table=True):
@@ -23,6 +27,8 @@ class School(SQLModel, table=True):
     stage: str = Field(max_length=8, description="Highest stage: 小学/初中/高中/中职")
     pack: str = Field(max_length=32, description="Policy pack id, e.g. qingdao")
     robot_url: str | None = Field(default=None, max_length=500, description="Leadership group robot (WeCom/DingTalk)")
+    # The latest clock the chase ran with: a chase a day or more behind it is refused (xinyu/locks.py).
+    chased_at: datetime | None = aware_datetime()
 
 
 class SchoolClass(SQLModel, table=True):

@@ -32,8 +32,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error (the caller owns the boundary)."""
+    """One unit of work: commit on success, roll back on any error (the caller owns the boundary).
+
+    On SQLite it takes the file's write lock at once (BEGIN IMMEDIATE): a second process then waits here
+    (the busy timeout) for the first to commit, instead of reading, and failing at its first write with
+    "database is locked" because the first wrote in between. PostgreSQL units lock their schools
+    (xinyu/locks.py)."""
     with Session(engine, expire_on_commit=False) as session:
+        if engine.dialect.name == "sqlite":
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
         try:
             yield session
             session.commit()

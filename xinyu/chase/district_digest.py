@@ -21,6 +21,7 @@ from xinyu.chase.directory import Contact
 from xinyu.chase.messages import short_date, sms_release, sms_row
 from xinyu.clock import as_local, local_date
 from xinyu.cycle.packbook import PackBook
+from xinyu.locks import lock_districts
 from xinyu.packs import QuietHours
 from xinyu.render import render
 from xinyu.roles import Role
@@ -48,9 +49,11 @@ def queue_district_digests(
 ) -> int:
     """Queue each district's digest where something is new, or the day's first one where items are open."""
     today = local_date(now)
+    district_ids = list(district_ids) if district_ids is not None else None
+    lock_districts(session, district_ids, now=now)  # a second run waits here, then finds the digests queued
     query = select(Escalation).where(Escalation.status != "resolved").order_by(col(Escalation.raised_at))
     if district_ids is not None:
-        query = query.where(col(Escalation.district_id).in_(list(district_ids)))
+        query = query.where(col(Escalation.district_id).in_(district_ids))
     open_items = list(session.exec(query))
     by_district: dict[int, list[Escalation]] = defaultdict(list)
     for item in open_items:

@@ -26,6 +26,7 @@ from xinyu.chase.titles import TitleGuard
 from xinyu.clock import local_date
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import CycleStatus, TaskStatus
+from xinyu.locks import lock_schools
 from xinyu.roles import Role, role_label
 from xinyu.settings import get_settings
 
@@ -83,6 +84,8 @@ def run_chase(
     session: Session, *, now: datetime, book: PackBook, school_ids: Iterable[int] | None = None
 ) -> ChaseResult:
     today = local_date(now)
+    school_ids = list(school_ids) if school_ids is not None else None
+    lock_schools(session, school_ids, chase_at=now)  # a second chaser waits here, then finds the rungs fired
     result = ChaseResult()
     calendars: dict[str, ChaseCalendar] = {}
     candidates: list[tuple[OpenTask, int]] = []

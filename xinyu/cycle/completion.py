@@ -16,6 +16,7 @@ from xinyu.cycle.org_index import OrgIndex, load_org_index
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.reconcile import reconcile
 from xinyu.cycle.states import TaskStatus, check_task_move
+from xinyu.locks import lock_schools
 from xinyu.roles import Role, role_label
 
 
@@ -42,6 +43,8 @@ def complete_task(
 def complete_tasks(session: Session, *, completions: list[Completion], now: datetime, book: PackBook) -> list[Task]:
     """Many tasks in one transaction (a teacher's batch, a bulk import); the caller reconciles."""
     ids = [c.task_id for c in completions]
+    # Schools before tasks, as every mover locks them (an advance locks the school, then updates its tasks).
+    lock_schools(session, set(session.exec(select(Task.school_id).where(col(Task.id).in_(ids)))))
     tasks = {t.id: t for t in session.exec(select(Task).where(col(Task.id).in_(ids)).with_for_update())}
     missing = [i for i in ids if i not in tasks]
     if missing:

@@ -15,6 +15,7 @@ from xinyu.cycle.schedule import month_parts, step_dates
 from xinyu.cycle.states import CycleStatus, StepStatus, TaskStatus
 from xinyu.cycle.system_templates import MISSED_STEP
 from xinyu.cycle.task_factory import task_row, template_task_rows
+from xinyu.locks import lock_schools
 
 
 @dataclass
@@ -31,9 +32,11 @@ def open_month(
 ) -> OpenResult:
     """Create the month's cycle for each school that has none; close and carry over older open cycles."""
     _, number = month_parts(month)
+    school_ids = list(school_ids) if school_ids is not None else None
+    lock_schools(session, school_ids)  # a second opener waits here, then finds the cycles made
     query = select(School).order_by(col(School.id))
     if school_ids is not None:
-        query = query.where(col(School.id).in_(list(school_ids)))
+        query = query.where(col(School.id).in_(school_ids))
     schools = list(session.exec(query))
     ids = [s.id for s in schools]
     existing = set(session.exec(select(Cycle.school_id).where(Cycle.month == month, col(Cycle.school_id).in_(ids))))

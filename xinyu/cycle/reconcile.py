@@ -24,6 +24,7 @@ from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.schedule import due_on_opening, month_of, task_due
 from xinyu.cycle.states import CycleStatus, StepStatus, TaskStatus, check_step_move
 from xinyu.cycle.task_factory import template_task_rows
+from xinyu.locks import lock_schools
 from xinyu.packs import StepRule
 
 
@@ -59,9 +60,11 @@ def advance(
 def reconcile(
     session: Session, *, now: datetime, book: PackBook, school_ids: Iterable[int] | None = None
 ) -> ReconcileResult:
+    school_ids = list(school_ids) if school_ids is not None else None
+    lock_schools(session, school_ids)  # one mover per school at a time: a second waits, then sees the steps moved
     query = select(Cycle).where(Cycle.status == CycleStatus.open).order_by(col(Cycle.id))
     if school_ids is not None:
-        query = query.where(col(Cycle.school_id).in_(list(school_ids)))
+        query = query.where(col(Cycle.school_id).in_(school_ids))
     cycles = list(session.exec(query))
     result = ReconcileResult(cycles=len(cycles))
     if not cycles:
