@@ -511,12 +511,13 @@ def report(run: SideBySide) -> list[str]:
         f"  {'':<44} {'seconds':>8} {'CPU s':>7} {'cycles/s':>9} {'rows':>9} {'MB':>7}",
     ]
 
-    def line(label: str, seconds: float, cpu: float, usage: tuple[int, int, int] | None) -> str:
+    def line(label: str, seconds: float, cpu: float | None, usage: tuple[int, int, int] | None) -> str:
         rows = f"{usage[0]:>9,} {usage[1] / 1e6:>7.1f}" if usage else f"{'':>9} {'':>7}"
-        return f"  {label:<44} {seconds:>8.2f} {cpu:>7.2f} {run.cycles_per_second(seconds):>9.1f} {rows}"
+        cpu_text = f"{cpu:>7.2f}" if cpu is not None else f"{'':>7}"
+        return f"  {label:<44} {seconds:>8.2f} {cpu_text} {run.cycles_per_second(seconds):>9.1f} {rows}"
 
     lines += [
-        line("OURS  core, without the chase", run.ours_seconds, ours.cpu, run.ours_usage),
+        line("OURS  core, without the chase", run.ours_seconds, None, run.ours_usage),
         f"  {'      of which the simulated people':<44} {driver.people_seconds:>8.2f}",
         line("OURS  incl. the chase (as production runs)", ours.seconds, ours.cpu, None),
         line("PEER  SpiffWorkflow, state saved per step", peer.seconds, peer.cpu, run.peer_usage),
