@@ -10,7 +10,9 @@ Each day, at fixed hours (Asia/Shanghai):
   16:05  the orchestrator dispatches the outbox (to files in the simulation's folder, or an SMTP server)
 
 A month's line is printed when it ends: its on-time rate (xinyu.district_dashboard's definition, as of the
-first of the next month), tasks, lessons, messages sent by channel, escalations raised and resolved.
+first of the next month), tasks created (all kinds, carried ones included) and completed, lessons, messages
+sent by channel, reminders, escalations raised (to the school leader, to the district inbox), inbox items
+acknowledged, notices issued, and escalations resolved.
 """
 
 import time
@@ -22,7 +24,7 @@ from sqlalchemy import Engine, func, inspect, table
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from models import District, Escalation
+from models import District, Escalation, Task
 from xinyu.clock import SHANGHAI
 from xinyu.cycle import PackBook
 from xinyu.db import transaction
@@ -163,7 +165,6 @@ def _day(day: date, *, engine: Engine, book: PackBook, people: People, orchestra
         stats.completed += work.completed
         stats.completed_late += work.late
     moved = orchestrator.advance(at(day, 16))
-    stats.tasks_created += moved.get("tasks_created", 0) + moved.get("opened.carried_tasks", 0)
     stats.reminders += moved.get("chase.reminders", 0)
     stats.school_escalations += moved.get("chase.school_escalations", 0)
     stats.district_escalations += moved.get("chase.district_escalations", 0)
@@ -179,6 +180,8 @@ def _month_end(engine: Engine, stats: MonthStats, first: date, last: date) -> No
         districts = frozenset(i for i in session.execute(sa_select(col(District.id))).scalars())
         table = on_time_table(session, district_ids=districts, year=first.year, today=following)
         stats.on_time = table.district(stats.month)
+        stats.tasks_created = session.execute(sa_select(func.count()).select_from(Task).where(
+            col(Task.created_at) >= at(first, 0), col(Task.created_at) < at(following, 0))).scalar_one()
         stats.resolved = session.execute(sa_select(func.count()).select_from(Escalation).where(
             col(Escalation.resolved_at) >= at(first, 0), col(Escalation.resolved_at) < at(following, 0))).scalar_one()
 
