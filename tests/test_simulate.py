@@ -5,7 +5,6 @@ import re
 from collections import Counter, defaultdict
 from datetime import date, datetime
 from pathlib import Path
-
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
 from models import ChaseEvent, CourseRecord, District, Escalation, OutboxMessage, Task
-
 from tests.conftest import TEST_DB
 from xinyu.cli import main
 from xinyu.clock import SHANGHAI
