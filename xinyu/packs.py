@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -298,6 +299,7 @@ class Pack(Strict):
     chase: ChaseRule | None = Field(default=None, description="None: this pack's tasks are not chased")
     crisis: CrisisRule | None = None
     definitions: dict[str, object] = Field(default_factory=dict, description="YAML anchors only")
+    _file: str | None = PrivateAttr(default=None)  # where it was loaded from, for errors found later
 
     @model_validator(mode="after")
     def _variants_and_extras(self) -> "Pack":
@@ -335,14 +337,29 @@ class Pack(Strict):
         return self.variants[self.variant_for_month(month)].steps
 
     def step(self, month: int, key: str) -> StepRule:
-        return next(s for s in self.steps_for(month) if s.key == key)
+        for step in self.steps_for(month):
+            if step.key == key:
+                return step
+        # A step renamed or removed while cycles made from the old pack are open: refuse by name (a bare
+        # StopIteration here would end a caller's generator silently and skip cycles).
+        raise PackError(f"政策包 {self.file} 无效：\n  variants.{self.variant_for_month(month)}.steps: 没有步骤 {key}，"
+                        f"但已有的 {month} 月周期用到它（改名或删去步骤须等这些周期结束）")
 
     def templates_for(self, month: int, step_key: str) -> tuple[TaskTemplate, ...]:
         extras = tuple(e for e in self.extra_tasks if e.step == step_key and month in e.months)
         return self.step(month, step_key).tasks + extras
 
     def template(self, month: int, step_key: str, key: str) -> TaskTemplate:
-        return next(t for t in self.templates_for(month, step_key) if t.key == key)
+        for template in self.templates_for(month, step_key):
+            if template.key == key:
+                return template
+        where = f"variants.{self.variant_for_month(month)}.steps.{step_key}.tasks"
+        raise PackError(f"政策包 {self.file} 无效：\n  {where}: "
+                        f"没有任务 {key}，但已有的 {month} 月任务用到它（改名或删去任务须等这些周期结束）")
+
+    @property
+    def file(self) -> str:
+        return self._file or f"{self.id}.yaml"
 
     def work_calendar(self) -> WorkCalendar:
         return WorkCalendar(self.calendar.extra_holidays, self.calendar.extra_workdays)
@@ -375,6 +392,7 @@ def load_pack_file(path: Path) -> Pack:
         raise PackError(_format_error(path, exc)) from exc
     if pack.id != path.stem:
         raise PackError(f"政策包 {path} 无效：\n  id: 应与文件名一致（{path.stem}），实为 {pack.id}")
+    pack._file = str(path)
     return pack
 
 

@@ -1,6 +1,7 @@
 """The input/output faults of the fault table, injected a few times each (bench/fault_table.py runs
 the same injectors many times): nothing lost, nothing left inconsistent, every refusal clear."""
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +33,7 @@ def test_sms_gateway_500s_and_timeouts_deliver_everything_and_duplicate_only_tim
     print(f"\n{row}")  # noqa: T201
     assert row.queued > 10 and (row.delivered, row.lost, row.inconsistent) == (row.queued, 0, 0)
     assert "超时 0 次" not in row.note and "500 共 0 次" not in row.note  # both faults were met
+    assert "无法以超时解释的 0 条" in row.note  # a duplicate only where a timed-out request had been taken
     assert "同一 Idempotency-Key" in row.note and row.note.endswith("永久失败 0")
 
 
@@ -48,3 +50,14 @@ def test_a_broken_roster_is_refused_by_file_and_row_and_imports_nothing(
     row = io_faults.broken_roster(new_db, tmp_path, len(io_faults.ROSTER_BREAKS), 14)
     print(f"\n{row}")  # noqa: T201
     assert row.inconsistent == 0, row.note
+
+
+def test_a_step_renamed_under_open_cycles_is_refused_by_file_and_path(tmp_path: Path) -> None:
+    from xinyu.cycle import PackBook
+    from xinyu.packs import PackError
+
+    shutil.copytree(io_faults.PACKS, tmp_path / "packs")
+    pack = tmp_path / "packs" / "qingdao.yaml"
+    pack.write_text(io_faults._step_removed(pack.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(PackError, match=r"qingdao\.yaml 无效：\n  variants\.regular\.steps: 没有步骤 feedback"):
+        PackBook(tmp_path / "packs").pack("qingdao").step(10, "feedback")
