@@ -53,12 +53,41 @@ def _unreadable(path: Path, expected: str) -> RosterError:
 
 
 def _decode(path: Path, data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
+    """The whole file in one encoding, UTF-8 (with or without BOM) or GBK; a file that mixes them (rows
+    appended from another export), a character cut short or a second BOM (two files joined) is refused
+    at its first bad row, which the spreadsheet row number names."""
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if _has_utf8_text(body[: exc.start]):  # UTF-8 up to here: the rest should be too
+            raise _bad_row(path, body, exc.start, "此处起不是 UTF-8 编码（像是混入了 GBK 编码的行，或字符被截断）"
+                           "；请整个文件另存为同一种编码后再导入") from exc
         try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise _unreadable(path, "无法识别编码（应为 UTF-8 或 GBK 编码的 CSV）")
+            text = body.decode("gb18030")
+        except UnicodeDecodeError as gbk:
+            raise _bad_row(path, body, gbk.start, "无法按 UTF-8 或 GBK 解码（字符被截断或文件已损坏）") from gbk
+    bom = text.find("\ufeff")
+    if bom >= 0:
+        raise _bad_row(path, body, len(text[:bom].encode("utf-8")),
+                       "行中有字节顺序标记（BOM），像是两个文件拼接在此处；请检查后另存为一个文件")
+    return text
+
+
+def _has_utf8_text(prefix: bytes) -> bool:
+    return any(byte >= 0x80 for byte in prefix)
+
+
+def _bad_row(path: Path, data: bytes, offset: int, expected: str) -> RosterError:
+    """The error at byte `offset`: its spreadsheet row (CSV records before it, quoted line breaks
+    counted as the spreadsheet counts them) and, where the row's cells before it can be read, its column."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    before = data[:line_start].decode("utf-8", errors="replace")
+    row = len(list(csv.reader(io.StringIO(before, newline="")))) + 1
+    header = next(csv.reader(io.StringIO(data.split(b"\n", 1)[0].decode("utf-8", errors="replace"))), [])
+    cells = next(csv.reader(io.StringIO(data[line_start:offset].decode("utf-8", errors="replace"))), [""])
+    column = header[len(cells) - 1].strip() if row > 1 and 0 < len(cells) <= len(header) else "（整行）"
+    return RosterError([RowError(path.name, row, column, "", expected)])
 
 
 def _csv_rows(path: Path, data: bytes) -> list[list[Any]]:
