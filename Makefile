@@ -6,7 +6,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: demo test lint unit bench bench-dispatch bench-chase bench-web bench-peer venv clean browser
+.PHONY: demo test lint unit bench bench-dispatch bench-chase bench-web bench-peer bench-faults venv clean browser
 
 venv: $(VENV)/.installed
 
@@ -53,6 +53,11 @@ bench-dispatch: venv
 # The board, my-tasks and inbox pages of 300 schools after a school year, against naive per-row twins.
 bench-web: venv
 	$(BIN)/python bench/web_pages.py
+
+# The fault table (issue 5): every injector of tests/faults, 20 times each, on SQLite then PostgreSQL.
+bench-faults: venv
+	$(BIN)/python bench/fault_table.py --times 20
+	$(BIN)/python bench/fault_table.py --times 20 --pg
 
 # Our cycle core side by side with SpiffWorkflow (the bench extra): 200 schools' month, SQLite then PostgreSQL.
 bench-peer: $(VENV)/.bench-installed
