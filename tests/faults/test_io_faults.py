@@ -2,7 +2,7 @@
 the same injectors many times): nothing lost, nothing left inconsistent, every refusal clear."""
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from tests.faults.databases import fresh_databases
 
 
 @pytest.fixture
-def new_db(tmp_path: Path) -> Callable[[], str]:
+def new_db(tmp_path: Path) -> Iterator[Callable[[], str]]:
     with fresh_databases(TEST_DB, tmp_path / "databases") as factory:
         yield factory
 
