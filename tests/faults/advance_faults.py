@@ -225,7 +225,9 @@ def sigkill_during_dispatch(new_db: Callable[[], str], workdir: Path, times: int
             advance_all(world.engine, world.book, at(day))
         server.recorder.data_delay = 0.002  # so timed kills land mid-run
         last = at(days(10)[-1], 18).isoformat()
-        report = run_with_kills(engine=world.engine, server=server, env=world.env(), at=last, kills=times, seed=seed, most_per_run=max(2, len(outbox_keys(world.engine)) // 8))
+        most = max(2, len(outbox_keys(world.engine)) // 8)
+        report = run_with_kills(engine=world.engine, server=server, env=world.env(), at=last, kills=times, seed=seed,
+                                most_per_run=most)
         with Session(world.engine) as session:
             found = check_consistency(session, world.book)
         return FaultRow("发送中工作进程被 SIGKILL", report.kills, report.queued, report.delivered, report.duplicated,

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models import OutboxMessage, Person, School
 from notifications.dispatcher import dispatch
@@ -81,7 +81,7 @@ def people_work(world: World, day: date, seed: int) -> None:
 def advance_all(engine: Engine, book: PackBook, now: datetime, *, descending: bool = False) -> None:
     """What the advance-cycles flow does: each batch moved and chased in its own transaction, then the digests."""
     with Session(engine) as session:
-        ids = [i for i in session.execute(select(School.id).order_by(School.id)).scalars()]
+        ids = list(session.execute(select(col(School.id)).order_by(col(School.id))).scalars())
     batches = [ids[n:n + BATCH] for n in range(0, len(ids), BATCH)]
     for batch in reversed(batches) if descending else batches:
         with transaction(engine) as session:
