@@ -1,5 +1,9 @@
 """Prefect flows of the monthly loop: thin wrappers over xinyu.cycle, one task per batch of schools.
 
+Run from a deployment on a Prefect server with several workers, open-month and advance-cycles hand
+their batches to child deployments (open-batches, advance-batches), one per worker (flows/spread.py);
+the children run the same batch tasks. Embedded, everything runs in the flow's own process.
+
 The flows are async: a synchronous Prefect 3.8 flow waits about 1 s at exit for its heartbeat
 thread, an async one does not. `open_month_flow` and `advance_flow` run them from synchronous code
 (CLI, demo, tests); deployments point at the flows themselves (prefect.yaml). The batch tasks are
@@ -16,12 +20,16 @@ from prefect.context import SyncClientContext
 from pydantic import BaseModel, Field
 
 from flows.runtime import engine, pack_book, school_batches
+from flows.spread import Batches, run_children, worker_groups
 from xinyu.chase import queue_district_digests, run_chase
 from xinyu.clock import local_date, parse_at
 from xinyu.cycle import advance, open_month
 from xinyu.cycle.schedule import month_of
 from xinyu.db import transaction
 from xinyu.settings import get_settings
+
+GROUPS = ("Run from a deployment: child runs to spread the batches over; default one per online worker"
+          " of the pool, 1 keeps them in this run")
 
 
 class OpenMonthParams(BaseModel):
@@ -30,12 +38,24 @@ class OpenMonthParams(BaseModel):
     at: str | None = Field(default=None, description="ISO 8601 time of the run; default now (Asia/Shanghai)")
     batch_size: int = Field(default_factory=lambda: get_settings().schools_per_batch, ge=1, le=10_000,
                             description="Schools per Prefect task")
+    groups: int | None = Field(default=None, ge=1, le=1_000, description=GROUPS)
 
 
 class AdvanceParams(BaseModel):
     at: str | None = Field(default=None, description="ISO 8601 time of the run; default now (Asia/Shanghai)")
     batch_size: int = Field(default_factory=lambda: get_settings().schools_per_batch, ge=1, le=10_000,
                             description="Schools per Prefect task")
+    groups: int | None = Field(default=None, ge=1, le=1_000, description=GROUPS)
+
+
+class BatchesParams(BaseModel):
+    """A child run's share of a parent run: its batches, at the parent's time."""
+    at: str = Field(description="ISO 8601 time of the parent run")
+    batches: list[list[int]] = Field(description="Batches of school ids, one Prefect task each")
+
+
+class OpenBatchesParams(BatchesParams):
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="The parent's month, YYYY-MM")
 
 
 @task(retries=2, retry_delay_seconds=[2, 10])
@@ -80,14 +100,30 @@ def _total(results: list[dict[str, Any]]) -> dict[str, int]:
     return total
 
 
+def _open_here(batches: Batches, month: str, now: datetime) -> dict[str, int]:
+    with SyncClientContext.get_or_create():  # the parent's client, or one for a child's batch tasks
+        futures = [open_batch.submit(batch, month, now) for batch in batches]
+        return _total([f.result() for f in futures])
+
+
+def _advance_here(batches: Batches, now: datetime) -> dict[str, int]:
+    with SyncClientContext.get_or_create():  # the parent's client, or one for a child's batch tasks
+        futures = [advance_batch.submit(batch, now) for batch in batches]
+        return _total([f.result() for f in futures])
+
+
 @flow(name="open-month", log_prints=False)
 async def open_month_async(params: OpenMonthParams) -> dict[str, int]:
     """Every school gets this month's cycle; last month's open work is carried over (QD-G4)."""
     now = parse_at(params.at)
     month = params.month or month_of(local_date(now))
     with SyncClientContext.get_or_create():  # one API client shared by the batch tasks
-        futures = [open_batch.submit(batch, month, now) for batch in list_batches(params.batch_size)]
-        return _total([f.result() for f in futures])
+        batches = list_batches(params.batch_size)
+        groups = await worker_groups(batches, params.groups)
+        if not groups:
+            return _open_here(batches, month, now)
+        return _total(await run_children("open-batches/open-batches", [
+            {"params": {"at": now.isoformat(), "month": month, "batches": group}} for group in groups]))
 
 
 @flow(name="advance-cycles", log_prints=False)
@@ -95,10 +131,29 @@ async def advance_async(params: AdvanceParams) -> dict[str, int]:
     """Open due steps, create their tasks, close finished steps, chase overdue work — every school (QD-G4, QD-S1)."""
     now = parse_at(params.at)
     with SyncClientContext.get_or_create():  # one API client shared by the batch tasks
-        futures = [advance_batch.submit(batch, now) for batch in list_batches(params.batch_size)]
-        total = _total([f.result() for f in futures])
-        total["chase.district_messages"] = tell_districts(now)
+        batches = list_batches(params.batch_size)
+        groups = await worker_groups(batches, params.groups)
+        if groups:
+            total = _total(await run_children("advance-batches/advance-batches", [
+                {"params": {"at": now.isoformat(), "batches": group}} for group in groups]))
+        else:
+            total = _advance_here(batches, now)
+        total["chase.district_messages"] = tell_districts(now)  # once, after every batch
         return total
+
+
+# The children of a spread run: a group of batches on whichever worker takes it. Their results are
+# persisted (on the workers' result storage) because the parent reads them from another process.
+@flow(name="open-batches", log_prints=False, persist_result=True)
+async def open_batches_async(params: OpenBatchesParams) -> dict[str, int]:
+    """open-month's share on one worker: these batches of schools."""
+    return _open_here(params.batches, params.month, parse_at(params.at))
+
+
+@flow(name="advance-batches", log_prints=False, persist_result=True)
+async def advance_batches_async(params: BatchesParams) -> dict[str, int]:
+    """advance-cycles' share on one worker: these batches of schools (the district digests stay with the parent)."""
+    return _advance_here(params.batches, parse_at(params.at))
 
 
 def open_month_flow(params: OpenMonthParams) -> dict[str, int]:
