@@ -9,10 +9,12 @@ every reference to such a row is replaced by that key. Ids of the roster (school
 students) come from the import and stay as they are: both runs must import the same files in the same
 order.
 
-Messages name tasks by id in their links, and their dedupe keys end with a hash of the rungs they carry
-(task ids again): links are rewritten to the task's natural key and the hash is left out. Left out on
-purpose: the wall-clock lease columns of the outbox (who claimed a message and until when), and the
-audit log and web accounts, which runs do not write.
+Some keys hold the id of another row ("carried:<task id>", "missed:<step id>", "monthly-report:<cycle
+id>" …): those ids are replaced by that row's natural key too (KEY_REFERENCES). Messages name tasks by
+id in their links, and chase messages' dedupe keys end with a hash of the rungs they carry (task ids
+again): links are rewritten to the task's natural key and the hash is left out. Left out on purpose: the
+wall-clock lease columns of the outbox (who claimed a message and until when), and the audit log and
+web accounts, which runs do not write.
 """
 
 import json
@@ -20,7 +22,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, Table, select
+from sqlalchemy import Connection, Engine, Table, select
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (every table in the metadata)
@@ -28,7 +30,7 @@ import models  # noqa: F401  (every table in the metadata)
 Key = tuple[Any, ...]
 Snapshot = dict[str, list[tuple[Any, ...]]]
 
-# Tables the runs write, parents before children, each with the columns that identify a row.
+# Tables the runs write, each with the columns that identify a row.
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "cycle": ("school_id", "month"),
     "step": ("cycle_id", "key"),
@@ -49,53 +51,86 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
 # References that are not declared foreign keys (an index only) but still point at a task.
 IMPLICIT_REFERENCES = {("task", "lineage_id"): "task", ("chase_event", "lineage_id"): "task",
                        ("escalation", "lineage_id"): "task"}
+# Ids written into task keys and dedupe keys, by the prefix before them (xinyu/cycle, xinyu/chase).
+KEY_REFERENCES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\b(carried):(\d+)(?=:)"), "step"),  # an unstarted phase carried: carried:<step>:<key>
+    (re.compile(r"\b(carried):(\d+)$"), "task"),  # an open task carried: carried:<task>
+    (re.compile(r"\b(decision):(\d+)"), "task"),  # a meeting's decision: decision:<minutes task>:<n>
+    (re.compile(r"\b(missed):(\d+)"), "step"),
+    (re.compile(r"\b(rectify|monthly-report):(\d+)"), "cycle"),
+    (re.compile(r"\b(notice):(\d+)"), "escalation"),
+    (re.compile(r"\b(crisis):(\d+)"), "ledger_c_crisis"),
+    (re.compile(r"\b(extension):(\d+)"), "extension"),
+]
+_TASK_LINK = re.compile(r"/tasks/(\d+)")
+_RUNGS_HASH = re.compile(r":[0-9a-f]{16}$")
 LEFT_OUT = {("outbox", "claimed_until"), ("outbox", "claimed_by")}
 
 
 def snapshot(engine: Engine) -> Snapshot:
     """Every row of the tables in NATURAL_KEYS, without ids, references replaced by natural keys, sorted."""
-    metadata: MetaData = SQLModel.metadata
-    keys_by_id: dict[str, dict[int, Key]] = {}
-    result: Snapshot = {}
     with engine.connect() as conn:
-        for name, key_columns in NATURAL_KEYS.items():
-            table = metadata.tables[name]
-            rows = [dict(r._mapping) for r in conn.execute(select(table))]
-            references = _references(table)
-            # Keys first, then rows: a task points at other tasks (carried_from, lineage). No natural key
-            # uses a reference to its own table, so the keys never need each other.
-            assert not {c for c, target in references.items() if target == name} & set(key_columns)
-            keys_by_id[name] = {}
-            for row in sorted(rows, key=lambda r: r["id"]):  # a task's key may name an earlier task's id
-                if name == "task":
-                    row = {**row, "key": _TASK_ID_IN_KEY.sub(lambda m: _named_task(m, keys_by_id), row["key"])}
-                keys_by_id[name][row["id"]] = _key(row, key_columns, references, keys_by_id)
-            result[name] = sorted(
-                (_row(r, table, references, keys_by_id) for r in rows), key=_sortable)
-    return result
-
-
-# Keys of carried tasks ("carried:<id>") and meeting decisions ("decision:<id>:<n>…") hold a task id.
-_TASK_ID_IN_KEY = re.compile(r"^(carried|decision):(\d+)")
-
-
-def _named_task(match: re.Match[str], keys_by_id: dict[str, dict[int, Key]]) -> str:
-    return f"{match[1]}:{keys_by_id['task'].get(int(match[2]), ('missing', match[2]))}"
+        return _Resolver(conn).snapshot()
 
 
 def describe_difference(a: Snapshot, b: Snapshot, *, most: int = 5) -> str:
     """"" when equal; otherwise, per table, the rows only in one side (the first few of each)."""
     lines = []
     for name in NATURAL_KEYS:
-        left, right = set(a.get(name, [])), set(b.get(name, []))
-        if left == right and len(a.get(name, [])) == len(b.get(name, [])):
+        left, right = a.get(name, []), b.get(name, [])
+        if left == right:
             continue
-        only_a, only_b = sorted(left - right, key=_sortable), sorted(right - left, key=_sortable)
-        lines.append(f"{name}: {len(a.get(name, []))} rows vs {len(b.get(name, []))}; "
+        only_a, only_b = sorted(set(left) - set(right), key=repr), sorted(set(right) - set(left), key=repr)
+        lines.append(f"{name}: {len(left)} rows vs {len(right)}; "
                      f"{len(only_a)} only in the first, {len(only_b)} only in the second")
         lines += [f"  - {row}" for row in only_a[:most]]
         lines += [f"  + {row}" for row in only_b[:most]]
     return "\n".join(lines)
+
+
+class _Resolver:
+    """Natural keys computed on demand (a key may name any other row's id) and remembered."""
+
+    def __init__(self, conn: Connection) -> None:
+        tables = SQLModel.metadata.tables
+        self.tables: dict[str, Table] = {name: tables[name] for name in NATURAL_KEYS}
+        self.rows = {name: {row["id"]: row for row in (dict(r._mapping) for r in conn.execute(select(table)))}
+                     for name, table in self.tables.items()}
+        self.references = {name: _references(table) for name, table in self.tables.items()}
+        self.keys: dict[tuple[str, int], Key] = {}
+
+    def snapshot(self) -> Snapshot:
+        return {name: sorted((self.row(name, row) for row in rows.values()), key=repr)
+                for name, rows in self.rows.items()}
+
+    def key(self, table: str, row_id: int | None) -> Any:
+        if row_id is None:
+            return None
+        if (table, row_id) not in self.keys:
+            row = self.rows[table].get(row_id)
+            if row is None:
+                return (table, "missing", row_id)
+            self.keys[(table, row_id)] = (table, tuple(self.value(table, c, row[c]) for c in NATURAL_KEYS[table]))
+        return self.keys[(table, row_id)]
+
+    def row(self, table: str, row: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple((column.name, self.value(table, column.name, row[column.name]))
+                     for column in self.tables[table].columns
+                     if column.name != "id" and (table, column.name) not in LEFT_OUT)
+
+    def value(self, table: str, column: str, value: Any) -> Any:
+        if column in self.references[table]:
+            return self.key(self.references[table][column], value)
+        if isinstance(value, str) and (column in ("key", "dedupe_key") or table == "outbox"):
+            return self.text(column, value)
+        return _plain(value)
+
+    def text(self, column: str, value: str) -> str:
+        for pattern, target in KEY_REFERENCES:
+            value = pattern.sub(lambda m, t=target: f"{m[1]}:{self.key(t, int(m[2]))}", value)  # type: ignore[misc]
+        if column == "dedupe_key":
+            return _RUNGS_HASH.sub(":…", value)
+        return _TASK_LINK.sub(lambda m: f"/tasks/{self.key('task', int(m[1]))}", value)
 
 
 def _references(table: Table) -> dict[str, str]:
@@ -104,43 +139,6 @@ def _references(table: Table) -> dict[str, str]:
              if fk.column.table.name in NATURAL_KEYS}
     found.update({column: target for (owner, column), target in IMPLICIT_REFERENCES.items() if owner == table.name})
     return found
-
-
-def _resolve(value: Any, target: str, keys_by_id: dict[str, dict[int, Key]]) -> Any:
-    if value is None:
-        return None
-    return (target, keys_by_id[target].get(value, ("missing", value)))
-
-
-def _key(row: dict[str, Any], columns: tuple[str, ...], references: dict[str, str],
-         keys_by_id: dict[str, dict[int, Key]]) -> Key:
-    return tuple(_resolve(row[c], references[c], keys_by_id) if c in references else _plain(row[c])
-                 for c in columns)
-
-
-def _row(row: dict[str, Any], table: Table, references: dict[str, str],
-         keys_by_id: dict[str, dict[int, Key]]) -> tuple[Any, ...]:
-    values = []
-    for column in table.columns:
-        name = column.name
-        if name == "id" or (table.name, name) in LEFT_OUT:
-            continue
-        value = row[name]
-        if table.name == "outbox" and isinstance(value, str):
-            value = _outbox_text(name, value, keys_by_id)
-        values.append((name, _resolve(value, references[name], keys_by_id) if name in references else _plain(value)))
-    return tuple(values)
-
-
-# A message's links name task ids, and its dedupe key ends with a hash of the rungs it carries (task ids).
-_TASK_LINK = re.compile(r"/tasks/(\d+)")
-_RUNGS_HASH = re.compile(r":[0-9a-f]{16}$")
-
-
-def _outbox_text(column: str, value: str, keys_by_id: dict[str, dict[int, Key]]) -> str:
-    if column == "dedupe_key":
-        return _RUNGS_HASH.sub(":…", value)
-    return _TASK_LINK.sub(lambda m: f"/tasks/{keys_by_id['task'].get(int(m[1]), ('missing', m[1]))}", value)
 
 
 def _plain(value: Any) -> Any:
@@ -154,7 +152,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float):
         return round(value, 6)
     return value
-
-
-def _sortable(row: tuple[Any, ...]) -> str:
-    return repr(row)
