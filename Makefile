@@ -6,7 +6,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: demo test lint unit bench bench-dispatch bench-chase bench-web bench-peer bench-faults venv clean browser
+.PHONY: demo test lint unit bench bench-dispatch bench-chase bench-web bench-peer bench-faults bench-year venv clean browser
 
 venv: $(VENV)/.installed
 
@@ -63,6 +63,13 @@ bench-faults: venv
 bench-peer: $(VENV)/.bench-installed
 	scripts/ensure-postgres
 	$(BIN)/python bench/peer_spiff.py --pg
+
+# A school year of 150, 500 and 1,500 schools × 30 classes through xinyu simulate: cost per school-month and
+# its growth, SQLite then PostgreSQL (SIZES=150,500 MONTHS=2 ORCHESTRATOR=direct to make it shorter).
+bench-year: venv
+	scripts/ensure-postgres
+	$(BIN)/python bench/year_scale.py --sizes $(or $(SIZES),150,500,1500) --months $(or $(MONTHS),10) \
+		--orchestrator $(or $(ORCHESTRATOR),embedded) --pg
 
 clean:
 	rm -rf $(VENV) .prefect xinyu.db* outbox

@@ -1,0 +1,174 @@
+"""A school year at scale: `xinyu simulate` at 150, 500 and 1,500 schools, cost per school-month and its growth.
+
+    .venv/bin/python bench/year_scale.py [--sizes 150,500,1500] [--months 10] [--classes 30] [--late-rate 0.2]
+                                         [--seed 7] [--orchestrator embedded|direct] [--pg | --pg-only] [--keep]
+
+For each backend (SQLite file; PostgreSQL with --pg) and each size, one after the other in this process: a
+fresh database, the sample city imported (xinyu.simulate.city: ~150 schools a district, 30 classes, no
+students), then the months from 2025-09 day by day through xinyu.simulate (people, lessons, officers; the
+orchestrator advances and dispatches every day; messages to files in a folder of the run, deleted after).
+Printed per run: wall and CPU time of the months (the import is timed apart), rows of the main tables,
+messages by channel, escalations, cost per school-month, and the growth ratio against the first size of
+the same backend measured in this run (the baseline for linearity: 1.00 is linear).
+
+The orchestrator is a parameter (`--orchestrator`): `embedded` runs the real flows on Prefect's in-process
+API as `xinyu advance` does; `direct` calls the core. A server orchestrator (deployments on a Prefect
+server, several workers) plugs in through xinyu.simulate.session.make_orchestrator.
+
+Timing is wall clock on a shared machine: other processes' load shows up in it; the CPU column is this
+process's (the embedded Prefect API runs in-process, so it is included).
+"""
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, select, text  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+TABLES = ("school", "school_class", "person", "cycle", "step", "task", "chase_event", "escalation",
+          "outbox", "course_record", "audit_log")
+
+
+@dataclass
+class Measured:
+    backend: str
+    schools: int
+    months: int
+    seconds: float
+    cpu_seconds: float
+    import_seconds: float
+    rows: dict[str, int]
+    messages: dict[str, int]
+    school_escalations: int
+    district_escalations: int
+    resolved: int
+
+    @property
+    def per_school_month_ms(self) -> float:
+        return self.seconds / (self.schools * self.months) * 1000
+
+
+@contextmanager
+def fresh_database(backend: str, name: str, folder: Path) -> Iterator[str]:
+    """A new, empty database: a SQLite file in the run's folder, or a PostgreSQL database dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'xinyu.db'}"
+        return
+    from xinyu.db import make_engine
+
+    db = f"xinyu_bench_year_{name}_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{db}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{db}"
+    try:
+        yield url
+    finally:
+        from flows.runtime import engine_for
+
+        engine_for(url).dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def count_rows(url: str) -> dict[str, int]:
+    from xinyu.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return {t: int(session.execute(select(func.count()).select_from(text(t))).scalar_one()) for t in TABLES}
+    finally:
+        engine.dispose()
+
+
+def run_one(backend: str, schools: int, args: argparse.Namespace, folder: Path) -> Measured:
+    from xinyu.simulate import SimulationOptions, run_simulation
+
+    lines: list[str] = []
+    with fresh_database(backend, f"{schools}", folder) as url:
+        options = SimulationOptions(
+            schools=schools, months=args.months, late_rate=args.late_rate, seed=args.seed, classes=args.classes,
+            folder=folder, database_url=url, orchestrator=args.orchestrator)
+        started, cpu_started = time.perf_counter(), time.process_time()
+
+        def out(line: str) -> None:
+            lines.append(line)
+            print(f"    {line}", flush=True)
+
+        result = run_simulation(options, out=out)
+        total_seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        rows = count_rows(url)
+    total = result.total
+    return Measured(
+        backend=backend, schools=schools, months=args.months, seconds=result.seconds, cpu_seconds=cpu,
+        import_seconds=total_seconds - result.seconds, rows=rows, messages=dict(total.sent),
+        school_escalations=total.school_escalations, district_escalations=total.district_escalations,
+        resolved=total.resolved)
+
+
+def report(runs: list[Measured]) -> None:
+    baseline = runs[0].per_school_month_ms
+    for run in runs:
+        print(f"  {run.backend:10} {run.schools:5d} schools × {run.months} months: months {run.seconds:7.1f} s "
+              f"(CPU {run.cpu_seconds:7.1f} s incl. import), import {run.import_seconds:5.1f} s; "
+              f"{run.per_school_month_ms:6.1f} ms per school-month, growth ×{run.per_school_month_ms / baseline:.2f} "
+              f"against {runs[0].schools}")
+        print("      rows: " + " · ".join(f"{t} {n:,}" for t, n in run.rows.items()))
+        print("      messages sent: " + " · ".join(f"{c} {n:,}" for c, n in run.messages.items())
+              + f" · escalations to leader {run.school_escalations:,}, to district {run.district_escalations:,}"
+              f" (resolved {run.resolved:,})")
+
+
+def main() -> int:
+    from xinyu.simulate.session import ORCHESTRATORS
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="150,500,1500", help="school counts, the first is the baseline")
+    parser.add_argument("--months", type=int, default=10, help="months from 2025-09 (10: the school year)")
+    parser.add_argument("--classes", type=int, default=30)
+    parser.add_argument("--late-rate", type=float, default=0.2)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--orchestrator", choices=ORCHESTRATORS, default="embedded")
+    parser.add_argument("--pg", action="store_true", help="also on PostgreSQL (127.0.0.1:5432, user postgres)")
+    parser.add_argument("--pg-only", action="store_true", help="on PostgreSQL only")
+    parser.add_argument("--keep", action="store_true", help="keep each run's folder (roster, outbox files)")
+    args = parser.parse_args()
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    sizes = [int(s) for s in args.sizes.split(",")]
+    backends = ([] if args.pg_only else ["sqlite"]) + (["postgresql"] if args.pg or args.pg_only else [])
+    print(f"year at scale: {sizes} schools × {args.classes} classes × {args.months} months, late rate "
+          f"{args.late_rate}, orchestrator {args.orchestrator}, on {', '.join(backends)} "
+          f"(wall clock on a shared machine: other load shows)")
+    for backend in backends:
+        runs = []
+        for schools in sizes:
+            folder = Path(tempfile.mkdtemp(prefix=f"xinyu-year-{backend}-{schools}-"))
+            print(f"  {backend} · {schools} schools · {folder}", flush=True)
+            try:
+                runs.append(run_one(backend, schools, args, folder))
+            finally:
+                if not args.keep:
+                    shutil.rmtree(folder, ignore_errors=True)
+        report(runs)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
