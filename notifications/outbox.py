@@ -33,12 +33,26 @@ def queue_email_to_role(
     """Queue one email to each holder of `role` for the school (district roles: the school's district)."""
     school = session.get(School, school_id)
     assert school is not None
-    scope = (RoleAssignment.district_id == school.district_id) if role.scope == "district" else (
+    people = email_recipients(session, role=role, school_id=school_id, district_id=school.district_id)
+    return queue_email(session, people=people, occasion=occasion, subject=subject, body_text=body_text, now=now,
+                       body_html=body_html)
+
+
+def email_recipients(session: Session, *, role: Role, school_id: int, district_id: int) -> list[Person]:
+    """The holders of `role` with an email address: the school's, or its district's for district roles."""
+    scope = (RoleAssignment.district_id == district_id) if role.scope == "district" else (
         RoleAssignment.school_id == school_id)
-    people = session.exec(
+    return list(session.exec(
         select(Person).join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
         .where(RoleAssignment.role == role, scope, col(Person.email).is_not(None)).order_by(col(Person.id))
-    ).unique().all()
+    ).unique().all())
+
+
+def queue_email(
+    session: Session, *, people: list[Person], occasion: str, subject: str, body_text: str, now: datetime,
+    body_html: str | None = None,
+) -> int:
+    """Queue one email to each of the people, once per occasion."""
     rows = [
         message_row(dedupe_key=f"{occasion}:p{p.id}:email", channel="email", recipient_id=p.id,
                     address=p.email or "", subject=subject, body_text=body_text, body_html=body_html, now=now)

@@ -38,3 +38,4 @@ def check_courses(
     rows = [row for key, row in wanted.items() if key not in existing]
     if rows:
         session.execute(insert(Task), rows)
+        facts.tasks_added(current.id or 0)

@@ -5,6 +5,11 @@ reviews) read the same kind of fact about their school. No action writes course 
 ledger entries, so each such fact is loaded for every school of the batch with one query the first
 time an action asks for it, instead of with one query per task. Ledger reviews are loaded the same
 way; the ledger action, their only writer during completion, keeps them here as it goes.
+
+The monthly report's facts (steps, tasks, open crisis cases, reviews, the report already filed, the
+district's officers) are loaded the same way, for every cycle of the batch at once. Of these, only
+tasks change while a batch is completed: a task completed is read from its object in the session, and
+an action that inserts tasks into a cycle says so (`tasks_added`), so that cycle's tasks are read again.
 """
 
 from dataclasses import dataclass, field
@@ -12,10 +17,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from models import Cycle, LedgerReview
+from models import Cycle, LedgerReview, MonthlyReport, Person, School, Task
+from notifications.outbox import email_recipients
 from xinyu.courses import ClassCourseStatus, class_statuses_by_school
 from xinyu.cycle.actions.ledger import LEDGER_TABLES
 from xinyu.cycle.packbook import PackBook
+from xinyu.monthly_report import ReportFacts, StepRow, TaskRow, count_open_cases, load_steps, load_tasks
+from xinyu.roles import Role
 
 
 @dataclass
@@ -28,6 +36,13 @@ class BatchFacts:
     _ledger_sizes: dict[str, tuple[set[int], dict[int, int]]] = field(default_factory=dict)
     _reviewed_cycles: set[int] = field(default_factory=set)
     _reviews: dict[tuple[int, str], LedgerReview] = field(default_factory=dict)
+    _schools: dict[int, tuple[str, int]] = field(default_factory=dict)  # id → name, district id
+    _steps: dict[int, list[StepRow]] = field(default_factory=dict)
+    _open_cases: dict[int, dict[str, int]] = field(default_factory=dict)
+    _tasks: dict[int, list[TaskRow]] = field(default_factory=dict)
+    _tasks_loaded: set[int] = field(default_factory=set)
+    _reports: dict[int, MonthlyReport | None] = field(default_factory=dict)
+    _recipients: dict[tuple[Role, int], list[Person]] = field(default_factory=dict)
 
     def class_statuses(self, cycle: Cycle) -> list[ClassCourseStatus]:
         """The "1+1" status of every class of the cycle's school in the cycle's month."""
@@ -55,12 +70,77 @@ class BatchFacts:
 
     def ledger_review(self, cycle_id: int, ledger: str) -> LedgerReview:
         """The cycle's review of ledger X: the one recorded, else a new one (added to the session)."""
-        if cycle_id not in self._reviewed_cycles:
-            cycle_ids = {c.id for c in self.cycles if c.id is not None} - self._reviewed_cycles | {cycle_id}
-            for review in self.session.exec(select(LedgerReview).where(col(LedgerReview.cycle_id).in_(cycle_ids))):
-                self._reviews[(review.cycle_id, review.ledger)] = review
-            self._reviewed_cycles |= cycle_ids
+        self._load_reviews(cycle_id)
         if (cycle_id, ledger) not in self._reviews:
             self._reviews[(cycle_id, ledger)] = LedgerReview(cycle_id=cycle_id, ledger=ledger)
             self.session.add(self._reviews[(cycle_id, ledger)])
         return self._reviews[(cycle_id, ledger)]
+
+    def _load_reviews(self, cycle_id: int) -> None:
+        if cycle_id not in self._reviewed_cycles:
+            cycle_ids = self._cycle_ids() - self._reviewed_cycles | {cycle_id}
+            for review in self.session.exec(select(LedgerReview).where(col(LedgerReview.cycle_id).in_(cycle_ids))):
+                self._reviews[(review.cycle_id, review.ledger)] = review
+            self._reviewed_cycles |= cycle_ids
+
+    def _cycle_ids(self) -> set[int]:
+        return {c.id for c in self.cycles if c.id is not None}
+
+    def report_facts(self, cycle: Cycle) -> ReportFacts:
+        """What the cycle's monthly report says of its school and month, as it is now."""
+        assert cycle.id is not None
+        if cycle.id not in self._steps:
+            cycle_ids = self._cycle_ids() | {cycle.id}
+            school_ids = {c.school_id for c in self.cycles} | {cycle.school_id}
+            for school_id, name, district_id in self.session.exec(
+                    select(School.id, School.name, School.district_id).where(col(School.id).in_(school_ids))):
+                self._schools[school_id or 0] = (name, district_id)
+            self._steps.update({i: [] for i in cycle_ids} | load_steps(self.session, cycle_ids))
+            self._open_cases.update({i: {} for i in school_ids} | count_open_cases(self.session, school_ids))
+        if cycle.id not in self._tasks_loaded:
+            cycle_ids = self._cycle_ids() - self._tasks_loaded | {cycle.id}
+            self._tasks.update({i: [] for i in cycle_ids} | load_tasks(self.session, cycle_ids))
+            self._tasks_loaded |= cycle_ids
+        self._load_reviews(cycle.id)
+        return ReportFacts(
+            school=self._schools[cycle.school_id][0],
+            steps=self._steps[cycle.id],
+            tasks=[self._as_now(row) for row in self._tasks[cycle.id]],
+            open_cases=self._open_cases[cycle.school_id],
+            ledgers_reviewed=sorted(ledger for (cycle_id, ledger) in self._reviews if cycle_id == cycle.id),
+        )
+
+    def _as_now(self, row: TaskRow) -> TaskRow:
+        """The task as its object in the session has it, if there is one (completed in this batch)."""
+        task = self.session.identity_map.get(self.session.identity_key(Task, row.id))  # type: ignore[arg-type]
+        return row if task is None else TaskRow(row.id, task.status, task.completed_at, task.due, task.carried_over)
+
+    def tasks_added(self, cycle_id: int) -> None:
+        """An action inserted tasks into the cycle: read its tasks again when a report asks."""
+        self._tasks_loaded.discard(cycle_id)
+
+    def monthly_report(self, cycle: Cycle) -> MonthlyReport | None:
+        """The report already filed for the cycle, if any."""
+        assert cycle.id is not None
+        if cycle.id not in self._reports:
+            cycle_ids = self._cycle_ids() - set(self._reports) | {cycle.id}
+            self._reports.update(dict.fromkeys(cycle_ids))
+            self._reports.update((r.cycle_id, r) for r in self.session.exec(
+                select(MonthlyReport).where(col(MonthlyReport.cycle_id).in_(cycle_ids))))
+        return self._reports[cycle.id]
+
+    def filed(self, report: MonthlyReport) -> None:
+        self._reports[report.cycle_id] = report
+
+    def email_recipients(self, role: Role, school_id: int) -> list[Person]:
+        """Holders of `role` with an email address for the school (district roles: its district's)."""
+        if school_id not in self._schools:
+            name, district_id = self.session.exec(
+                select(School.name, School.district_id).where(School.id == school_id)).one()
+            self._schools[school_id] = (name, district_id)
+        district_id = self._schools[school_id][1]
+        scope = district_id if role.scope == "district" else school_id
+        if (role, scope) not in self._recipients:
+            self._recipients[(role, scope)] = email_recipients(
+                self.session, role=role, school_id=school_id, district_id=district_id)
+        return self._recipients[(role, scope)]

@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert
 from sqlmodel import Session, select
@@ -14,6 +14,9 @@ from xinyu.cycle.org_index import OrgIndex
 from xinyu.cycle.system_templates import DECISION
 from xinyu.cycle.task_factory import task_row
 from xinyu.roles import Role, parse_role
+
+if TYPE_CHECKING:
+    from xinyu.cycle.actions.facts import BatchFacts
 
 _SEPARATORS = re.compile(r"\s*[|｜]\s*")
 
@@ -55,7 +58,7 @@ def parse_decisions(text: str, *, held_on: date) -> list[Decision]:
 
 def record_minutes(
     session: Session, *, task: Task, origin: Cycle, current: Cycle, evidence: dict[str, Any], now: datetime,
-    org: OrgIndex, **_: Any,
+    org: OrgIndex, facts: "BatchFacts | None" = None, **_: Any,
 ) -> None:
     held_on = date.fromisoformat(evidence["held_on"])
     decisions = parse_decisions(str(evidence.get("decisions", "")), held_on=held_on)
@@ -73,6 +76,8 @@ def record_minutes(
     ]
     if rows:
         session.execute(insert(Task), rows)
+        if facts is not None:  # a report in the same batch counts these
+            facts.tasks_added(current.id or 0)
 
 
 def _scopes(role: Role, org: OrgIndex, school_id: int) -> list[tuple[int | None, str]]:

@@ -3,10 +3,10 @@
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from models import Cycle, MonthlyReport, Task
-from notifications.outbox import queue_email_to_role
+from notifications.outbox import queue_email
 from xinyu.cycle.actions.facts import BatchFacts
 from xinyu.cycle.packbook import PackBook
 from xinyu.monthly_report import render_monthly_report
@@ -22,16 +22,18 @@ def file_monthly_report(
     facts = facts or BatchFacts(session, book, [origin])
     # The report goes to the district: a student named by mistake in the free text is replaced.
     shared = redact_student_names(session, origin.school_id, evidence)
-    school_name, body = render_monthly_report(session, cycle=origin, book=book, now=now, evidence=shared,
-                                            classes=facts.class_statuses(origin))
-    report = session.exec(select(MonthlyReport).where(MonthlyReport.cycle_id == origin.id)).first()
+    school = facts.report_facts(origin)
+    body = render_monthly_report(cycle=origin, book=book, now=now, evidence=shared, facts=school,
+                                 classes=facts.class_statuses(origin))
+    report = facts.monthly_report(origin)
     if report is None:
         report = MonthlyReport(cycle_id=origin.id, school_id=origin.school_id, month=origin.month, body=body)
+        facts.filed(report)
     report.body, report.created_at = body, now
     session.add(report)
-    queue_email_to_role(
-        session, role=Role.district_officer, school_id=origin.school_id,
+    queue_email(
+        session, people=facts.email_recipients(Role.district_officer, origin.school_id),
         occasion=f"monthly-report:{origin.id}",
-        subject=f"【心育月报】{school_name} {origin.month[:4]}年{int(origin.month[5:])}月工作报告",
+        subject=f"【心育月报】{school.school} {origin.month[:4]}年{int(origin.month[5:])}月工作报告",
         body_text=body, now=now,
     )
