@@ -455,12 +455,18 @@ class Stack:
     def orchestrator(self, *, batch_size: int | None = None, groups: int | None = None) -> ServerOrchestrator:
         return ServerOrchestrator(self.api_url, batch_size=batch_size, groups=groups)
 
-    def workers_of(self, flow_run_ids: list[str]) -> dict[str, str]:
-        """Which worker ran each flow run (the worker labels the runs it takes), parents and children."""
-        response = _api(self.config, "POST", "/flow_runs/filter", json={"limit": 200, "sort": "START_TIME_DESC"})
+    def runs(self, *, parent: str | None = None) -> list[dict[str, str]]:
+        """Flow runs (newest first, up to 200), or the children of `parent`: id, name, deployment, state and
+        the worker that ran it (workers label the runs they take)."""
+        deployments = {d["id"]: d["name"] for d in _api(self.config, "POST", "/deployments/filter", json={}).json()}
+        query: dict[str, Any] = {"limit": 200, "sort": "EXPECTED_START_TIME_DESC"}
+        if parent:
+            query["flow_runs"] = {"parent_flow_run_id": {"operator": "and_", "any_": [parent]}}
+        response = _api(self.config, "POST", "/flow_runs/filter", json=query)
         response.raise_for_status()
-        return {r["id"]: r.get("labels", {}).get("prefect.worker.name", "") for r in response.json()
-                if not flow_run_ids or r["id"] in flow_run_ids}
+        return [{"id": r["id"], "name": r["name"], "deployment": deployments.get(r["deployment_id"], ""),
+                 "state": r["state_type"], "worker": (r.get("labels") or {}).get("prefect.worker.name", "")}
+                for r in response.json()]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
