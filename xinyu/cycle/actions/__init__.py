@@ -26,6 +26,9 @@ ACTIONS: dict[str, Action] = {
     "crisis_parents_informed": record_parents_informed,
 }
 
+# The actions that read the org index (they create tasks, whose assignees it gives); the others never do.
+ORG_ACTIONS = frozenset({"meeting_minutes", "course_check"})
+
 
 def run_action(
     name: str, session: Session, *, task: Task, origin: Cycle, current: Cycle, evidence: dict[str, Any],
