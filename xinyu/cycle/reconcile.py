@@ -77,6 +77,7 @@ def reconcile(
     reviewed = _reviewed_ledgers(session, cycle_ids)
     run = _Run(session=session, now=now, today=local_date(now), book=book, tallies=tallies, result=result,
                school_ids={c.school_id for c in cycles})
+    run.org_schools = {c.school_id for c in cycles if run.may_create_tasks(c, steps[c.id or 0])}
     for cycle in cycles:
         run.move_cycle(cycle, steps[cycle.id or 0], reviewed.get(cycle.id or 0, set()))
     run.run_hooks()
@@ -93,7 +94,9 @@ class _Run:
     tallies: dict[tuple[int, str], TemplateTally]
     result: ReconcileResult
     school_ids: set[int]
+    org_schools: set[int] = field(default_factory=set)  # whose cycles may create tasks in this run
     _org: OrgIndex | None = None
+    _org_schools: set[int] = field(default_factory=set)
     _new_tasks: list[dict[str, Any]] = field(default_factory=list)
     _hooks: dict[str, list[tuple[Cycle, Step]]] = field(default_factory=dict)  # on_open name → steps opened
 
@@ -115,6 +118,21 @@ class _Run:
                 self.result.steps_done += 1
             if step.status != StepStatus.done:
                 return
+
+    def may_create_tasks(self, cycle: Cycle, steps: list[Step]) -> bool:
+        """Whether moving this cycle now could create tasks (a superset of move_cycle's cases): a step that
+        may open, or a later phase whose earlier one has no open work. On most days few schools can."""
+        for step in steps:
+            if step.status == StepStatus.pending:
+                return self.today >= step.earliest
+            if step.status == StepStatus.open:
+                templates = self.templates(cycle, step)
+                if any(t.after and not self.tally(step, t.key).created and not self.tally(step, t.after).open_blocking
+                       for t in templates):
+                    return True
+                if any(t.blocks_step and self.tally(step, t.key).open_blocking for t in templates):
+                    return False  # the step cannot finish now, so no later step opens
+        return False
 
     def open_step(self, cycle: Cycle, step: Step, rule: StepRule) -> None:
         work = self.book.calendar(cycle.pack)
@@ -181,9 +199,11 @@ class _Run:
         self.result.tasks_created += len(rows)
 
     def org(self, cycle: Cycle) -> OrgIndex:
-        # Loaded once, for every school of the run, the first time any task needs an assignee.
-        if self._org is None:
-            self._org = load_org_index(self.session, self.school_ids)
+        # Loaded once, the first time any task needs an assignee: for the schools that may create tasks
+        # (all of the run's, should another one ever need it).
+        if self._org is None or cycle.school_id not in self._org_schools:
+            wanted = self.org_schools if self._org is None and cycle.school_id in self.org_schools else self.school_ids
+            self._org, self._org_schools = load_org_index(self.session, wanted), set(wanted)
         return self._org
 
     def run_hooks(self) -> None:
