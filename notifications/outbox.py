@@ -66,10 +66,13 @@ def queue_rows(session: Session, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
     keys = [r["dedupe_key"] for r in rows]
-    seen = set(session.exec(select(OutboxMessage.dedupe_key).where(col(OutboxMessage.dedupe_key).in_(keys))))
-    fresh = [r for r in rows if r["dedupe_key"] not in seen]
-    if fresh:
-        # A Core executemany: the ORM's bulk insert leaves out None values and so splits alternating
-        # email/SMS rows (body_html set or not) into one statement per row.
-        session.execute(insert(OUTBOX_TABLE), fresh)
+    # The outbox is written with Core only, so no pending ORM change bears on it: flushing the caller's
+    # session before each message (a batch's many small flushes) would only cost time.
+    with session.no_autoflush:
+        seen = set(session.exec(select(OutboxMessage.dedupe_key).where(col(OutboxMessage.dedupe_key).in_(keys))))
+        fresh = [r for r in rows if r["dedupe_key"] not in seen]
+        if fresh:
+            # A Core executemany: the ORM's bulk insert leaves out None values and so splits alternating
+            # email/SMS rows (body_html set or not) into one statement per row.
+            session.execute(insert(OUTBOX_TABLE), fresh)
     return len(fresh)

@@ -33,9 +33,10 @@ def check_courses(
         for status in facts.class_statuses(origin)
         if not status.ok
     }
-    existing = set(session.exec(select(Task.key).where(Task.cycle_id == current.id,
-                                                        col(Task.key).in_(list(wanted)))))
-    rows = [row for key, row in wanted.items() if key not in existing]
-    if rows:
-        session.execute(insert(Task), rows)
-        facts.tasks_added(current.id or 0)
+    with session.no_autoflush:  # tasks are only inserted with Core: no pending one to flush first
+        existing = set(session.exec(select(Task.key).where(Task.cycle_id == current.id,
+                                                            col(Task.key).in_(list(wanted)))))
+        rows = [row for key, row in wanted.items() if key not in existing]
+        if rows:
+            session.execute(insert(Task), rows)
+            facts.tasks_added(current.id or 0)

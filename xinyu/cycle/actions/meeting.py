@@ -75,7 +75,8 @@ def record_minutes(
         for class_id, class_suffix in _scopes(d.role, org, origin.school_id)
     ]
     if rows:
-        session.execute(insert(Task), rows)
+        with session.no_autoflush:  # new rows only: the batch's pending changes can wait for its flush
+            session.execute(insert(Task), rows)
         if facts is not None:  # a report in the same batch counts these
             facts.tasks_added(current.id or 0)
 

@@ -21,7 +21,8 @@ def file_monthly_report(
     assert origin.id is not None
     facts = facts or BatchFacts(session, book, [origin])
     # The report goes to the district: a student named by mistake in the free text is replaced.
-    shared = redact_student_names(session, origin.school_id, evidence)
+    with session.no_autoflush:  # no completion writes students: the batch's changes need not be flushed first
+        shared = redact_student_names(session, origin.school_id, evidence)
     school = facts.report_facts(origin)
     body = render_monthly_report(cycle=origin, book=book, now=now, evidence=shared, facts=school,
                                  classes=facts.class_statuses(origin))
