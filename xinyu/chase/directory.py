@@ -48,27 +48,39 @@ class Directory:
         return self.schools[school_id].district_id
 
 
-def load_directory(session: Session, school_ids: Iterable[int]) -> Directory:
+def load_directory(
+    session: Session, school_ids: Iterable[int], *, roles: Iterable[str] | None = None,
+    class_ids: Iterable[int] | None = None, people: Iterable[int] = (),
+) -> Directory:
+    """The schools and their districts; the holders of `roles` (default all) with their contacts; the classes
+    `class_ids` (default all the schools'); the contacts of `people` too. The chase asks for the few it
+    tells: a school has ~75 role assignments and a day's reminders need a handful of them."""
     ids = list(school_ids)
     directory = Directory()
     directory.schools = {s.id: s for s in session.exec(select(School).where(col(School.id).in_(ids))) if s.id}
     district_ids = {s.district_id for s in directory.schools.values()}
     directory.districts = {d.id: d for d in session.exec(select(District).where(col(District.id).in_(district_ids)))
                            if d.id}
-    for class_id, grade, name in session.execute(
-            sa_select(col(SchoolClass.id), col(SchoolClass.grade), col(SchoolClass.name))
-            .where(col(SchoolClass.school_id).in_(ids))):
-        directory.class_grades[class_id] = grade
-        directory.class_labels[class_id] = f"{grade_label(grade)}{name}"
+    classes = sa_select(col(SchoolClass.id), col(SchoolClass.grade), col(SchoolClass.name))
+    wanted = sorted(set(class_ids)) if class_ids is not None else None
+    parts = [classes.where(col(SchoolClass.school_id).in_(ids))] if wanted is None else [
+        classes.where(col(SchoolClass.id).in_(wanted[n:n + 5000])) for n in range(0, len(wanted), 5000)]
+    for class_query in parts:
+        for class_id, grade, name in session.execute(class_query):
+            directory.class_grades[class_id] = grade
+            directory.class_labels[class_id] = f"{grade_label(grade)}{name}"
     holders: dict[tuple[str, object, str], list[int]] = defaultdict(list)
     # Plain column rows, not entities: a batch of 100 schools holds thousands of assignments.
-    rows = session.execute(
+    query = (
         sa_select(col(RoleAssignment.person_id), col(RoleAssignment.role), col(RoleAssignment.district_id),
                   col(RoleAssignment.school_id), col(RoleAssignment.grade), col(RoleAssignment.class_id))
         .where(col(RoleAssignment.school_id).in_(ids)
                | (col(RoleAssignment.school_id).is_(None) & col(RoleAssignment.district_id).in_(district_ids)))
         .order_by(col(RoleAssignment.id))
     )
+    if roles is not None:
+        query = query.where(col(RoleAssignment.role).in_(sorted(set(roles))))
+    rows = session.execute(query)
     for person_id, role, district_id, school_id, grade, class_id in rows:
         if class_id is not None:
             holders[("class", class_id, role)].append(person_id)
@@ -79,7 +91,7 @@ def load_directory(session: Session, school_ids: Iterable[int]) -> Directory:
         else:
             holders[("district", district_id, role)].append(person_id)
     directory.holders = dict(holders)
-    person_ids = list({p for people in holders.values() for p in people})
+    person_ids = list({p for holders_of in holders.values() for p in holders_of} | set(people))
     for part in range(0, len(person_ids), 5000):  # keep IN lists within every database's limits
         chunk = person_ids[part:part + 5000]
         for row in session.execute(sa_select(col(Person.id), col(Person.name), col(Person.email), col(Person.phone))

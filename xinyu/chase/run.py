@@ -112,7 +112,11 @@ def run_chase(
                                     acknowledged=acknowledged):
             firings.append((task, firing))
     if firings:
-        directory = load_directory(session, {t.school_id for t, _ in firings})
+        # Only whom the firing rungs tell (the leader stands in for a missing assignee) and the tasks' classes.
+        roles = {Role.leader.value} | {n for _, f in firings for n in f.rung.notify if n != "assignee"}
+        directory = load_directory(session, {t.school_id for t, _ in firings}, roles=roles,
+                                   class_ids={t.class_id for t, _ in firings if t.class_id is not None},
+                                   people={t.assignee_id for t, _ in firings if t.assignee_id is not None})
         _record(session, firings, now, directory, result)
         _notify(session, firings, now, today, book, directory, result)
     return result
