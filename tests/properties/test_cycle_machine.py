@@ -34,6 +34,7 @@ from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
 from models import ChaseEvent, Cycle, Escalation, Extension, OutboxMessage, RoleAssignment, School, Step, Task
@@ -160,8 +161,8 @@ class CycleMachine(RuleBasedStateMachine):
             fired = _fired(session)
             last_event = session.exec(select(ChaseEvent.id).order_by(col(ChaseEvent.id).desc())).first() or 0
             keys_before = set(session.exec(select(OutboxMessage.dedupe_key)))
-            levels_before = {w: lv for w, lv in session.exec(select(Task.id, Task.escalation_level)
-                                                              .where(col(Task.id).in_(list(work))))}
+            levels_before = {w or 0: lv for w, lv in session.exec(select(Task.id, Task.escalation_level)
+                                                                   .where(col(Task.id).in_(list(work))))}
             run_chase(session, now=self.now, book=self.book)
             session.flush()
             expected = expected_fires(list(work.values()), fired, today, self.packs)
@@ -235,7 +236,7 @@ class CycleMachine(RuleBasedStateMachine):
             if requests:
                 extension_id, school_id = data.draw(st.sampled_from(requests), label="decided")
                 try:
-                    decide_extension(session, extension_id=extension_id, by=_leader(session, school_id),
+                    decide_extension(session, extension_id=extension_id or 0, by=_leader(session, school_id),
                                      approve=approve, now=self.now, book=self.book)
                 except ExtensionError as exc:
                     raise AssertionError(f"a waiting request on open work could not be decided: {exc}") from exc
@@ -254,7 +255,7 @@ class CycleMachine(RuleBasedStateMachine):
 
 
 def test_the_cycle_keeps_its_promises(database_template: str, tmp_path: Path, book: PackBook) -> None:
-    run_state_machine_as_test(lambda: CycleMachine(Databases(database_template, tmp_path), book),
+    run_state_machine_as_test(lambda: CycleMachine(Databases(database_template, tmp_path), book),  # type: ignore[arg-type]
                               settings=SETTINGS)
 
 
@@ -262,10 +263,10 @@ def test_the_cycle_keeps_its_promises(database_template: str, tmp_path: Path, bo
 
 def _open_work(session: Session) -> list[OpenWork]:
     rows = session.execute(
-        select(Task.id, Task.lineage_id, Task.school_id, Task.kind, Task.due, Task.assignee_id, Task.acknowledged_at,
-               School.pack)
+        sa_select(col(Task.id), col(Task.lineage_id), col(Task.school_id), col(Task.kind), col(Task.due),
+                  col(Task.assignee_id), col(Task.acknowledged_at), col(School.pack))
         .join(Cycle, col(Cycle.id) == col(Task.cycle_id)).join(School, col(School.id) == col(Task.school_id))
-        .where(Task.status == "open", Cycle.status == "open").order_by(col(Task.id)))
+        .where(col(Task.status) == "open", col(Cycle.status) == "open").order_by(col(Task.id)))
     return [OpenWork(task_id, lineage or task_id, school, kind, due, assignee, acknowledged, pack)
             for task_id, lineage, school, kind, due, assignee, acknowledged, pack in rows]
 
@@ -368,6 +369,7 @@ def _check_chains(session: Session) -> None:
     rows = session.exec(select(Task.id, Task.lineage_id, Task.status, Cycle.status)
                         .join(Cycle, col(Cycle.id) == col(Task.cycle_id)))
     for task_id, lineage, status, cycle_status in rows:
+        assert task_id is not None
         chains[lineage or task_id].append((task_id, status, cycle_status))
     for lineage, chain in chains.items():
         *before, (last_id, last, cycle_status) = sorted(chain)
