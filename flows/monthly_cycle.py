@@ -28,8 +28,8 @@ from xinyu.cycle.schedule import month_of
 from xinyu.db import transaction
 from xinyu.settings import get_settings
 
-GROUPS = ("Run from a deployment: child runs to spread the batches over; default one per online worker"
-          " of the pool, 1 keeps them in this run")
+GROUPS = ("Run from a deployment: child runs to spread the batches over; default one per online worker of the"
+          " pool from XINYU_SPREAD_MIN_SCHOOLS schools on, 1 keeps them in this run (flows/spread.py)")
 
 
 class OpenMonthParams(BaseModel):

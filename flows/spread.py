@@ -7,8 +7,9 @@ take them (`prefect worker start --limit`), and each child runs its group's batc
 as the embedded run does. The parent waits for every child, sums their counts, and only then does what
 must happen once per run (the district digests).
 
-Embedded (no deployment: `xinyu advance`, serve, tests) and with a single worker or group nothing is
-spread: the batches run as tasks in the flow's own process, and no child run's start-up is paid.
+Embedded (no deployment: `xinyu advance`, serve, tests), with a single worker or group, and for fewer
+schools than XINYU_SPREAD_MIN_SCHOOLS (500) nothing is spread: the batches run as tasks in the flow's own
+process, and no child run's start-up (~4 s of CPU: a new Python process importing Prefect) is paid.
 """
 
 import asyncio
@@ -19,17 +20,23 @@ from prefect.client.schemas.filters import WorkerFilter, WorkerFilterStatus
 from prefect.context import FlowRunContext
 from prefect.deployments import arun_deployment
 
+from xinyu.settings import get_settings
+
 Batches = list[list[int]]
 CHILD_POLL_SECONDS = 1.0  # run_deployment's default is 5 s: a whole extra wait per advance
 
 
 async def worker_groups(batches: Batches, groups: int | None) -> list[Batches]:
-    """The batches in contiguous groups, one per worker (or `groups`); [] when they run in this process."""
+    """The batches in contiguous groups, one per online worker (or `groups` of them); [] when they run in
+    this process: embedded, a single worker or group, or (unless `groups` is given) too few schools for a
+    child run's start-up to pay (XINYU_SPREAD_MIN_SCHOOLS)."""
     context = FlowRunContext.get()
     run = context.flow_run if context else None
     if run is None or run.deployment_id is None or not run.work_pool_name:
         return []  # embedded: Prefect's in-process API, no workers to spread over
     if groups is None:
+        if sum(map(len, batches)) < get_settings().spread_min_schools:
+            return []
         groups = await online_workers(run.work_pool_name)
     groups = min(groups, len(batches))
     if groups < 2:

@@ -102,7 +102,7 @@ def test_days_through_two_workers_equal_the_embedded_run(
         stack: Any, two_databases: tuple[str, str], prefect_api: None, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     server_url, embedded_url = two_databases
-    orchestrator = stack.orchestrator(batch_size=BATCH)
+    orchestrator = stack.orchestrator(batch_size=BATCH, groups=2)  # spread, few as the schools are
     via_server = run_month(orchestrator, server_url)
 
     monkeypatch.setenv("XINYU_DATABASE_URL", embedded_url)
