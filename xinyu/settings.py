@@ -24,8 +24,8 @@ class Settings(BaseSettings):
         default=True, description="Session cookies only over HTTPS (browsers also accept them on http://localhost).")
     schools_per_batch: int = Field(default=100, ge=1, le=10_000, description="Schools per Prefect task.")
     spread_min_schools: int = Field(
-        default=500, ge=0, description="On a Prefect server with several workers, a run spreads its batches over"
-        " them from this many schools; below, one process is quicker (a child flow run takes seconds to start).")
+        default=1500, ge=0, description="On a Prefect server with several workers, a run spreads its batches over"
+        " them from this many schools; below, one process is quicker (a child flow run takes ~4 s to start).")
 
     # Sending the outbox (notifications/). Unset servers mean files in outbox_dir: the embedded default.
     smtp_url: str | None = Field(
