@@ -19,13 +19,15 @@ from prefect import flow, task
 from prefect.context import SyncClientContext
 from pydantic import BaseModel, Field
 
-from flows.runtime import engine, pack_book, school_batches
+from flows.runtime import engine, pack_book, packs_in_use, school_batches
 from flows.spread import Batches, run_children, worker_groups
 from xinyu.chase import queue_district_digests, run_chase
 from xinyu.clock import local_date, parse_at
 from xinyu.cycle import advance, open_month
 from xinyu.cycle.schedule import month_of
 from xinyu.db import transaction
+from xinyu.locks import ClockBehind
+from xinyu.packs import PackError
 from xinyu.settings import get_settings
 
 GROUPS = ("Run from a deployment: child runs to spread the batches over; default one per online worker of the"
@@ -58,20 +60,36 @@ class OpenBatchesParams(BatchesParams):
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="The parent's month, YYYY-MM")
 
 
-@task(retries=2, retry_delay_seconds=[2, 10])
+def retry_unless_refused(_task: Any, _run: Any, state: Any) -> bool:
+    """A broken pack or a clock behind the last run is refused every time: retrying only delays the error."""
+    try:
+        state.result()
+    except (PackError, ClockBehind):
+        return False
+    except Exception:
+        return True
+    return True
+
+
+RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": [2, 10], "retry_condition_fn": retry_unless_refused}
+
+
+@task(**RETRIES)
 def list_batches(batch_size: int) -> list[list[int]]:
-    """The schools, in batches: a Prefect task per batch, never per class or student."""
+    """The schools, in batches: a Prefect task per batch, never per class or student. Every pack in use
+    must load first."""
+    packs_in_use()
     return school_batches(batch_size)
 
 
-@task(retries=2, retry_delay_seconds=[2, 10])
+@task(**RETRIES)
 def open_batch(school_ids: list[int], month: str, now: datetime) -> dict[str, Any]:
     """Open the month for a batch of schools in one transaction (idempotent)."""
     with transaction(engine()) as session:
         return vars(open_month(session, month=month, now=now, book=pack_book(), school_ids=school_ids))
 
 
-@task(retries=2, retry_delay_seconds=[2, 10])
+@task(**RETRIES)
 def advance_batch(school_ids: list[int], now: datetime) -> dict[str, Any]:
     """Move a batch of schools' cycles forward and chase their overdue work, in one transaction (idempotent)."""
     with transaction(engine()) as session:
@@ -81,7 +99,7 @@ def advance_batch(school_ids: list[int], now: datetime) -> dict[str, Any]:
         return {**vars(result), "opened": vars(result.opened), "chase": chased.counts()}
 
 
-@task(retries=2, retry_delay_seconds=[2, 10])
+@task(**RETRIES)
 def tell_districts(now: datetime) -> int:
     """The districts' digests, once per run after every batch: one message per officer (QD-S2)."""
     with transaction(engine()) as session:

@@ -24,6 +24,16 @@ def pack_book() -> PackBook:
     return PackBook(get_settings().packs_dir)
 
 
+def packs_in_use() -> PackBook:
+    """Every pack a school uses, loaded: a broken pack file fails the run before any batch moves a school
+    (one batch per transaction: otherwise the schools of other packs' batches would move and these not)."""
+    book = pack_book()
+    with Session(engine()) as session:
+        for pack_id in session.exec(select(School.pack).distinct()):
+            book.pack(pack_id)
+    return book
+
+
 def school_batches(batch_size: int) -> list[list[int]]:
     with Session(engine()) as session:
         ids = [i for i in session.exec(select(School.id).order_by(col(School.id))) if i is not None]

@@ -1,11 +1,13 @@
 """The Prefect flows on Prefect's temporary API: same result as the core, and idempotent."""
 
+import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from models import Cycle, Step, Task
+from models import Cycle, School, Step, Task
 from tests.factories import make_school
 from xinyu.db import transaction
 
@@ -52,3 +54,35 @@ def test_flow_result_equals_direct_core_run(prefect_api: None, flows_db: Engine)
         direct = advance(session, now=parse_at("2026-10-09T09:00"), book=PackBook(get_settings().packs_dir))
     assert direct.tasks_created == 0 and direct.steps_opened == 0
     assert len(via_flow) == 18
+
+
+def test_a_broken_pack_fails_the_run_before_any_school_moves_and_is_not_retried(
+    prefect_api: None, flows_db: Engine, tmp_path: Path, packs_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.monthly_cycle import AdvanceParams, advance_flow
+    from xinyu.packs import PackError
+
+    broken = tmp_path / "packs"
+    shutil.copytree(packs_dir, broken)
+    with transaction(flows_db) as session:  # the last school follows the Ganzhou pack, whose file breaks
+        school = session.exec(select(School).order_by(col(School.id).desc())).first()
+        assert school is not None
+        school.pack = "ganzhou"
+    (broken / "ganzhou.yaml").write_text("id: ganzhou\nsteps: [\n", encoding="utf-8")
+    monkeypatch.setenv("XINYU_PACKS_DIR", str(broken))
+
+    with pytest.raises(PackError, match="ganzhou.yaml"):
+        advance_flow(AdvanceParams(at="2026-10-08T09:00", batch_size=1))
+    assert counts(flows_db) == (0, 0, 0)  # the Qingdao schools' batches did not run either
+
+
+def test_refusals_are_not_retried_other_failures_are() -> None:
+    from prefect.states import Failed
+
+    from flows.monthly_cycle import retry_unless_refused
+    from xinyu.locks import ClockBehind
+    from xinyu.packs import PackError
+
+    assert not retry_unless_refused(None, None, Failed(data=PackError("ganzhou.yaml: steps")))
+    assert not retry_unless_refused(None, None, Failed(data=ClockBehind("时钟回退")))
+    assert retry_unless_refused(None, None, Failed(data=ConnectionError("server closed the connection")))
