@@ -103,6 +103,32 @@ class EmbeddedOrchestrator:
         self._restore()
 
 
+class ServerOrchestrator:
+    """The deployments on a Prefect server of its own with two workers (flows/server.py server_stack), brought
+    up here and torn down by close(). PostgreSQL only; each run's batches spread over both workers."""
+
+    def __init__(self, settings: Settings, *, workers: int = 2) -> None:
+        if not settings.database_url.startswith("postgresql"):
+            raise ValueError("服务器编排需要 PostgreSQL 数据库（--database-url postgresql+psycopg://…）")
+        from flows.server import server_stack
+
+        self._restore = _set_environment(settings)  # the workers take the caller's XINYU_* settings
+        self._stack = server_stack(settings.database_url, workers=workers)
+        self._runs = self._stack.__enter__().orchestrator(groups=workers)
+
+    def advance(self, at: datetime) -> dict[str, int]:
+        return flat_counts(self._runs.advance(at))
+
+    def dispatch(self, at: datetime) -> dict[str, int]:
+        return flat_counts(self._runs.dispatch(at))
+
+    def close(self) -> None:
+        try:
+            self._stack.__exit__(None, None, None)
+        finally:
+            self._restore()
+
+
 # What the flows read from the environment; anything else that could reach a real person is cleared.
 _SETTINGS_ENV = {
     "XINYU_DATABASE_URL": lambda s: s.database_url,

@@ -18,7 +18,7 @@ from xinyu.db import make_engine, migrate
 from xinyu.months import month_range
 from xinyu.settings import Settings, get_settings
 from xinyu.simulate.city import CityPlan, build_city
-from xinyu.simulate.orchestrators import DirectOrchestrator, EmbeddedOrchestrator, Orchestrator
+from xinyu.simulate.orchestrators import DirectOrchestrator, EmbeddedOrchestrator, Orchestrator, ServerOrchestrator
 from xinyu.simulate.report import header, month_line, totals
 from xinyu.simulate.run import (
     SimulationPlan,
@@ -28,7 +28,7 @@ from xinyu.simulate.run import (
     simulate,
 )
 
-ORCHESTRATORS = ("embedded", "direct")
+ORCHESTRATORS = ("embedded", "direct", "server")
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,8 @@ def make_orchestrator(name: str, *, engine: Engine, book: PackBook, settings: Se
         return DirectOrchestrator(engine, book=book, settings=settings)
     if name == "embedded":
         return EmbeddedOrchestrator(settings)
+    if name == "server":
+        return ServerOrchestrator(settings)
     raise ValueError(f"未知的编排方式 {name!r}（可选：{'、'.join(ORCHESTRATORS)}）")
 
 
