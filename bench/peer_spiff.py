@@ -45,7 +45,6 @@ import json
 import os
 import sys
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -66,7 +65,6 @@ from bench.month_lifecycle import MONTH, OPEN_AT, SEED, CoreDriver, MonthRun, ru
 BPMN = ROOT / "bench" / "peer" / "monthly_cycle.bpmn"
 PROCESS_ID = "monthly_cycle"
 STEPS = ("screening", "ledgers", "meeting", "course_check", "feedback")
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DISTRICT = "青岛市市北区"
 COURSE_SKIP_RATE = 0.12
 
@@ -403,23 +401,10 @@ def database(kind: str, name: str) -> Iterator[str]:
 
         yield fresh_sqlite(name + ".db")
         return
-    from xinyu.db import make_engine, migrate
+    from bench.out_db import throwaway_pg
 
-    db = f"xinyu_bench_peer_{name.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{db}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{db}"
-    try:
-        migrate(url)
+    with throwaway_pg(f"xinyu_bench_peer_{name.replace('-', '_')}") as url:
         yield url
-    finally:
-        from flows.runtime import engine_for
-
-        engine_for(url).dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def table_usage(engine: Engine) -> dict[str, tuple[int, int]]:

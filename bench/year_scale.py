@@ -25,7 +25,6 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,7 +37,6 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TABLES = ("school", "school_class", "person", "cycle", "step", "task", "chase_event", "escalation",
           "outbox", "course_record", "audit_log")
 
@@ -72,22 +70,10 @@ def fresh_database(backend: str, name: str, folder: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{folder / 'xinyu.db'}"
         return
-    from xinyu.db import make_engine
+    from bench.out_db import throwaway_pg
 
-    db = f"xinyu_bench_year_{name}_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{db}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{db}"
-    try:
+    with throwaway_pg(f"xinyu_bench_year_{name}", migrated=False) as url:
         yield url
-    finally:
-        from flows.runtime import engine_for
-
-        engine_for(url).dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def count_rows(url: str) -> dict[str, int]:
