@@ -23,7 +23,7 @@ from flows.runtime import engine, pack_book, packs_in_use, school_batches
 from flows.spread import Batches, run_children, worker_groups
 from xinyu.chase import queue_district_digests, run_chase
 from xinyu.clock import local_date, parse_at
-from xinyu.cycle import advance, open_month
+from xinyu.cycle import advance, start_month
 from xinyu.cycle.schedule import month_of
 from xinyu.db import transaction
 from xinyu.locks import ClockBehind
@@ -84,9 +84,10 @@ def list_batches(batch_size: int) -> list[list[int]]:
 
 @task(**RETRIES)
 def open_batch(school_ids: list[int], month: str, now: datetime) -> dict[str, Any]:
-    """Open the month for a batch of schools in one transaction (idempotent)."""
+    """Open the month for a batch of schools in one transaction, with the first step's tasks where its
+    earliest day has come (idempotent)."""
     with transaction(engine()) as session:
-        return vars(open_month(session, month=month, now=now, book=pack_book(), school_ids=school_ids))
+        return vars(start_month(session, month=month, now=now, book=pack_book(), school_ids=school_ids))
 
 
 @task(**RETRIES)

@@ -73,7 +73,7 @@ def test_import_open_advance_list_and_complete(
             if t["role"] == "班主任"] == [t["id"] for t in tasks]  # overdue from the first workday after 13th
 
     code, _, err = run(capsys, "complete", str(first["id"]), "--at", "2026-10-09T10:00")
-    assert code == 2 and "缺少必填项" in err
+    assert code == 1 and "缺少必填项" in err
     assert tasks_json(capsys, "--status", "done") == []  # refused: nothing written
 
     code, out, err = run(capsys, "complete", str(first["id"]), "--set", "attention_students=1",
@@ -83,7 +83,7 @@ def test_import_open_advance_list_and_complete(
     assert (done["id"], done["assignee"]) == (first["id"], first["assignee"])
     code, _, err = run(capsys, "complete", str(first["id"]), "--set", "attention_students=1",
                        "--set", "committee_consulted=是")
-    assert code == 2 and "已于此前完成" in err
+    assert code == 1 and "已于此前完成" in err
 
 
 def test_a_bad_roster_row_names_file_row_and_column_and_imports_nothing(
@@ -93,7 +93,7 @@ def test_a_bad_roster_row_names_file_row_and_column_and_imports_nothing(
     staff[5] = {**staff[5], "角色": "班主人"}
     path = sample.write_csv(tmp_path / "名册.csv", staff)
     code, _, err = run(capsys, "import", str(path))
-    assert code == 2
+    assert code == 1
     assert "名册.csv 第7行 “角色”列：“班主人”不是已知角色" in err  # row 7: header is row 1, staff[5] is row 7
     with Session(engine) as session:
         counts = [session.exec(select(func.count()).select_from(t)).one()

@@ -396,6 +396,6 @@ def test_serve_refuses_a_database_that_was_never_initialised(tmp_path: Path, mon
     from xinyu.cli import main
 
     monkeypatch.setenv("XINYU_DATABASE_URL", f"sqlite:///{tmp_path / 'nothing.db'}")
-    assert main(["serve"]) == 2
+    assert main(["serve"]) == 1
     assert "请先运行 xinyu init" in capsys.readouterr().err
     assert not (tmp_path / "nothing.db").exists()

@@ -134,7 +134,7 @@ def test_same_seed_same_output_and_a_database_with_data_refused(
     with engine.connect() as connection:
         before = connection.execute(select(func.count()).select_from(Task)).scalar_one()
     code, out, err = run(capsys, "--orchestrator", "direct", "--database-url", db_url, "--dir", str(tmp_path / "c"))
-    assert code == 2
+    assert code == 1
     assert "已有数据" in err and out == ""
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(Task)).scalar_one() == before

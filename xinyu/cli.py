@@ -7,17 +7,18 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from models import Person, RoleAssignment, Task
 from xinyu.board import render_board, render_shortfalls
 from xinyu.cli_chase import register as register_chase_commands
+from xinyu.cli_errors import Parser, database_unreachable, expected_error, quiet_failed_runs_on_console, refuse
 from xinyu.cli_simulate import register as register_simulate_command
 from xinyu.clock import local_date, parse_at
-from xinyu.cycle import CompletionError, PackBook, complete_task
+from xinyu.cycle import PackBook, complete_task
 from xinyu.cycle.schedule import month_of, month_parts
 from xinyu.db import make_engine, migrate, transaction
-from xinyu.packs import PackError
 from xinyu.queries import TASK_STATUSES, TaskFilter, list_tasks
 from xinyu.roles import parse_role
 from xinyu.settings import get_settings
@@ -25,8 +26,8 @@ from xinyu.settings import get_settings
 ESCALATION_MARKS = {"none": "", "school": "·已升级至组长", "district": "·已报区县"}
 
 
-class CliError(Exception):
-    """Shown to the user as one clear line; exit code 2."""
+class CliError(ValueError):
+    """Shown to the user as one clear line; exit code 1 (xinyu/cli_errors.py)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,20 +36,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     args = build_parser().parse_args(argv)
     try:
+        if args.command not in OWN_DATABASE:
+            require_database()
         handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
-    except (CliError, CompletionError, PackError, ValueError) as exc:  # every domain refusal is a ValueError
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
+    except OperationalError as exc:
+        from sqlalchemy import make_url
+
+        return refuse(database_unreachable(exc, make_url(get_settings().database_url).render_as_string()))
+    except Exception as exc:  # every domain refusal is a ValueError, also from inside a flow run
+        refusal = expected_error(exc)
+        if refusal is None:
+            raise
+        from xinyu.roster.errors import RosterError
+
+        return refuse(str(refusal), keep_lines=isinstance(refusal, RosterError))
+
+
+OWN_DATABASE = {"init", "demo", "simulate"}  # commands that create or name their own database
+
+
+def require_database() -> None:
+    from sqlalchemy import make_url
+
+    from xinyu.service.serve import database_ready
+
+    url = get_settings().database_url
+    if not database_ready(url):
+        raise CliError(f"数据库尚未初始化：{make_url(url).render_as_string()}，请先运行 xinyu init")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="xinyu", description="心育闭环：中小学心理健康工作月度闭环管理")
+    parser = Parser(prog="xinyu", description="心育闭环：中小学心理健康工作月度闭环管理")
     sub = parser.add_subparsers(required=True, metavar="命令")
 
     def command(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.set_defaults(handler=handler)
+        p.set_defaults(handler=handler, command=name)
         return p
 
     p = command("init", cmd_init, "创建或升级数据库（Alembic 迁移）")
@@ -122,31 +146,54 @@ def cmd_import(args: argparse.Namespace) -> int:
     from xinyu.roster import import_file
 
     engine, book = engine_and_book()
+    if not args.file.is_file():
+        raise CliError(f"找不到文件 {args.file}" if not args.file.exists() else f"{args.file} 不是文件")
     result = import_file(engine, args.file, school=args.school, pack=args.pack, packs_dir=book.packs_dir)
     print(result.summary())
     return 0
 
 
+NO_SCHOOL = "数据库中还没有学校：没有可开启或推进的周期（请先用 xinyu import 导入教职工名册）"
+
+
+def has_schools() -> bool:
+    from models import School
+
+    engine, _ = engine_and_book()
+    with Session(engine) as session:
+        return session.exec(select(School.id).limit(1)).first() is not None
+
+
 def cmd_open(args: argparse.Namespace) -> int:
     month_parts(args.month)
     now = parse_at(args.at)
+    if not has_schools():
+        print(NO_SCHOOL)
+        return 0
     if args.direct:
-        from xinyu.cycle import open_month
+        from xinyu.cycle import start_month
 
         engine, book = engine_and_book()
         with transaction(engine) as session:
-            result = vars(open_month(session, month=args.month, now=now, book=book))
+            result = vars(start_month(session, month=args.month, now=now, book=book))
     else:
         from flows.monthly_cycle import OpenMonthParams, open_month_flow
 
+        quiet_failed_runs_on_console()
         result = open_month_flow(OpenMonthParams(month=args.month, at=now.isoformat()))
-    print(f"{args.month} 周期：新开启 {result['opened']} 所学校，已开启 {result['already_open']} 所，"
-          f"结束上月周期 {result['closed']} 个，结转任务 {result['carried_tasks']} 项")
+    n = {key: result.get(key, 0) for key in ("opened", "already_open", "closed", "carried_tasks", "steps_opened",
+                                               "tasks_created")}
+    print(f"{args.month} 周期：新开启 {n['opened']} 所学校，已开启 {n['already_open']} 所，"
+          f"结束上月周期 {n['closed']} 个，结转任务 {n['carried_tasks']} 项；"
+          f"开启步骤 {n['steps_opened']} 个，新任务 {n['tasks_created']} 项")
     return 0
 
 
 def cmd_advance(args: argparse.Namespace) -> int:
     now = parse_at(args.at)
+    if not has_schools():
+        print(NO_SCHOOL)
+        return 0
     if args.direct:
         from xinyu.chase import queue_district_digests, run_chase
         from xinyu.cycle import advance
@@ -161,7 +208,9 @@ def cmd_advance(args: argparse.Namespace) -> int:
     else:
         from flows.monthly_cycle import AdvanceParams, advance_flow
 
+        quiet_failed_runs_on_console()
         result = advance_flow(AdvanceParams(at=now.isoformat()))
+    result = {key: result.get(key, 0) for key in ADVANCE_KEYS} | result
     print(f"{now:%Y-%m-%d %H:%M} 推进：{result['cycles']} 个周期，开启步骤 {result['steps_opened']} 个，"
           f"完成步骤 {result['steps_done']} 个，新任务 {result['tasks_created']} 项"
           + (f"；新开启月度周期 {result['opened.opened']} 个" if result.get("opened.opened") else ""))
@@ -172,7 +221,13 @@ def cmd_advance(args: argparse.Namespace) -> int:
     return 0
 
 
+ADVANCE_KEYS = ("cycles", "steps_opened", "steps_done", "tasks_created", "chase.reminders", "chase.school_escalations",
+                "chase.district_escalations", "chase.people_told", "chase.messages", "chase.district_messages")
+
+
 def cmd_tasks(args: argparse.Namespace) -> int:
+    if args.month:
+        month_parts(args.month)
     engine, book = engine_and_book()
     role = None
     if args.role:
@@ -237,6 +292,7 @@ def cmd_board(args: argparse.Namespace) -> int:
     engine, book = engine_and_book()
     today = local_date(parse_at(args.at))
     month = args.month or month_of(today)
+    month_parts(month)
     with Session(engine) as session:
         print(render_board(session, month=month, today=today, book=book))
         print()
@@ -249,6 +305,7 @@ def cmd_agenda(args: argparse.Namespace) -> int:
 
     engine, _ = engine_and_book()
     month = args.month or month_of(local_date(parse_at(None)))
+    month_parts(month)
     with Session(engine) as session:
         meeting = session.exec(
             select(Meeting).join(Cycle, col(Cycle.id) == col(Meeting.cycle_id))
@@ -269,7 +326,7 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     at = parse_at(args.at)
-    result = dispatch(make_engine(settings.database_url), now=at, settings=settings)
+    result = dispatch(make_engine(settings.database_url), now=at, settings=settings)  # in this process: no flow
     print(dispatch_report(result, settings=settings, at=at))
     return 0
 

@@ -17,7 +17,7 @@ LEVEL_LABELS = {"reminder": "提醒", "school": "升级至学校", "district": "
 
 
 class ChaseCliError(ValueError):
-    """Shown as one line; exit code 2."""
+    """Shown as one line; exit code 1."""
 
 
 def register(command: Command) -> None:

@@ -4,6 +4,7 @@ from xinyu.cycle.completion import CompletionError, complete_task, complete_task
 from xinyu.cycle.opening import open_month
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.reconcile import advance, reconcile
+from xinyu.cycle.starting import StartResult, start_month
 
 __all__ = [
     "CompletionError",
@@ -13,4 +14,6 @@ __all__ = [
     "complete_tasks",
     "open_month",
     "reconcile",
+    "StartResult",
+    "start_month",
 ]

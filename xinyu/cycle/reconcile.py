@@ -58,13 +58,17 @@ def advance(
 
 
 def reconcile(
-    session: Session, *, now: datetime, book: PackBook, school_ids: Iterable[int] | None = None
+    session: Session, *, now: datetime, book: PackBook, school_ids: Iterable[int] | None = None,
+    month: str | None = None,
 ) -> ReconcileResult:
+    """Move every open cycle (of `month` only, when given) as far as the clock allows."""
     school_ids = list(school_ids) if school_ids is not None else None
     lock_schools(session, school_ids)  # one mover per school at a time: a second waits, then sees the steps moved
     query = select(Cycle).where(Cycle.status == CycleStatus.open).order_by(col(Cycle.id))
     if school_ids is not None:
         query = query.where(col(Cycle.school_id).in_(school_ids))
+    if month is not None:
+        query = query.where(Cycle.month == month)
     cycles = list(session.exec(query))
     result = ReconcileResult(cycles=len(cycles))
     if not cycles:

@@ -1,0 +1,86 @@
+"""How the CLI refuses a run: one `错误：…` line on stderr and exit code 1, never a traceback for an expected
+error — also when the error comes back through a Prefect flow run, and for a bad command line."""
+
+import argparse
+import logging
+import re
+import sys
+from typing import NoReturn
+
+from sqlalchemy.exc import OperationalError
+
+from xinyu.locks import ClockBehind
+
+REFUSED = 1
+# Every domain refusal is a ValueError (PackError, CompletionError, a bad --at or month, an import's errors);
+# a clock behind the last run is refused by the locks.
+EXPECTED: tuple[type[BaseException], ...] = (ValueError, ClockBehind)
+
+
+def expected_error(exc: BaseException) -> BaseException | None:
+    """The expected error behind `exc`: itself, or one it was raised from or while handling (a Prefect
+    flow run re-raises its task's exception, sometimes wrapped)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, EXPECTED):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def refuse(message: str, *, keep_lines: bool = False) -> int:
+    """Print the refusal as one `错误：` line (a YAML parser's message spans lines: joined). An import's
+    errors keep their list, one indented line per row, under the one `错误：` line."""
+    if not keep_lines:
+        message = " ".join(line.strip() for line in message.splitlines() if line.strip())
+    sys.stderr.write(f"错误：{message}\n")
+    return REFUSED
+
+
+def database_unreachable(exc: OperationalError, shown_url: str) -> str:
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"无法使用数据库 {shown_url}：{reason}"
+
+
+class _NoFailureEcho(logging.Filter):
+    """Prefect logs a failed task or flow run, traceback and all, on the console; the CLI reports the error
+    itself in one line. The run log on the Prefect API keeps everything (this filters the console only)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno >= logging.ERROR and record.name.startswith(("prefect.flow_runs",
+                                                                                "prefect.task_runs")))
+
+
+def quiet_failed_runs_on_console() -> None:
+    """Before a flow runs in this process: keep Prefect's failure echo off the console handlers."""
+    import prefect  # noqa: F401  (sets up Prefect's logging: its handlers are the ones to filter)
+
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _NoFailureEcho) for f in handler.filters):
+            handler.addFilter(_NoFailureEcho())
+
+
+_ARGPARSE = [
+    (re.compile(r"the following arguments are required: (.+)"), "缺少参数：{0}"),
+    (re.compile(r"argument (\S+): invalid choice: '([^']*)' \(choose from (.+)\)"), "{0} 不能是“{1}”，可选：{2}"),
+    (re.compile(r"argument (\S+): invalid (?:int|float) value: '([^']*)'"), "{0} 应为数字，实为“{1}”"),
+    (re.compile(r"unrecognized arguments: (.+)"), "无法识别的参数：{0}"),
+    (re.compile(r"argument (\S+): expected one argument"), "{0} 后面缺少值"),
+    (re.compile(r"argument (\S+): not allowed with argument (\S+)"), "{0} 与 {1} 不能同时使用"),
+    (re.compile(r"one of the arguments (.+) is required"), "需要以下参数之一：{0}"),
+]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with the project's refusal: one Chinese line, exit 1 (subcommands use the same class)."""
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, text in _ARGPARSE:
+            match = pattern.fullmatch(message)
+            if match:
+                message = text.format(*match.groups())
+                break
+        sys.stderr.write(f"错误：{message}（用法见 {self.prog} --help）\n")
+        sys.exit(REFUSED)
