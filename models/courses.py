@@ -16,5 +16,5 @@ class CourseRecord(SQLModel, table=True):
     held_on: date = Field(index=True)
     kind: str = Field(max_length=32, description="A course kind of the pack, e.g. lesson | activity")
     topic: str = Field(max_length=200)
-    periods: int = Field(default=1, ge=0, le=10, description="课时")
+    periods: int = Field(default=1, ge=1, le=10, description="课时（至少 1；0 课时不计入“1+1”）")
     recorded_by_id: int | None = Field(default=None, foreign_key="person.id")

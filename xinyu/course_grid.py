@@ -23,6 +23,7 @@ from xinyu.grades import grade_label
 from xinyu.months import month_of, month_parts, next_month
 from xinyu.packs import Pack
 from xinyu.privacy import PLACEHOLDER, student_name_pattern
+from xinyu.text_input import check_text
 from xinyu.workdays import WorkCalendar
 
 MAX_PERIODS = 10
@@ -367,7 +368,8 @@ def _semester_counts(session: Session, scope: CourseScope, semester: SemesterInf
         select(CourseRecord.class_id, CourseRecord.held_on, CourseRecord.kind,  # type: ignore[call-overload]
                func.count(), func.sum(CourseRecord.periods))
         .where(CourseRecord.school_id == scope.school_id, col(CourseRecord.class_id).in_(scope.class_ids),
-               col(CourseRecord.held_on) >= semester.start, col(CourseRecord.held_on) <= semester.end)
+               col(CourseRecord.held_on) >= semester.start, col(CourseRecord.held_on) <= semester.end,
+               col(CourseRecord.periods) >= 1)  # no period, no lesson
         .group_by(col(CourseRecord.class_id), col(CourseRecord.held_on), col(CourseRecord.kind)))
     for class_id, held_on, kind, number, period_sum in rows:
         bucket = counts.setdefault((class_id, month_of(held_on)), {})
@@ -422,7 +424,8 @@ def _month_counts(session: Session, scope: CourseScope, month: str) -> dict[tupl
     rows = session.exec(
         select(CourseRecord.class_id, CourseRecord.kind, func.count())  # type: ignore[call-overload]
         .where(CourseRecord.school_id == scope.school_id, col(CourseRecord.held_on) >= first,
-               col(CourseRecord.held_on) < date(year + number // 12, number % 12 + 1, 1))
+               col(CourseRecord.held_on) < date(year + number // 12, number % 12 + 1, 1),
+               col(CourseRecord.periods) >= 1)
         .group_by(col(CourseRecord.class_id), col(CourseRecord.kind)))
     return {(class_id, kind): int(n) for class_id, kind, n in rows}
 
@@ -445,10 +448,9 @@ def record_course(
         raise CourseRecordError("请填写主题")
     if len(topic) > MAX_TOPIC:
         raise CourseRecordError(f"主题不超过 {MAX_TOPIC} 字")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in topic):  # e.g. NUL, which PostgreSQL text cannot hold
-        raise CourseRecordError("主题含有无法保存的控制字符，请重新输入")
-    if not 0 <= periods <= MAX_PERIODS:
-        raise CourseRecordError(f"课时应在 0 到 {MAX_PERIODS} 之间")
+    check_text(topic, "主题", error=CourseRecordError)
+    if not 1 <= periods <= MAX_PERIODS:  # a lesson is at least one period: 0 would count toward "1+1" for nothing
+        raise CourseRecordError(f"课时应在 1 到 {MAX_PERIODS} 之间")
     if held_on > today:
         raise CourseRecordError("日期不能晚于今天：请在课程或活动开展后再记录")
     earliest = school_year_start(scope.pack, today)

@@ -78,7 +78,7 @@ def class_statuses_by_school(
     periods: dict[tuple[int, str], int] = {}
     remaining_weeks = 0
     if semester_rule:
-        periods = _counts(session, ids, sem_start, last, func.sum(CourseRecord.periods))
+        periods = _counts(session, ids, sem_start, last, func.sum(CourseRecord.periods))  # 0-period rows add 0
         remaining_weeks = remaining_teaching_weeks(pack, work, last, sem_end)
     statuses: dict[int, list[ClassCourseStatus]] = {}
     classes = session.exec(
@@ -107,7 +107,7 @@ def _counts(
     rows = session.exec(
         select(CourseRecord.class_id, CourseRecord.kind, measure)  # type: ignore[call-overload]
         .where(col(CourseRecord.school_id).in_(school_ids), col(CourseRecord.held_on) >= first,
-               col(CourseRecord.held_on) <= last)
+               col(CourseRecord.held_on) <= last, col(CourseRecord.periods) >= 1)  # no period, no lesson
         .group_by(col(CourseRecord.class_id), col(CourseRecord.kind))
     )
     return {(class_id, kind): int(value or 0) for class_id, kind, value in rows}

@@ -4,7 +4,6 @@ Nobody else learns that the case exists (AccessDenied, answered 404). Every read
 writes an AuditEntry whose detail carries ids and field names, never a name.
 """
 
-import re
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,8 +13,7 @@ from models import AuditEntry, CrisisCase, Person, SchoolClass, Student, Task
 from xinyu.access import AccessDenied, Viewer
 from xinyu.clock import local_date
 from xinyu.ledger_views import class_label
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # PostgreSQL text cannot hold NUL
+from xinyu.text_input import check_text
 
 
 class CrisisUpdateError(ValueError):
@@ -96,8 +94,8 @@ def update_crisis_case(session: Session, viewer: Viewer, *, school_id: int, case
                        now: datetime) -> CrisisDetail:
     """Referral, certificate, outcome, closing; the change is audited (field names only)."""
     case = _readable_case(session, viewer, school_id, case_id)
-    if any(_CONTROL.search(text or "") for text in (change.referral_hospital, change.outcome)):
-        raise CrisisUpdateError("转介医院或处置结果中含有无法保存的控制字符")
+    check_text(change.referral_hospital or "", "转介医院", error=CrisisUpdateError)
+    check_text(change.outcome or "", "处置结果", multiline=True, error=CrisisUpdateError)
     hospital = (change.referral_hospital or "").strip() or None
     outcome = (change.outcome or "").strip() or None
     if change.close and case.closed_at is None and not outcome:

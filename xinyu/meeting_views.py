@@ -27,12 +27,12 @@ from xinyu.grades import grade_label
 from xinyu.months import month_range
 from xinyu.packs import TaskTemplate
 from xinyu.roles import Role, role_label
+from xinyu.text_input import check_text
 
 MINUTES_ACTION = "meeting_minutes"
 DECISION_FORMAT = "事项｜负责角色｜截止日期"
 MAX_DECISION_LINE = 180  # the task's title ("会议决定：" + 事项) must fit its 200 characters
 DECISION_HORIZON = timedelta(days=366)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # PostgreSQL text cannot hold NUL; none belong here
 
 
 class MeetingError(ValueError):
@@ -270,8 +270,10 @@ def check_minutes(form: MinutesForm, *, month: str, today: date) -> None:
         raise MeetingError(f"会议日期 {form.held_on} 晚于今天")
     if form.held_on < month_range(month)[0]:
         raise MeetingError(f"会议日期 {form.held_on} 早于 {month} 月初")
-    if any(_CONTROL.search(text) for text in (form.minutes, form.decisions, *form.attendees)):
-        raise MeetingError("纪要、会议决定或参会人员中含有无法保存的控制字符")
+    check_text(form.minutes, "纪要", multiline=True, error=MeetingError)
+    check_text(form.decisions, "会议决定", multiline=True, error=MeetingError)
+    for name in form.attendees:
+        check_text(name, "参会人员", error=MeetingError)
     for number, line in enumerate(form.decisions.splitlines(), start=1):
         if len(line.strip()) > MAX_DECISION_LINE:
             raise MeetingError(f"第{number}行会议决定过长（不超过 {MAX_DECISION_LINE} 字）")

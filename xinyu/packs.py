@@ -8,7 +8,7 @@ An invalid pack is refused with the file and the path of the bad field.
 from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -59,18 +59,41 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+INT_LIMIT = 1_000_000_000  # an evidence count beyond this is a typo whatever the pack says
+
+
 class EvidenceField(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
     type: Literal["text", "int", "bool", "date", "choice"]
     required: bool = False
     choices: tuple[str, ...] = ()
+    min: int | None = Field(default=None, ge=-INT_LIMIT, le=INT_LIMIT,
+                            description="type: int only; the smallest value accepted (default 0: a count)")
+    max: int | None = Field(default=None, ge=-INT_LIMIT, le=INT_LIMIT,
+                            description="type: int only; the largest value accepted")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _counts_start_at_zero(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("type") == "int" and data.get("min") is None:
+            return {**data, "min": 0}
+        return data
 
     @model_validator(mode="after")
     def _choices_only_for_choice(self) -> "EvidenceField":
         if (self.type == "choice") != bool(self.choices):
             raise FieldError(("choices",), "choices 只用于且必须用于 type: choice")
+        if self.type != "int" and (self.min is not None or self.max is not None):
+            raise FieldError(("min",), "min/max 只用于 type: int")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise FieldError(("max",), f"max（{self.max}）小于 min（{self.min}）")
         return self
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        """The accepted range of an int field: the pack's, else 0 to INT_LIMIT."""
+        return (self.min if self.min is not None else 0, self.max if self.max is not None else INT_LIMIT)
 
 
 class TaskTemplate(Strict):

@@ -339,6 +339,8 @@ class FieldSpec(BaseModel):
     type: Literal["text", "int", "bool", "date", "choice"]
     required: bool
     choices: list[str]
+    min: int | None = None  # type int: the pack's bounds
+    max: int | None = None
 
 
 class EvidenceValue(BaseModel):

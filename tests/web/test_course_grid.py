@@ -139,7 +139,10 @@ def test_recording_turns_a_short_month_green(world: World, world_engine: Engine,
     ({"topic": "   "}, "请填写主题"),
     ({"topic": "长" * 201}, "不超过"),
     ({"topic": "情绪\x00管理"}, "控制字符"),
+    ({"topic": "情绪\u202e管理"}, "主题含有不可见的控制字符"),
     ({"periods": 11}, "课时"),
+    ({"periods": 0}, "课时应在 1 到"),
+    ({"periods": -1}, "课时应在 1 到"),
 ])
 def test_recording_refuses_what_the_rules_do_not_allow(world: World, world_engine: Engine, book: PackBook,
                                                         change: dict[str, object], message: str) -> None:

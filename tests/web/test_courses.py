@@ -181,6 +181,8 @@ def test_withdrawing_from_the_page(client_for: ClientFor, world: World, world_en
     ("kind", "lecture", "类型应为"),
     ("class_id", "", "请选择班级"),
     ("periods", "two", "课时应为整数"),
+    ("periods", "0", "课时应在 1 到"),
+    ("topic", "情绪\u202e管理", "主题含有不可见的控制字符"),
     ("topic", " ", "请填写主题"),
 ])
 def test_the_form_refuses_with_a_chinese_message_and_writes_nothing(
@@ -224,6 +226,8 @@ def test_bad_parameters_are_refused_not_crashed(client_for: ClientFor, world: Wo
     assert client.post(f"/api/schools/{world.school_id}/courses", json={"class_id": 1}).status_code == 422
     assert client.post(f"/api/schools/{world.school_id}/courses", json={
         "class_id": 1, "kind": "lesson", "held_on": "2026-10-20", "topic": "x", "periods": 99}).status_code == 422
+    assert client.post(f"/api/schools/{world.school_id}/courses", json={
+        "class_id": 1, "kind": "lesson", "held_on": "2026-10-20", "topic": "x", "periods": 0}).status_code == 422
     assert client.delete(f"/api/schools/{world.school_id}/courses/999999").status_code == 404
 
 

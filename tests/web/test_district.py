@@ -347,11 +347,15 @@ def test_a_second_notice_and_bad_forms_are_refused_with_nothing_written(
     for body in ({"days": 0, "text": "整改"}, {"days": 31, "text": "整改"}, {"days": 3, "text": ""},
                  {"days": 3}, {"days": 3, "text": "整改", "extra": 1}, {"days": 3, "text": "整\x00改"}):
         assert officer.post(f"/api/district/inbox/{other}/notice", json=body).status_code == 422, body
+    for text in ("整\u202e改", "整\u2066改\u2069"):  # bidi override and isolate: refused by the shared check
+        bidi = officer.post(f"/api/district/inbox/{other}/notice", json={"days": 3, "text": text})
+        assert bidi.status_code == 400 and "督办要求含有不可见的控制字符" in bidi.json()["detail"]
     blank = officer.post(f"/api/district/inbox/{other}/notice", json={"days": 3, "text": "   "})
     assert blank.status_code == 400 and "督办要求" in blank.json()["detail"]
     token = form_token(officer.get("/district/inbox").text)
     bad_forms = (({"days": "0", "text": "整改"}, "1–30 个工作日"), ({"days": "x", "text": "整改"}, "1–30 个工作日"),
-                 ({"days": "3", "text": ""}, "请填写督办要求"), ({"days": "3", "text": "整\x00改"}, "无法保存的字符"))
+                 ({"days": "3", "text": ""}, "请填写督办要求"), ({"days": "3", "text": "整\x00改"}, "控制字符"),
+                 ({"days": "3", "text": "整\u202e改"}, "控制字符"))
     for form, message in bad_forms:
         page = officer.post(f"/district/inbox/{other}/notice", data={"csrf_token": token, **form})
         assert page.status_code == 400 and message in page.text, form

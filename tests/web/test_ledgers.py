@@ -348,6 +348,8 @@ def test_control_characters_are_refused_not_stored(client_for: ClientFor, world:
     url = f"/api/schools/{world.school_id}/crisis/{world.crisis_case_id}"
     response = client_for("leader").post(url, json={"outcome": "结果\x00"})
     assert response.status_code == 400 and "控制字符" in response.json()["detail"]
+    response = client_for("leader").post(url, json={"referral_hospital": "市\u202e医院"})
+    assert response.status_code == 400 and "转介医院含有不可见的控制字符" in response.json()["detail"]
     assert client_for("leader").post(url, json={"outcome": "x", "extra": 1}).status_code == 422
 
 

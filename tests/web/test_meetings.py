@@ -250,6 +250,8 @@ def test_folding_never_splits_a_character_and_text_is_escaped() -> None:
 
 @pytest.mark.parametrize("body, message", [
     ({"minutes": "纪要\x00"}, "控制字符"),
+    ({"minutes": "纪要\u202e"}, "纪要含有不可见的控制字符"),
+    ({"decisions": "家访\u2066｜组长｜2026-10-30"}, "会议决定含有不可见的控制字符"),
     ({"decisions": "很长的事项" * 40 + "｜组长｜2026-10-30"}, "过长"),
     ({"decisions": "远期事项｜组长｜2099-10-30"}, "超过一年"),
     ({"held_on": "2026-09-30"}, "早于 2026-10 月初"),

@@ -67,7 +67,7 @@ class CourseRecordIn(BaseModel):
     kind: str = Field(min_length=1, max_length=32, description="政策包的课程类型，如 lesson / activity")
     held_on: date = Field(description="开展日期：不晚于今天，不早于本学年开始")
     topic: str = Field(min_length=1, max_length=MAX_TOPIC)
-    periods: int = Field(default=1, ge=0, le=MAX_PERIODS, description="课时")
+    periods: int = Field(default=1, ge=1, le=MAX_PERIODS, description="课时（至少 1）")
 
 
 def _scope(request: Request, session: Session, viewer: Viewer, school_id: int) -> CourseScope:

@@ -277,8 +277,6 @@ def notice_form(request: Request, escalation_id: EscalationId, days: str = Form(
         workdays = days.strip()
         if not workdays.isdigit() or len(workdays) > 3:
             raise InboxError("整改期限应为 1–30 个工作日")
-        if "\x00" in text:
-            raise InboxError("督办要求含有无法保存的字符，请修改后重试")
         _notice(request, session, viewer, escalation_id, int(workdays), text)
     return _form_done(request, session, viewer, back, escalation_id, "notice", act)
 

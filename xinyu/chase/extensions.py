@@ -19,6 +19,7 @@ from xinyu.cycle.states import TaskStatus
 from xinyu.privacy import redact_student_names
 from xinyu.roles import Role
 from xinyu.settings import get_settings
+from xinyu.text_input import check_text
 
 
 class ExtensionError(ValueError):
@@ -52,7 +53,7 @@ def request_extension(
 ) -> Extension:
     task = _open_task(session, task_id)
     _check_responsible(session, task, by)
-    if not reason.strip():
+    if not check_text(reason, "延期理由", multiline=True, error=ExtensionError).strip():
         raise ExtensionError("申请延期须说明理由")
     if not 1 <= workdays <= 30:
         raise ExtensionError("延期应为 1–30 个工作日")
@@ -94,6 +95,7 @@ def decide_extension(
     task = _open_task(session, extension.task_id)
     if not holds_role(session, by, Role.leader, school_id=task.school_id):
         raise ExtensionError("只有本校领导小组组长可以审批延期")
+    check_text(note, "审批说明", multiline=True, error=ExtensionError)
     extension.status = "approved" if approve else "refused"
     extension.decided_by_id, extension.decided_at, extension.decision_note = by, now, note.strip()[:500]
     if approve:

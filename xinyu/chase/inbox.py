@@ -28,6 +28,7 @@ from xinyu.grades import grade_label
 from xinyu.privacy import redact_student_names
 from xinyu.roles import Role, role_label
 from xinyu.settings import get_settings
+from xinyu.text_input import check_text
 from xinyu.workdays import WorkCalendar
 
 INBOX_STATUSES = ("new", "acknowledged", "resolved")
@@ -258,7 +259,7 @@ def issue_notice(
         raise InboxConflict(f"第 {escalation_id} 项已下发督办通知（任务 #{item.notice_task_id}）")
     if not 1 <= workdays <= 30:
         raise InboxError("整改期限应为 1–30 个工作日")
-    text = text.strip()
+    text = check_text(text, "督办要求", multiline=True, error=InboxError).strip()
     if not text:
         raise InboxError("请填写督办要求")
     school = session.get(School, item.school_id)

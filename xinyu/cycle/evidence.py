@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 from xinyu.packs import EvidenceField
+from xinyu.text_input import unsafe_character
 
 TRUE_WORDS = {"是", "有", "已", "true", "yes", "y", "1", "√"}
 FALSE_WORDS = {"否", "无", "未", "false", "no", "n", "0", "×"}
@@ -38,10 +39,17 @@ def parse_evidence(fields: tuple[EvidenceField, ...], values: dict[str, Any]) ->
 
 def _convert(field: EvidenceField, raw: Any) -> Any:
     text = str(raw).strip()
+    bad = unsafe_character(text, multiline=field.type == "text")
+    if bad is not None:  # the same refusal as xinyu.text_input.check_text, under the field's label
+        raise ValueError(f"含有不可见的控制字符（{bad[1]}，第 {bad[0]} 个字符），请删除后重新输入")
     if field.type == "int":
-        if isinstance(raw, bool) or not text.lstrip("-").isdigit():
+        digits = text[1:] if text[:1] in "-+" else text
+        if isinstance(raw, bool) or not (digits.isascii() and digits.isdigit()):
             raise ValueError(f"应为整数，实为 {text!r}")
-        return int(text)
+        value, (low, high) = int(text), field.bounds
+        if not low <= value <= high:
+            raise ValueError(f"应在 {low} 到 {high} 之间，实为 {value}")
+        return value
     if field.type == "bool":
         if isinstance(raw, bool):
             return raw
@@ -65,6 +73,7 @@ def _convert(field: EvidenceField, raw: Any) -> Any:
 def describe_fields(fields: tuple[EvidenceField, ...]) -> list[dict[str, Any]]:
     """The form a client builds: name, label, type, required, choices."""
     return [
-        {"name": f.name, "label": f.label, "type": f.type, "required": f.required, "choices": list(f.choices)}
+        {"name": f.name, "label": f.label, "type": f.type, "required": f.required, "choices": list(f.choices),
+         **({"min": f.bounds[0], "max": f.bounds[1]} if f.type == "int" else {})}
         for f in fields
     ]

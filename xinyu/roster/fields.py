@@ -53,6 +53,10 @@ def parse_date(cell: Cell) -> date | None:
         return None
 
 
+# A screening total: no scale in use scores below 0, none near 1000 (SCL-90 tops at 450, MHT at 100).
+SCORE_MIN, SCORE_MAX = 0, 1000
+
+
 def parse_score(cell: Cell) -> float | None:
     if isinstance(cell, int | float) and not isinstance(cell, bool):
         value = float(cell)

@@ -10,7 +10,7 @@ from models import SchoolClass, ScreeningRecord, Student
 from xinyu.roster.bulk import chunked, fetch, insert_plain, update_by_id
 from xinyu.roster.columns import Columns, Kind
 from xinyu.roster.errors import ErrorList, RosterError, RowError
-from xinyu.roster.fields import LEVELS, parse_date, parse_level, parse_score
+from xinyu.roster.fields import LEVELS, SCORE_MAX, SCORE_MIN, parse_date, parse_level, parse_score
 from xinyu.roster.result import ImportResult
 from xinyu.roster.schools import KnownSchool, load_schools, resolve_school
 from xinyu.roster.tables import Cell, Table, cell_text
@@ -113,6 +113,9 @@ def _parse(
     score = parse_score(cells["score"])
     if score is None:
         errors.add(number, "score", text["score"], "不是有效的数字（应填写总分）")
+    elif not SCORE_MIN <= score <= SCORE_MAX:
+        errors.add(number, "score", text["score"], f"超出范围：总分应在 {SCORE_MIN} 到 {SCORE_MAX} 之间")
+        score = None
     level = parse_level(text["level"])
     if level is None:
         errors.add(number, "level", text["level"], LEVEL_EXPECTED)

@@ -1,13 +1,19 @@
-"""Read a CSV (UTF-8, UTF-8 with BOM, GBK) or the first sheet of an XLSX into a header and its rows."""
+"""Read a CSV (UTF-8, UTF-8 with BOM, GBK) or the one sheet with data of an XLSX into a header and its rows.
+
+Every text cell passes the shared check for invisible control characters (xinyu.text_input); a workbook with
+data on several sheets is refused naming them (importing one silently would drop the others' rows); a formula
+whose result the file does not hold is reported as a formula, not read as an empty cell."""
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from xinyu.roster.errors import RosterError, RowError
+from xinyu.roster.errors import MAX_ERRORS, RosterError, RowError
+from xinyu.text_input import unsafe_character
 
 Cell = str | int | float | date | datetime | None
 
@@ -100,6 +106,10 @@ def _csv_rows(path: Path, data: bytes) -> list[list[Any]]:
         raise _unreadable(path, f"不是有效的 CSV（{exc}）") from exc
 
 
+class UncachedFormula(str):
+    """A formula cell whose result the file does not hold (written by a program, never opened in Excel)."""
+
+
 def _xlsx_rows(path: Path) -> list[list[Any]]:
     from openpyxl import load_workbook  # imported here: only XLSX files need it
 
@@ -108,12 +118,53 @@ def _xlsx_rows(path: Path) -> list[list[Any]]:
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise _unreadable(path, f"不是有效的 XLSX 文件（{type(exc).__name__}）") from exc
     try:
-        sheet = workbook.worksheets[0]
-        if hasattr(sheet, "reset_dimensions"):
-            sheet.reset_dimensions()  # some writers record a wrong size; read every cell instead
-        return [list(row) for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True)]
+        sheets = [(sheet.title, _sheet_rows(sheet)) for sheet in workbook.worksheets]
     finally:
         workbook.close()
+    with_data = [(title, rows) for title, rows in sheets if any(_filled(v) for row in rows for v in row)]
+    if len(with_data) > 1:
+        raise _unreadable(path, f"有 {len(with_data)} 个工作表有数据（{'、'.join(t for t, _ in with_data)}）"
+                                "，一次只能导入一个：请把数据合并到一个工作表，或每个工作表另存为一个文件后分别导入")
+    title, rows = with_data[0] if with_data else sheets[0]
+    if _has_formulas(path):
+        _mark_uncached_formulas(path, title, rows)
+    return rows
+
+
+def _sheet_rows(sheet: Any) -> list[list[Any]]:
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()  # some writers record a wrong size; read every cell instead
+    return [list(row) for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True)]
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any sheet's XML holds a formula element: only then is the workbook read a second time."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(b"<f>" in data or b"<f " in data for data in (
+                archive.read(name) for name in archive.namelist() if name.startswith("xl/worksheets/")))
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _mark_uncached_formulas(path: Path, title: str, rows: list[list[Any]]) -> None:
+    """Where a cell read empty but holds a formula, put the formula there (as UncachedFormula)."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=False)
+    try:
+        formulas = _sheet_rows(workbook[title])
+    finally:
+        workbook.close()
+    for values, written in zip(rows, formulas, strict=False):
+        for index, (value, formula) in enumerate(zip(values, written, strict=False)):
+            text = formula if isinstance(formula, str) else getattr(formula, "text", None)
+            if value is None and isinstance(text, str) and text.startswith("="):
+                values[index] = UncachedFormula(text)
 
 
 def _from_rows(path: Path, raw: list[list[Any]]) -> Table:
@@ -123,16 +174,45 @@ def _from_rows(path: Path, raw: list[list[Any]]) -> Table:
     while headers and not headers[-1]:
         headers.pop()
     rows: list[tuple[int, tuple[Cell, ...]]] = []
+    errors: list[RowError] = []
+    total = _check_cells(path, 1, headers, headers, errors)
     for number, values in enumerate(raw[1:], start=2):
         cells = tuple(value if type(value) is str else _cell(value) for value in values[: len(headers)])
         if any(not isinstance(cell, str) or cell.strip() for cell in cells if cell is not None):
             rows.append((number, cells))
+            total += _check_cells(path, number, headers, cells, errors)
+    if errors:
+        raise RosterError(errors, total)
     return Table(file=path.name, headers=headers, rows=rows)
+
+
+def _check_cells(path: Path, number: int, headers: list[str], cells: Any, errors: list[RowError]) -> int:
+    """A row's text cells: a formula without its result, or an invisible control character, is an error."""
+    found = 0
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, str):
+            continue
+        column = headers[index] if number > 1 else f"第{index + 1}列"
+        if isinstance(cell, UncachedFormula):
+            problem = "是公式，文件中没有保存计算结果（请在 Excel 中打开后保存，或把公式改为数值）后再导入"
+            shown = str(cell)
+        else:
+            bad = unsafe_character(cell)
+            if bad is None:
+                continue
+            problem = f"含有不可见的控制字符（{bad[1]}，第 {bad[0]} 个字符），请删除后再导入"
+            shown = "".join(ch if unsafe_character(ch) is None else f"<U+{ord(ch):04X}>" for ch in cell)
+        found += 1
+        if len(errors) < MAX_ERRORS:
+            errors.append(RowError(path.name, number, column, shown[:80], problem))
+    return found
 
 
 def _cell(value: Any) -> Cell:
     if isinstance(value, bool):
         return str(value)
+    if isinstance(value, UncachedFormula):
+        return value
     if value is None or isinstance(value, str | int | float | date):
         return value
     return str(value)
