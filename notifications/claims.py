@@ -105,8 +105,11 @@ def _not_before(message: Envelope, at: datetime) -> datetime:
 
 
 def held_counts(engine: Engine, *, now: datetime) -> dict[str, int]:
-    """Messages never tried and not yet due (SMS in quiet hours), per channel."""
+    """Messages never tried and not yet due (SMS in quiet hours), per channel. A message deferred by a run
+    (a server unreachable, a rate limit) is not an attempt either, but it carries the reason: it is counted
+    under 稍后重试, never also here."""
     with engine.connect() as conn:
         rows = conn.execute(select(C.channel, func.count()).where(
-            C.status == "queued", C.attempts == 0, C.not_before > now).group_by(C.channel)).all()
+            C.status == "queued", C.attempts == 0, C.last_error.is_(None), C.not_before > now)
+            .group_by(C.channel)).all()
     return {channel: n for channel, n in rows}
