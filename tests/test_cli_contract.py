@@ -159,6 +159,9 @@ def test_expected_errors_of_every_command_are_one_line(env: dict[str, str], tmp_
     ]
     for argv, word in cases:
         assert_refused(xinyu(env, tmp_path, *argv), word)
+    assert_refused(xinyu(env, tmp_path, "import", str(tmp_path)), str(tmp_path))  # a folder, not a file
+    nowhere = {**env, "PREFECT_API_URL": "http://127.0.0.1:9/api"}  # nobody listens on port 9
+    assert_refused(xinyu(nowhere, tmp_path, "advance", "--at", "2026-10-09T09:00"), "无法连接 Prefect API")
 
 
 def test_evidence_out_of_the_packs_bounds_and_hidden_controls_are_refused(env: dict[str, str], tmp_path: Path) -> None:

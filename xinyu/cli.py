@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from models import Person, RoleAssignment, Task
 from xinyu.board import render_board, render_shortfalls
 from xinyu.cli_chase import register as register_chase_commands
-from xinyu.cli_errors import Parser, database_unreachable, expected_error, quiet_failed_runs_on_console, refuse
+from xinyu.cli_errors import Parser, database_unreachable, expected_error, refuse, run_flow
 from xinyu.cli_simulate import register as register_simulate_command
 from xinyu.clock import local_date, parse_at
 from xinyu.cycle import PackBook, complete_task
@@ -148,7 +148,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     engine, book = engine_and_book()
     if not args.file.is_file():
         raise CliError(f"找不到文件 {args.file}" if not args.file.exists() else f"{args.file} 不是文件")
-    result = import_file(engine, args.file, school=args.school, pack=args.pack, packs_dir=book.packs_dir)
+    try:
+        result = import_file(engine, args.file, school=args.school, pack=args.pack, packs_dir=book.packs_dir)
+    except (PermissionError, IsADirectoryError) as exc:
+        raise CliError(f"无法读取 {args.file}：{exc.strerror}") from exc
     print(result.summary())
     return 0
 
@@ -179,8 +182,7 @@ def cmd_open(args: argparse.Namespace) -> int:
     else:
         from flows.monthly_cycle import OpenMonthParams, open_month_flow
 
-        quiet_failed_runs_on_console()
-        result = open_month_flow(OpenMonthParams(month=args.month, at=now.isoformat()))
+        result = run_flow(lambda: open_month_flow(OpenMonthParams(month=args.month, at=now.isoformat())))
     n = {key: result.get(key, 0) for key in ("opened", "already_open", "closed", "carried_tasks", "steps_opened",
                                                "tasks_created")}
     print(f"{args.month} 周期：新开启 {n['opened']} 所学校，已开启 {n['already_open']} 所，"
@@ -208,8 +210,7 @@ def cmd_advance(args: argparse.Namespace) -> int:
     else:
         from flows.monthly_cycle import AdvanceParams, advance_flow
 
-        quiet_failed_runs_on_console()
-        result = advance_flow(AdvanceParams(at=now.isoformat()))
+        result = run_flow(lambda: advance_flow(AdvanceParams(at=now.isoformat())))
     result = {key: result.get(key, 0) for key in ADVANCE_KEYS} | result
     print(f"{now:%Y-%m-%d %H:%M} 推进：{result['cycles']} 个周期，开启步骤 {result['steps_opened']} 个，"
           f"完成步骤 {result['steps_done']} 个，新任务 {result['tasks_created']} 项"

@@ -5,6 +5,7 @@ import argparse
 import logging
 import re
 import sys
+from collections.abc import Callable
 from typing import NoReturn
 
 from sqlalchemy.exc import OperationalError
@@ -44,13 +45,36 @@ def database_unreachable(exc: OperationalError, shown_url: str) -> str:
     return f"无法使用数据库 {shown_url}：{reason}"
 
 
+def run_flow(flow: Callable[[], dict[str, int]]) -> dict[str, int]:
+    """Run a flow from the CLI: Prefect's failure echo kept off the console (the error is reported in one
+    line), and a Prefect API that cannot be reached is one clear refusal, not a traceback."""
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    quiet_failed_runs_on_console()
+    try:
+        return flow()
+    except (RuntimeError, httpx.HTTPError) as exc:
+        if expected_error(exc) is None and (isinstance(exc, httpx.TransportError) or "reach API" in str(exc)):
+            raise PrefectUnreachable(f"无法连接 Prefect API {PREFECT_API_URL.value()}：请启动该服务器，或取消"
+                                     "PREFECT_API_URL（使用内置的临时 API），或加 --direct 直接调用核心") from exc
+        raise
+
+
+class PrefectUnreachable(ValueError):
+    """The Prefect API named by PREFECT_API_URL does not answer."""
+
+
 class _NoFailureEcho(logging.Filter):
     """Prefect logs a failed task or flow run, traceback and all, on the console; the CLI reports the error
-    itself in one line. The run log on the Prefect API keeps everything (this filters the console only)."""
+    itself in one line. The run log on the Prefect API keeps everything (this filters the console only).
+    Warnings (e.g. a pack's calendar warning in the run log) still show."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.levelno >= logging.ERROR and record.name.startswith(("prefect.flow_runs",
-                                                                                "prefect.task_runs")))
+        if record.levelno >= logging.ERROR and record.name.startswith(("prefect.flow_runs", "prefect.task_runs")):
+            return False
+        # At exit Prefect's event and log workers may note that they are still sending (to the API, not to us).
+        return not (record.name.endswith("Worker") and record.getMessage().startswith("Still processing items"))
 
 
 def quiet_failed_runs_on_console() -> None:
