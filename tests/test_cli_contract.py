@@ -180,3 +180,24 @@ def test_evidence_out_of_the_packs_bounds_and_hidden_controls_are_refused(env: d
     done = xinyu(env, tmp_path, "complete", task, "--set", "attention_students=0", "--set", "committee_consulted=是",
                  "--at", "2026-10-09T10:00")
     assert done.returncode == 0, done.stderr
+
+
+def test_a_refusal_is_found_behind_a_wrapper_but_a_bug_is_not_hidden() -> None:
+    from xinyu.cli_errors import expected_error
+    from xinyu.locks import ClockBehind
+
+    refusal = ClockBehind("时钟回退")
+    try:
+        try:
+            raise refusal
+        except ClockBehind as inner:
+            raise RuntimeError("flow run failed") from inner
+    except RuntimeError as wrapped:
+        assert expected_error(wrapped) is refusal
+    try:
+        try:
+            raise ValueError("handled")
+        except ValueError:
+            raise KeyError("a bug while handling it") from None
+    except KeyError as bug:
+        assert expected_error(bug) is None

@@ -19,15 +19,15 @@ EXPECTED: tuple[type[BaseException], ...] = (ValueError, ClockBehind)
 
 
 def expected_error(exc: BaseException) -> BaseException | None:
-    """The expected error behind `exc`: itself, or one it was raised from or while handling (a Prefect
-    flow run re-raises its task's exception, sometimes wrapped)."""
+    """The expected error behind `exc`: itself, or one it was raised from (`raise … from`: a wrapper around a
+    flow run's refusal). Not one it was merely raised while handling: that is a bug, shown as one."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, EXPECTED):
             return current
-        current = current.__cause__ or current.__context__
+        current = current.__cause__
     return None
 
 
