@@ -187,6 +187,9 @@ def test_bad_evidence_is_refused_with_the_cores_message_and_nothing_is_written(
     assert 'data-testid="task-error"' in page.text and "漏填" in page.text  # what was typed is kept
     page = psych.post(f"/tasks/{task.id}/complete", data={"csrf_token": token, "changed": "三"})
     assert page.status_code == 400 and "应为整数" in page.text
+    page = psych.post(f"/tasks/{task.id}/complete", data={"csrf_token": token, "changed": "-2"})
+    assert page.status_code == 400 and "应在 0 到 20000 之间，实为 -2" in page.text
+    assert 'min="0" max="20000"' in psych.get(f"/tasks/{task.id}").text  # the pack's bounds in the form
     api = psych.post(f"/api/tasks/{task.id}/complete", json={"values": {"changed": "abc"}})
     assert api.status_code == 400 and "应为整数" in api.json()["detail"]
     api = psych.post(f"/api/tasks/{task.id}/complete", json={"values": {"changed": 1, "colour": "red"}})
@@ -297,13 +300,16 @@ def test_text_the_database_cannot_hold_is_refused_not_a_crash(
         client_for: ClientFor, world: World, world_engine: Engine) -> None:
     psych = client_for("psych")
     task = ledger_b(world_engine, world)
-    # PostgreSQL refuses a NUL character and text longer than a column; SQLite keeps both. Never a 500.
-    asked = psych.post(f"/api/tasks/{task.id}/extensions", json={"days": 1, "reason": "数据\x00未到"})
-    assert asked.status_code in (200, 400)
-    if asked.status_code == 400:
-        assert "无效字符" in asked.json()["detail"]
-        with Session(world_engine) as session:
-            assert session.exec(select(Extension).where(Extension.task_id == task.id)).first() is None
+    # A NUL or a bidi override is refused on both databases by the shared check (SQLite would store it).
+    for reason in ("数据\x00未到", "数据\u202e未到", "数据\u2066未到"):
+        asked = psych.post(f"/api/tasks/{task.id}/extensions", json={"days": 1, "reason": reason})
+        assert asked.status_code == 400 and "延期理由含有不可见的控制字符" in asked.json()["detail"]
+    with Session(world_engine) as session:
+        assert session.exec(select(Extension).where(Extension.task_id == task.id)).first() is None
+    token = form_token(psych.get(f"/tasks/{task.id}").text)
+    page = psych.post(f"/tasks/{task.id}/complete", data={"csrf_token": token, "changed": "1", "note": "已\u202e核"})
+    assert page.status_code == 400 and "含有不可见的控制字符" in page.text
+    # PostgreSQL refuses text longer than a column; SQLite keeps it. Never a 500.
     done = psych.post(f"/api/tasks/{task.id}/complete", json={"values": {"changed": 1, "note": "x" * 4000}})
     assert done.status_code in (200, 400)
     assert reload(world_engine, task.id or 0).status == ("done" if done.status_code == 200 else "open")
