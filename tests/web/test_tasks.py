@@ -145,7 +145,7 @@ def test_the_task_page_explains_the_due_date_and_shows_the_evidence_form(
     detail = psych.get(f"/api/tasks/{task.id}").json()
     assert [f["name"] for f in detail["fields"]] == ["changed", "note"]
     assert detail["fields"][0] == {"name": "changed", "label": "本月新增或更新条数", "type": "int", "required": True,
-                                   "choices": []}
+                                   "choices": [], "min": 0, "max": 20000}
     assert detail["may_act"] and detail["may_ask"] and not detail["may_decide"] and detail["task"]["clause"] == "QD-2"
     assert any("当前截止：2026-10-20" in line for line in detail["due_explained"])
     # A finished task shows what was given and no form.
