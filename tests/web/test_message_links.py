@@ -201,7 +201,7 @@ def test_every_link_of_a_month_opens_for_its_recipient(
             for person in message.recipients:
                 wanted[person].add(link[len(base.rstrip("/")):])
     bare = {f"{m.channel}: {m.what}" for m in sent if not m.links and m.channel != "email"}
-    # assert not bare, f"an SMS or a robot post without a link: {sorted(bare)}"
+    assert not bare, f"an SMS or a robot post without a link: {sorted(bare)}"
     app = create_app(engine=engine, book=PackBook(packs_dir_session), clock=lambda: DISPATCH_AT, base_url=BASE_URL,
                      cookie_secure=False)
     with Session(engine, expire_on_commit=False) as session:
