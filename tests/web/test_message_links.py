@@ -177,6 +177,19 @@ def _collect(engine: Engine, smtp: SmtpServer, http: HttpServer, robots: dict[st
     return sent
 
 
+# A page of one thing says which: the link's id must be the page's (not another task, item or case).
+SUBJECT_MARKS = {r"/tasks/(\d+)": 'data-task-id="{}"', r"/district/inbox/(\d+)": 'data-escalation-id="{}"',
+                 r"/crisis-alerts/(\d+)": 'data-case="{}"', r"/schools/(\d+)/board": "/schools/{}/"}
+
+
+def _shows_what_was_linked(path: str, page: str) -> bool:
+    for pattern, mark in SUBJECT_MARKS.items():
+        found = re.fullmatch(pattern, urlsplit(path).path)
+        if found:
+            return mark.format(found.group(1)) in page
+    return True
+
+
 def _sign_in(client: httpx.Client, login: str) -> None:
     form = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
@@ -219,14 +232,14 @@ def test_every_link_of_a_month_opens_for_its_recipient(
                 for path in sorted(paths):
                     answer = client.get(path, follow_redirects=True)
                     shown = html.escape(person.name)
-                    task = re.fullmatch(r"/tasks/(\d+)", urlsplit(path).path)
-                    wrong = task is not None and f'data-task-id="{task.group(1)}"' not in answer.text
+                    wrong = not _shows_what_was_linked(path, answer.text)
                     if answer.status_code != 200 or answer.url.path == "/login" or shown not in answer.text or wrong:
                         failures.append(f"{person.name}(#{person_id}) {path} → {answer.status_code} {answer.url.path}")
                     else:
                         opened += 1
     links = sum(len(m.links) for m in sent)
     pairs = sum(map(len, wanted.values()))
+    kinds = sorted({re.sub(r"\d+", "N", urlsplit(p).path) for paths in wanted.values() for p in paths})
     print(f"\nmessages {dict(by_channel)}; links collected {links}; (recipient, link) pairs {pairs}; "  # noqa: T201
-          f"distinct recipients {len(wanted)}; opened {opened}")
+          f"distinct recipients {len(wanted)}; opened {opened}; pages {kinds}")
     assert not failures, f"{len(failures)} links did not open:\n" + "\n".join(failures[:60])
