@@ -36,6 +36,9 @@ def relay_of_case(engine: Engine, case_id: int) -> dict[str, list[int]]:
                             (Role.deputy, RoleAssignment.school_id == case.school_id)):
             found[role.value] = sorted(set(session.exec(select(RoleAssignment.person_id)
                                                         .where(RoleAssignment.role == role, where))))
+        found["other_homerooms"] = sorted(set(session.exec(select(RoleAssignment.person_id).where(
+            RoleAssignment.role == Role.homeroom, RoleAssignment.school_id == case.school_id,
+            col(RoleAssignment.class_id) != student.class_id))) - set(found["homeroom"]))
         return found
 
 
@@ -68,8 +71,10 @@ def test_the_alert_is_404_for_anyone_the_relay_did_not_tell(client_for: ClientFo
                                                            world: World, world_engine: Engine) -> None:
     case_id = world.crisis_case_id or 0
     relay = relay_of_case(world_engine, case_id)
+    assert relay["other_homerooms"], relay
     others = [client_for(k) for k in ("other_homeroom", "other_leader", "officer", "foreign_leader")]
     others += [client_of(p) for p in relay["deputy"][:1] if p not in relay["leader"]]
+    others += [client_of(p) for p in relay["other_homerooms"][:1]]  # same school, another class
     for client in others:
         assert client.get(f"/crisis-alerts/{case_id}").status_code == 404
     assert client_for("homeroom").get("/crisis-alerts/999999").status_code == 404
