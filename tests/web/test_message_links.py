@@ -202,7 +202,7 @@ def _sign_in(client: httpx.Client, login: str) -> None:
 def test_every_link_of_a_month_opens_for_its_recipient(
         month: tuple[Engine, list[Sent], set[str]], packs_dir_session: Path) -> None:
     engine, sent, bases = month
-    by_channel = defaultdict(int)
+    by_channel: dict[str, int] = defaultdict(int)
     for message in sent:
         by_channel[message.channel] += 1
     assert by_channel["email"] and by_channel["sms"] and by_channel["robot"], dict(by_channel)
@@ -211,8 +211,8 @@ def test_every_link_of_a_month_opens_for_its_recipient(
         for link in message.links:
             base = next((b for b in bases if link.startswith(b.rstrip("/") + "/")), None)
             assert base is not None, f"{message.channel} link {link} is not under XINYU_BASE_URL ({bases})"
-            for person in message.recipients:
-                wanted[person].add(link[len(base.rstrip("/")):])
+            for recipient in message.recipients:
+                wanted[recipient].add(link[len(base.rstrip("/")):])
     bare = {f"{m.channel}: {m.what}" for m in sent if not m.links and m.channel != "email"}
     assert not bare, f"an SMS or a robot post without a link: {sorted(bare)}"
     app = create_app(engine=engine, book=PackBook(packs_dir_session), clock=lambda: DISPATCH_AT, base_url=BASE_URL,

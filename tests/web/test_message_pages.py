@@ -27,11 +27,13 @@ def relay_of_case(engine: Engine, case_id: int) -> dict[str, list[int]]:
         case = session.get(CrisisCase, case_id)
         assert case is not None
         student = session.get(Student, case.student_id)
+        assert student is not None
         klass = session.get(SchoolClass, student.class_id)
-        assert student is not None and klass is not None
+        assert klass is not None
         found: dict[str, list[int]] = {}
+        grade = (RoleAssignment.school_id == case.school_id) & (RoleAssignment.grade == klass.grade)
         for role, where in ((Role.homeroom, RoleAssignment.class_id == student.class_id),
-                            (Role.grade_head, (RoleAssignment.school_id == case.school_id) & (RoleAssignment.grade == klass.grade)),
+                            (Role.grade_head, grade),
                             (Role.leader, RoleAssignment.school_id == case.school_id),
                             (Role.deputy, RoleAssignment.school_id == case.school_id)):
             found[role.value] = sorted(set(session.exec(select(RoleAssignment.person_id)

@@ -59,7 +59,8 @@ def warn_if_base_url_unset() -> bool:
     message = (f"未设置 XINYU_BASE_URL：邮件、短信和群机器人消息中的链接将指向 {get_settings().base_url}，"
                "收件人打不开；请设为用户访问本系统的地址（如 https://xinyu.example.edu.cn）后重新启动")
     logger.warning(message)
-    print(f"警告：{message}", file=sys.stderr, flush=True)
+    sys.stderr.write(f"警告：{message}\n")
+    sys.stderr.flush()
     return True
 
 
