@@ -5,13 +5,15 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.test_scheduler import ROOT, free_port, login_page, store_url, wait_for  # noqa: F401  (fixture)
+from tests.test_scheduler import ROOT, free_port, login_page, store_url  # noqa: F401  (fixture)
 
 WARNING = "未设置 XINYU_BASE_URL"
+STARTUP = 180.0  # seconds to start Python, import the app and serve, on a loaded machine: not a timing assertion
 
 
 def serve_until_up(store_url: str, tmp_path: Path, **env: str) -> str:  # noqa: F811
@@ -24,7 +26,11 @@ def serve_until_up(store_url: str, tmp_path: Path, **env: str) -> str:  # noqa: 
         proc = subprocess.Popen([sys.executable, "-m", "xinyu.cli", "serve", "--port", str(port)], cwd=ROOT,
                                 env=environ, stdout=subprocess.DEVNULL, stderr=stderr)
     try:
-        wait_for(lambda: login_page(port), "the web app's login page")
+        deadline = time.monotonic() + STARTUP
+        while not login_page(port):
+            assert proc.poll() is None, errors.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, "gave up waiting for the web app's login page"
+            time.sleep(0.2)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0, errors.read_text(encoding="utf-8")
     finally:

@@ -109,10 +109,11 @@ def _robots(engine: Engine, world: World, robot_base: str) -> dict[str, list[int
     robots: dict[str, list[int]] = {}
     with transaction(engine) as session:
         district = session.get(District, world.district_id)
-        assert district is not None
+        assert district is not None and district.id is not None
         district.robot_url = f"{robot_base}/cgi-bin/webhook/send?key=d{district.id}"
         robots[f"d{district.id}"] = _holders(session, Role.district_officer, district_id=district.id)
         for school in session.exec(select(School).where(School.district_id == world.district_id)):
+            assert school.id is not None
             school.robot_url = f"{robot_base}/cgi-bin/webhook/send?key=s{school.id}"
             robots[f"s{school.id}"] = _holders(session, Role.leader, school_id=school.id)
     return robots
