@@ -52,8 +52,11 @@ def test_a_link_is_under_the_base_url() -> None:
         "https://xinyu.example.cn/xy/tasks/12"
 
 
-# A path written by hand next to the base URL: `f"{base_url}/tasks/…"` or `{{ base_url }}/inbox/…`.
+# A path written by hand: next to the base URL (`f"{base_url}/tasks/…"`, `{{ base_url }}/inbox/…`), or any
+# literal path of the app's pages (and the two that never existed, /my and /inbox).
 HAND_WRITTEN = re.compile(r"base_url\s*(\}\}|\})?\s*(\)|\.rstrip\([^)]*\))?\s*\}?/[a-z]")
+SEGMENTS = "|".join(sorted({p.split("/")[1] for p in ROUTES.values()} | {"my", "inbox", "login"}))
+APP_PATH = re.compile(rf"(?<![\w.\-/])/({SEGMENTS})\b")
 
 
 def test_no_message_writes_a_path_by_hand() -> None:
@@ -62,6 +65,6 @@ def test_no_message_writes_a_path_by_hand() -> None:
         for file in sorted((ROOT / folder).rglob("*")):
             if file.suffix in (".py", ".j2") and file.name != "links.py":
                 for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
-                    if HAND_WRITTEN.search(line):
+                    if HAND_WRITTEN.search(line) or APP_PATH.search(line):
                         offenders.append(f"{file.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not offenders, "paths written by hand into messages (use xinyu.links):\n" + "\n".join(offenders)
