@@ -100,6 +100,7 @@ def test_an_inbox_item_opens_for_its_districts_officers_only(client_for: ClientF
         page = officer.get(f"/district/inbox/{item}")
         assert page.status_code == 200
         assert [int(i) for i in re.findall(r'data-escalation-id="(\d+)"', page.text)] == [item]
+        assert 'data-testid="inbox-single"' in page.text
         assert not any(name in page.text for name in world.student_names)
     for item in theirs:
         assert officer.get(f"/district/inbox/{item}").status_code == 404

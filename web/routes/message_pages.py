@@ -51,8 +51,8 @@ def inbox_item_page(request: Request, escalation_id: EscalationId, viewer: Viewe
     counts = count_escalations(session, InboxFilter(district_ids=districts, statuses=tuple(STATUS_LABELS)))
     data = InboxPage(items=[item], total=1, page=1, pages=1, page_size=PAGE_SIZE, counts=counts,
                      schools=district_schools(session, districts))
-    return page(request, "district/inbox.html", p=data, view=view, ok=f"督办事项 #{item.id}（{item.school}）",
-                error=None, status_labels=STATUS_LABELS, view_labels=VIEW_LABELS, reason_labels=REASON_LABELS,
+    return page(request, "district/inbox.html", p=data, view=view, ok=None, error=None, single=item.id,
+                status_labels=STATUS_LABELS, view_labels=VIEW_LABELS, reason_labels=REASON_LABELS,
                 notice_labels=NOTICE_LABELS, order_labels=ORDER_LABELS, back=view.query())
 
 
