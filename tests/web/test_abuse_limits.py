@@ -16,7 +16,8 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import Engine
-from sqlmodel import Session, col, func, select as sql_select
+from sqlmodel import Session, col, func
+from sqlmodel import select as sql_select
 
 from models import LoginAttempt, Person
 from tests.web.world import PASSWORD, World

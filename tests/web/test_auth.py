@@ -17,8 +17,8 @@ from tests.notifications.servers import SmtpServer
 from tests.web.app_fixtures import ClientFor, form_token, sign_in
 from tests.web.world import NOW, PASSWORD, World
 from web.app import create_app
-from xinyu.access import load_viewer
 from xinyu import accounts
+from xinyu.access import load_viewer
 from xinyu.accounts import MAX_FAILURES_PER_LOGIN, AccountError, find_login
 from xinyu.roles import Role
 from xinyu.settings import Settings
