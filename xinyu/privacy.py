@@ -53,13 +53,19 @@ def _plain(char: str) -> str:
     return folded if len(folded) == 1 else char
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+_WORD = re.compile(r"[0-9a-z]+")
+
+
 def normalise(text: str) -> str:
+    if _HAN.fullmatch(text) or _WORD.fullmatch(text):  # most names and numbers: nothing to fold
+        return text
     return "".join(_plain(c) for c in text if not _is_gap(c))
 
 
 def given_name(name: str) -> str:
     """The name without its surname (a compound one such as 欧阳 included); '' for a non-Chinese name."""
-    if not name or not all("\u4e00" <= c <= "\u9fff" for c in name):
+    if not _HAN.fullmatch(name):
         return ""
     return name[2:] if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else name[1:]
 
