@@ -382,7 +382,8 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
                                    .order_by(col(Extension.id))))
     people = _names(session, [task.completed_by_id] + [e.requested_by_id for e in extensions]
                     + [e.decided_by_id for e in extensions])
-    reasons = guard_titles(session, {(task.school_id, e.reason) for e in extensions})
+    typed = {(task.school_id, text) for e in extensions for text in (e.reason, e.decision_note)}
+    reasons = guard_titles(session, typed)  # the reasons and the leader's notes, students masked
     carried_to = None
     if task.status == TaskStatus.carried:  # its successor, found through the (indexed) lineage of the chain
         carried_to = session.exec(select(Task.id).where(Task.lineage_id == (task.lineage_id or task.id),
@@ -399,7 +400,7 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
             workdays=e.workdays, reason=reasons[(task.school_id, e.reason)],
             requested_by=people.get(e.requested_by_id or 0), requested_at=e.requested_at,
             previous_due=e.previous_due, new_due=e.new_due, decided_by=people.get(e.decided_by_id or 0),
-            decided_at=e.decided_at, note=e.decision_note) for e in extensions],
+            decided_at=e.decided_at, note=reasons[(task.school_id, e.decision_note)]) for e in extensions],
         carried_from_id=task.carried_from_id, carried_to_id=carried_to,
         may_act=row.status in ("open", "overdue") and may_act(viewer, row),
         may_ask=row.status in ("open", "overdue") and may_ask(viewer, row),

@@ -9,7 +9,7 @@ from models import Escalation, OutboxMessage, Student, Task
 from tests.chase.test_chase_run import DAY0, OCTOBER, class_report, run_day, run_days
 from tests.core.helpers import at, cycle_of
 from tests.factories import make_school
-from xinyu.chase.extensions import request_extension
+from xinyu.chase.extensions import decide_extension, request_extension
 from xinyu.chase.inbox import issue_notice
 from xinyu.cycle import PackBook
 
@@ -32,16 +32,19 @@ def test_staff_mail_masks_students_however_typed(session: Session, book: PackBoo
     session.commit()
     run_days(session, book, date(2026, 10, 9), date(2026, 10, 20))
     task = class_report(session, school)
-    request_extension(session, task_id=task.id or 0, by=task.assignee_id or 0, workdays=2,
-                      reason="瑞航请假，黄　晨超同学们返校后补做", now=at("2026-10-20", 9), book=book)
+    asked = request_extension(session, task_id=task.id or 0, by=task.assignee_id or 0, workdays=2,
+                              reason="瑞航请假，黄　晨超同学们返校后补做", now=at("2026-10-20", 9), book=book)
     item = session.exec(select(Escalation).where(Escalation.task_id == task.id)).first()
     assert item is not None
     issue_notice(session, escalation_id=item.id or 0, by=school.people["district_officer"].id or 0, workdays=3,
                  text="请关注黄 晨超同学", now=at("2026-10-20", 15), book=book)
+    decide_extension(session, extension_id=asked.id or 0, by=school.people["leader"].id or 0, approve=True,
+                     note="已与黄晨超家长沟通", now=at("2026-10-20", 16), book=book)
     session.commit()
     mail = list(session.exec(select(OutboxMessage)))
     texts = [m.subject + m.body_text + (m.body_html or "") + str(m.params) for m in mail]
     assert any("会议决定：为某同学安排个别辅导，某同学（某学号）家长面谈" in m.body_text for m in mail)
     assert any("理由：某同学请假，某同学返校后补做" in m.body_text for m in mail)
     assert any("督办要求：请关注某同学" in m.body_text for m in mail)
+    assert any("说明：已与某同学家长沟通" in m.body_text for m in mail)
     assert not [(leak, text) for text in texts for leak in LEAKS if leak in text]
