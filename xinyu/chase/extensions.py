@@ -108,7 +108,8 @@ def decide_extension(
             item.status, item.resolved_at, item.resolution = "resolved", now, "extended"
     requester = contact(session, extension.requested_by_id)
     verdict = f"已批准，新截止日期 {task.due.isoformat()}" if approve else "未批准，截止日期不变"
-    note_lines = [f"说明：{extension.decision_note}"] if extension.decision_note else []
+    note = redact_student_names(session, task.school_id, {"note": extension.decision_note})["note"]
+    note_lines = [f"说明：{note}"] if note else []
     queue_notice(
         session, [requester] if requester else [], key=f"extension:{extension.id}:decided",
         subject=f"【心育闭环】延期申请{'已批准' if approve else '未批准'}", heading="延期申请审批结果",

@@ -187,7 +187,9 @@ def inbox_items(
             id=item.id, district=district, school_id=item.school_id, school=school, step=step_key,
             step_label=_step_label(book, pack, month, step_key), task_id=newest[0] if newest else None,
             role=role_label(role), role_code=role, kind=kind,
-            class_label=f"{grade_label(grade)}{class_name}" if grade is not None else None, level=item.level,
+            # A crisis report names the school, its case number and level only: a class narrows it to a child.
+            class_label=f"{grade_label(grade)}{class_name}" if grade is not None and item.reason != "crisis" else None,
+            level=item.level,
             reason=item.reason, summary=item.summary, due=due, days_overdue=max(live, 0),
             raised_at=as_local(item.raised_at) if item.raised_at else None, status=item.status,
             notice_task_id=item.notice_task_id,
