@@ -1,11 +1,13 @@
 """The FastAPI application: pages and API, the session check, errors, headers and static files."""
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -21,7 +23,7 @@ from web.templating import page
 from xinyu.access import AccessDenied, Viewer
 from xinyu.clock import now as wall_clock
 from xinyu.cycle.packbook import PackBook
-from xinyu.db import make_engine
+from xinyu.db import make_engine, pool_capacity
 from xinyu.settings import get_settings
 
 STATIC = Path(__file__).parent / "static"
@@ -34,14 +36,16 @@ def create_app(
     base_url: str | None = None, cookie_secure: bool | None = None,
 ) -> FastAPI:
     settings = get_settings()
-    app = FastAPI(title="心育闭环 API", version="1",
+    app = FastAPI(title="心育闭环 API", version="1", lifespan=_worker_threads(settings.web_threads),
                   description="任务、看板、台账、会议、课程与区县督办：与页面同一套规则。")
+    engine = engine or make_engine(settings.database_url, pool_size=settings.web_threads)
     app.state.ctx = WebContext(
-        engine=engine or make_engine(settings.database_url),
+        engine=engine,
         book=book or PackBook(settings.packs_dir),
         clock=clock or wall_clock,
         base_url=base_url or settings.base_url,
         cookie_secure=settings.cookie_secure if cookie_secure is None else cookie_secure,
+        db_slots=min(settings.web_threads, pool_capacity(engine) or settings.web_threads),
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(auth.router)
@@ -51,6 +55,16 @@ def create_app(
     _install_error_pages(app)
     app.middleware("http")(_headers)
     return app
+
+
+def _worker_threads(count: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The server's thread pool (sync routes and dependencies run there) as large as the database pool."""
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = count
+        yield
+
+    return lifespan
 
 
 def _area_routers() -> list[APIRouter]:
