@@ -301,7 +301,8 @@ def report(results: list[tuple[list[Run], float]], args: argparse.Namespace) -> 
                   + (f"   ({run.error_kinds})" if run.errors else ""))
         base, load = runs
         print(f"{'':<11}-c{load.connections} / -c{base.connections}: "
-              f"throughput ×{load.per_second / base.per_second:.2f}, p50 ×{load.p50_ms / base.p50_ms:.1f}, p99 ×{load.p99_ms / base.p99_ms:.1f}")
+              f"throughput ×{load.per_second / base.per_second:.2f}, p50 ×{load.p50_ms / base.p50_ms:.1f}, "
+              f"p99 ×{load.p99_ms / base.p99_ms:.1f}")
     print("\n  errors: answers other than 200 and socket errors/timeouts (30 s); answer after: a new signed-in "
           "request right after the load; ratios are within the same run (the machine is shared).")
 
