@@ -2,10 +2,13 @@
 
 from playwright.sync_api import expect
 
+import tests.web.test_browser_scenarios as scenarios
 from tests.web.browser import PHONE
 from tests.web.conftest import PageFactory
-from tests.web.test_browser_scenarios import Console, Site, console, open_as, shot, site  # noqa: F401
+from tests.web.test_browser_scenarios import Console, Site, open_as, shot
 from tests.web.world import World
+
+console, site = scenarios.console, scenarios.site  # the scenarios' fixtures
 
 
 def test_docs_draw_the_operations_under_our_csp(page_factory: PageFactory, console: Console, site: Site,
