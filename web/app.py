@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from web.context import WebContext
 from web.errors import STATUS_TEXT, status_text, validation_errors, validation_message
+from web.limits import BodyLimit
 from web.routes import auth
 from web.security import CsrfFailed, LoginRequired, current_viewer, is_api
 from web.templating import page
@@ -54,6 +55,7 @@ def create_app(
         app.include_router(router)
     app.add_api_route("/", home, methods=["GET"], include_in_schema=False)
     _install_error_pages(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # inside _headers: a 413 gets them too
     app.middleware("http")(_headers)
     return app
 
