@@ -64,6 +64,9 @@ def warn_if_base_url_unset() -> bool:
     return True
 
 
+GRACE_SECONDS = 10  # on SIGTERM, requests in flight get this long to finish; then they are cancelled
+
+
 def serve_web_until_stopped(scheduler: BaseScheduler, app: Any, *, host: str, port: int) -> None:
     """The web app in the foreground (uvicorn) with the scheduler in a background thread; on SIGINT or
     SIGTERM uvicorn finishes the requests in flight, then running jobs finish and the scheduler stops."""
@@ -79,7 +82,8 @@ def serve_web_until_stopped(scheduler: BaseScheduler, app: Any, *, host: str, po
     scheduler.start()
     freeze_startup_heap()
     try:
-        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=True)).run()
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=True,
+                                      timeout_graceful_shutdown=GRACE_SECONDS)).run()
     except KeyboardInterrupt:
         pass
     finally:
