@@ -519,6 +519,8 @@ def test_statements_do_not_grow_with_the_rows(engine: Engine, tmp_path: Path, pa
     for schools in (2, 20):
         district = f"青岛市区{schools}"
         rows = sample.sample_roster_rows(district=district, schools=schools, classes_per_school=8, seed=schools)
+        for row in rows:  # each district's invented people their own mailboxes: one email belongs to one person
+            row["邮箱"] = row["邮箱"].replace(".example.cn", f"{schools}.example.cn")
         path = sample.write_csv(tmp_path / f"staff{schools}.csv", rows)
         statements.clear()
         _import(engine, path, packs_dir)
@@ -561,3 +563,51 @@ def test_role_assignments_are_written_in_roster_order(engine: Engine, tmp_path: 
         written = [(people[a.person_id], a.role) for a in session.exec(
             select(RoleAssignment).order_by(col(RoleAssignment.id)))]
     assert [name for name, _ in written] == [row["姓名"] for row in rows]
+
+
+# --- one email, one phone, one person (issue 11, item 6) ----------------------------------------------------
+
+
+def test_a_row_taking_another_persons_email_on_record_is_refused(
+    engine: Engine, tmp_path: Path, packs_dir: Path
+) -> None:
+    """李校长's row given 钱老师's email would send his mail to her: an error naming the row, nothing written."""
+    _import(engine, staff_file(tmp_path), packs_dir)
+    before = row_counts(engine)
+    rows = with_row(STAFF_ROWS, 3, 邮箱="QIAN@school.example.cn")
+    rows = rows[:4] + rows[5:]  # 钱老师's own row (row 6) is not in this file: she is on record only
+    with pytest.raises(RosterError) as excinfo:
+        import_file(engine, staff_file(tmp_path, rows), packs_dir=packs_dir)
+    assert _errors(excinfo) == ["staff.csv 第3行 “邮箱”列：“qian@school.example.cn”已登记为另一人员的邮箱"
+                                "（同一邮箱只能属于一人；若是同一人，请沿用上次导入的手机号）"]
+    assert row_counts(engine) == before
+    with Session(engine) as session:
+        assert session.exec(select(Person.email).where(Person.identity == "13800000002")).one() == \
+            "li@school.example.cn"
+
+
+def test_a_row_taking_an_email_of_an_earlier_row_is_refused(engine: Engine, tmp_path: Path, packs_dir: Path) -> None:
+    rows = with_row(STAFF_ROWS, 10, 邮箱="li@school.example.cn", 手机="13800000009")
+    with pytest.raises(RosterError) as excinfo:
+        import_file(engine, staff_file(tmp_path, rows), packs_dir=packs_dir)
+    assert _errors(excinfo) == ["staff.csv 第10行 “邮箱”列：“li@school.example.cn”与第3行（另一人）的邮箱相同"
+                                "（同一邮箱只能属于一人）"]
+    assert row_counts(engine)["person"] == 0
+
+
+def test_a_row_taking_another_persons_phone_on_record_is_refused(
+    engine: Engine, tmp_path: Path, packs_dir: Path
+) -> None:
+    """郑老师 is on record by her email, with a phone added later; a new person with that phone is refused."""
+    _import(engine, staff_file(tmp_path), packs_dir)
+    with Session(engine) as session:
+        zheng = session.exec(select(Person).where(Person.identity == "zheng@school.example.cn")).one()
+        zheng.phone = "13800000010"
+        session.commit()
+    before = row_counts(engine)
+    rows = [*STAFF_ROWS, [DISTRICT, "第二十六中学", "初中", "", "", "冯老师", "专职心理教师", "", "13800000010"]]
+    with pytest.raises(RosterError) as excinfo:
+        import_file(engine, staff_file(tmp_path, rows), packs_dir=packs_dir)
+    assert _errors(excinfo) == ["staff.csv 第11行 “手机”列：“13800000010”已登记为另一人员的手机号"
+                                "（同一手机号只能属于一人）"]
+    assert row_counts(engine) == before

@@ -20,8 +20,13 @@ class Settings(BaseSettings):
     default_pack: str = Field(default="qingdao", description="Pack for schools whose roster names none.")
     outbox_dir: Path = Field(default=Path("outbox"), description="Where the file sink writes messages.")
     base_url: str = Field(default="http://127.0.0.1:8000", description="Links in messages point here.")
+    web_threads: int = Field(
+        default=40, ge=1, le=500, description="Requests the web app works on at once: its worker threads and its"
+        " database connections, one each (more requests wait their turn without holding either).")
     cookie_secure: bool = Field(
         default=True, description="Session cookies only over HTTPS (browsers also accept them on http://localhost).")
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest request body the web app reads (bytes); more is 413.")
     schools_per_batch: int = Field(default=100, ge=1, le=10_000, description="Schools per Prefect task.")
     spread_min_schools: int = Field(
         default=1500, ge=0, description="On a Prefect server with several workers, a run spreads its batches over"

@@ -2,8 +2,10 @@
 
 import re
 from datetime import timedelta
+from typing import Literal
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -15,8 +17,9 @@ from tests.notifications.servers import SmtpServer
 from tests.web.app_fixtures import ClientFor, form_token, sign_in
 from tests.web.world import NOW, PASSWORD, World
 from web.app import create_app
+from xinyu import accounts
 from xinyu.access import load_viewer
-from xinyu.accounts import MAX_FAILURES_PER_LOGIN, find_login
+from xinyu.accounts import MAX_FAILURES_PER_LOGIN, AccountError, find_login
 from xinyu.roles import Role
 from xinyu.settings import Settings
 
@@ -178,3 +181,104 @@ def test_first_login_by_a_one_time_link_sent_by_email(web_app: FastAPI, world: W
     assert client.get("/api/me").json()["name"] == name
     assert anonymous(web_app).get(link.group(1)).status_code == 410  # spent
     assert post_login(anonymous(web_app), email, "a-good-password").status_code == 303  # type: ignore[attr-defined]
+
+
+# --- abuse limits and account lifecycle (issue 11, items 5 and 6) ------------------------------------------
+
+
+def _phone_of(world_engine: Engine, person_id: int, phone: str = "13912345678") -> str:
+    with Session(world_engine) as session:
+        person = session.get(Person, person_id)
+        assert person is not None
+        person.phone = person.phone or phone
+        session.commit()
+        return person.phone
+
+
+def test_email_and_phone_of_one_person_share_the_limit(web_app: FastAPI, world: World, world_engine: Engine) -> None:
+    leader = world.accounts["leader"]
+    phone = _phone_of(world_engine, leader.person_id)
+    client = anonymous(web_app)
+    for index in range(MAX_FAILURES_PER_LOGIN):
+        login = leader.login if index % 2 else phone
+        assert post_login(client, login, "guess").status_code == 401  # type: ignore[attr-defined]
+    assert post_login(client, phone, PASSWORD).status_code == 429  # type: ignore[attr-defined]
+    assert post_login(client, leader.login.upper(), PASSWORD).status_code == 429  # type: ignore[attr-defined]
+
+
+def test_an_unknown_login_verifies_a_password_all_the_same(
+    world_engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Equal time for failures: the unknown login pays one argon2 verification, like a known one."""
+    verified: list[str] = []
+
+    class CountingHasher(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+            verified.append(str(password))
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(accounts, "HASHER", CountingHasher())
+    with Session(world_engine) as session:
+        for login in ("nobody@school.example.cn", "13000000000", world.accounts["leader"].login):
+            with pytest.raises(AccountError):
+                accounts.authenticate(session, login=login, password="wrong-password", address="10.0.0.9", now=NOW)
+    assert verified == ["wrong-password"] * 3
+
+
+def _disable(world_engine: Engine, person_id: int) -> None:
+    with Session(world_engine) as session:
+        account = session.get(Account, person_id)
+        assert account is not None
+        account.disabled = True
+        session.commit()
+
+
+def test_a_disabled_accounts_sessions_end(client_for: ClientFor, world: World, world_engine: Engine) -> None:
+    client = client_for("psych")
+    assert client.get("/api/me").status_code == 200
+    _disable(world_engine, world.accounts["psych"].person_id)
+    assert client.get("/api/me").status_code == 401
+    assert client.get("/tasks", follow_redirects=False).status_code == 303
+    assert client_for("leader").get("/api/me").status_code == 200  # others are untouched
+
+
+def test_a_disabled_account_gets_no_link_and_its_old_link_is_refused(
+    web_app: FastAPI, world: World, world_engine: Engine
+) -> None:
+    psych = world.accounts["psych"]
+    with Session(world_engine) as session:
+        token = accounts.issue_login_link(session, person_id=psych.person_id, now=NOW, base_url="https://testserver")
+        session.commit()
+    _disable(world_engine, psych.person_id)
+    client = anonymous(web_app)
+    assert client.get(f"/first-login/{token}").status_code == 410
+    form = form_token(client.get("/first-login").text)
+    done = client.post(f"/first-login/{token}", data={"password": "a-new-password", "password2": "a-new-password",
+                                                       "csrf_token": form}, follow_redirects=False)
+    assert done.status_code in (400, 410) and client.get("/api/me").status_code == 401
+    assert client.post("/first-login", data={"login": psych.login, "csrf_token": form}).status_code == 200
+    with Session(world_engine) as session:
+        links = session.exec(select(func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.address == psych.login,
+                                    OutboxMessage.subject == "心育闭环：登录链接")).one()
+    assert links == 1  # only the one sent before the account was disabled
+    assert post_login(anonymous(web_app), psych.login, PASSWORD).status_code == 401  # type: ignore[attr-defined]
+
+
+def test_a_password_reset_ends_every_other_session(
+    web_app: FastAPI, client_for: ClientFor, world: World, world_engine: Engine
+) -> None:
+    leader = world.accounts["leader"]
+    elsewhere = client_for("leader")
+    assert elsewhere.get("/api/me").status_code == 200
+    with Session(world_engine) as session:
+        token = accounts.issue_login_link(session, person_id=leader.person_id, now=NOW, base_url="https://testserver")
+        session.commit()
+    client = anonymous(web_app)
+    form = form_token(client.get(f"/first-login/{token}").text)
+    done = client.post(f"/first-login/{token}", data={"password": "a-new-password", "password2": "a-new-password",
+                                                       "csrf_token": form}, follow_redirects=False)
+    assert done.status_code == 303
+    assert client.get("/api/me").json()["person_id"] == leader.person_id  # the fresh session
+    assert elsewhere.get("/api/me").status_code == 401  # the stolen or forgotten one ended
+    assert client_for("psych").get("/api/me").status_code == 200  # another person's is untouched

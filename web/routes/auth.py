@@ -78,7 +78,7 @@ def login(request: Request, login: str = Form(""), password: str = Form(""), nex
         return _prelogin_page(request, "login.html", status_code=429, next=_safe_next(next), login=login,
                               error=str(exc))
     except AccountError as exc:
-        session.commit()  # the failed attempt counts towards the limit
+        session.commit()  # (authenticate has recorded and committed the attempt before checking it)
         return _prelogin_page(request, "login.html", status_code=401, next=_safe_next(next), login=login,
                               error=str(exc))
     return _signed_in(request, session, person_id, next)

@@ -30,6 +30,7 @@ from xinyu.roster.columns import Columns, Kind
 from xinyu.roster.errors import ErrorList, RosterError, RowError
 from xinyu.roster.fields import parse_email, parse_phone
 from xinyu.roster.result import ImportResult
+from xinyu.roster.staff_contacts import Contacts
 from xinyu.roster.staff_write import write_staff
 from xinyu.roster.tables import Cell, Table, cell_text
 
@@ -82,6 +83,7 @@ class StaffPlan:
     # In roster order (a dict as an ordered set): with two holders of a role, the first row's is the one
     # who gets the tasks, the same on every run (a set's order changes with the hash seed).
     roles: dict[tuple[str, Role, str, str, int | None, str | None], None] = field(default_factory=dict)
+    contacts: Contacts = field(default_factory=Contacts)
 
 
 def import_staff(
@@ -96,6 +98,7 @@ def import_staff(
     rows = [r for number, cells in columns.records(table) if (r := _parse(number, cells, errors, packs))]
     plan = _plan(rows, errors)
     _check_stages(session, plan, errors)
+    plan.contacts.check_on_record(session, plan.persons, errors)
     errors.raise_if_any()
     result = ImportResult(file=table.file, kind=Kind.staff, rows=len(table.rows))
     write_staff(session, plan, result, pack=pack, default_pack=default_pack)
@@ -200,12 +203,13 @@ def _plan(rows: list[StaffRow], errors: ErrorList) -> StaffPlan:
         if row.email and row.phone:
             known = phone_of_email.setdefault(row.email, row.phone)
             if known != row.phone:
-                phone_of_email[row.email] = None  # a shared mailbox: do not merge people by it
+                phone_of_email[row.email] = None  # one email, two phones: not merged (and refused, Contacts)
     plan = StaffPlan()
     for row in rows:
         plan.districts.add(row.district)
         identity = _identity(row, phone_of_email)
         _plan_person(plan, row, identity, errors)
+        plan.contacts.see(row.row, identity, row.email, row.phone, errors)
         if row.school:
             _plan_school(plan, row, errors)
         if row.school and row.grade is not None and row.class_name is not None:
