@@ -32,6 +32,8 @@ class CliError(ValueError):
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect's in-process API may take longer than its default 20 s to start on a loaded machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     # Prefect's run-by-run INFO lines would drown the CLI's own output; set the variable to see them.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     args = build_parser().parse_args(argv)
