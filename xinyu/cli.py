@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from models import Person, RoleAssignment, Task
 from xinyu.board import render_board, render_shortfalls
+from xinyu.cli_calendar import register as register_calendar_commands
 from xinyu.cli_chase import register as register_chase_commands
 from xinyu.cli_simulate import register as register_simulate_command
 from xinyu.clock import local_date, parse_at
@@ -21,6 +22,7 @@ from xinyu.packs import PackError
 from xinyu.queries import TASK_STATUSES, TaskFilter, list_tasks
 from xinyu.roles import parse_role
 from xinyu.settings import get_settings
+from xinyu.statutory import sync_calendar
 
 ESCALATION_MARKS = {"none": "", "school": "·已升级至组长", "district": "·已报区县"}
 
@@ -93,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("check", cmd_check, "检查数据库是否一致（周期、步骤、任务、结转、催办、督办、消息）；有问题时退出码为 1")
     register_chase_commands(command)
     register_simulate_command(command)
+    register_calendar_commands(command)
     return parser
 
 
@@ -103,7 +106,9 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
 
 def engine_and_book():  # type: ignore[no-untyped-def]
     settings = get_settings()
-    return make_engine(settings.database_url), PackBook(settings.packs_dir)
+    engine = make_engine(settings.database_url)
+    sync_calendar(engine)  # imported holiday schedules (xinyu calendar import) win over the package
+    return engine, PackBook(settings.packs_dir)
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -37,7 +37,7 @@ def test_ladder_inbox_extension_and_crisis_from_the_command_line(
     assert code == 0 and "截止当日提醒" in out and "升级至组长" in out and "报区县督办" in out
 
     code, out, _ = run(capsys, "due", str(task.id))
-    assert code == 0 and "国庆节 10-01至10-07（7天）" in out and "调休上班：10-10（星期六）" in out
+    assert code == 0 and "国庆节 10-01至10-07（7天）" in out and "调休上班：10-10（星期六，国庆节调休）" in out
 
     code, out, _ = run(capsys, "inbox", "--json", "--at", "2026-10-20T09:00")
     items = [i for i in json.loads(out) if i["task_id"] == task.id]
