@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--classes", type=int, default=8, help="每校班级数")
     p.add_argument("--database", default="sqlite:///xinyu-demo.db")
     p.add_argument("--seed", type=int, default=7)
-    command("check", cmd_check, "检查数据库是否一致（周期、步骤、任务、结转、催办、督办、消息）；有问题时退出码为 1")
+    p = command("check", cmd_check, "检查数据库是否一致（周期、步骤、任务、结转、催办、督办、消息）；有问题时退出码为 1")
+    p.add_argument("--at", help="判断次年节假日安排是否缺失所用的时间（ISO 8601）")
     register_chase_commands(command)
     register_simulate_command(command)
     register_calendar_commands(command)
@@ -197,7 +198,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     header = ["编号", "学校", "步骤", "任务", "角色", "负责人", "班级", "截止", "状态"]
     print(table(header, [
         [str(r["id"]), r["school"], r["step_label"], r["title"] + ("（上月结转）" if r["carried_over"] else ""),
-         r["role"], r["assignee"] or "未指派", r["class"] or "", r["due"],
+         r["role"], r["assignee"] or "未指派", r["class"] or "", r["due"] + ("（推定）" if r["due_estimated"] else ""),
          status_label[r["status"]] + ESCALATION_MARKS[r["escalation_level"]]]
         for r in rows
     ]))
@@ -313,9 +314,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from sqlalchemy import func
 
     from models import ChaseEvent, Cycle, OutboxMessage
+    from xinyu.calendar_warning import calendar_warning
     from xinyu.consistency import check_consistency
 
     engine, book = engine_and_book()
+    warning = calendar_warning(parse_at(args.at))
+    if warning:  # a warning, not an inconsistency: the exit code stays as the data say
+        print(f"警告：{warning}")
     with Session(engine) as session:
         problems = check_consistency(session, book)
         if problems:

@@ -109,7 +109,10 @@ class SchoolBoard(BaseModel):
 
 def cell(step: Step, work: WorkCalendar, today: date) -> Cell:
     due = step.due or step.calendar_due
-    return cell_of(step.status, due, _local_day(step.done_at), work.is_overdue(due, today))
+    shown = cell_of(step.status, due, _local_day(step.done_at), work.is_overdue(due, today))
+    if work.is_estimated(due) and shown.status != "carried":
+        shown.text += " 推定"  # that year's holiday schedule is not imported: the date is estimated
+    return shown
 
 
 def _local_day(moment: datetime | None) -> date | None:

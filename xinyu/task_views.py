@@ -53,6 +53,7 @@ class TaskRow(BaseModel):
     class_id: int | None
     class_label: str | None
     due: date
+    due_estimated: bool = False  # 推定: the due date's year has no imported holiday schedule yet
     status: Literal["open", "overdue", "done", "carried"]
     group: Group | None  # None for a task carried into next month (it lives on there)
     completed_on: date | None
@@ -236,7 +237,7 @@ class _Rows:
             title=title, kind=kind,
             role=role, role_label=role_label(role), assignee_id=assignee_id, assignee=assignee, class_id=class_id,
             class_label=f"{grade_label(grade)}{class_name}" if class_id is not None else None, due=due,
-            status=shown_status, group=group, completed_on=completed_on,
+            due_estimated=self.book.calendar(pack).is_estimated(due), status=shown_status, group=group, completed_on=completed_on,
             late=completed_on is not None and completed_on > due, carried_over=carried_over,
             escalation_level=escalation if escalation in ("school", "district") else "none",
             acknowledged=acknowledged_at is not None, clause=clause,
