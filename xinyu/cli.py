@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--classes", type=int, default=8, help="每校班级数")
     p.add_argument("--database", default="sqlite:///xinyu-demo.db")
     p.add_argument("--seed", type=int, default=7)
-    p = command("check", cmd_check, "检查数据库是否一致（周期、步骤、任务、结转、催办、督办、消息）；有问题时退出码为 1")
+    p = command("check", cmd_check,
+                "检查数据库是否一致（周期、步骤、任务、结转、催办、督办、消息）；有问题时退出码为 1")
     p.add_argument("--at", help="判断次年节假日安排是否缺失所用的时间（ISO 8601）")
     register_chase_commands(command)
     register_simulate_command(command)
