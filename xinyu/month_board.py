@@ -29,6 +29,7 @@ from xinyu.grades import grade_label
 from xinyu.months import month_of
 from xinyu.packs import Pack
 from xinyu.roles import role_label
+from xinyu.statutory import PAGE_MAX_AGE, sync_calendar
 from xinyu.task_views import CRISIS_KIND, guard_titles, step_label
 from xinyu.workdays import WorkCalendar
 
@@ -154,6 +155,7 @@ def default_month(session: Session, school_ids: list[int], today: date) -> str:
 def school_board(session: Session, viewer: Viewer, school: School, *, month: str | None, today: date,
                  book: PackBook) -> SchoolBoard:
     """The board of one school; the caller has checked that the viewer is its staff or its district's officer."""
+    sync_calendar(session, PAGE_MAX_AGE)  # 推定 marks follow a schedule imported meanwhile
     assert school.id is not None
     view: View = ("school" if viewer.sees_whole_school(school.id) else
                   "class" if viewer.sees_school_as_staff(school.id) else "officer")
@@ -296,6 +298,7 @@ class DistrictBoard(BaseModel):
 def district_board(session: Session, district: District, *, month: str | None, today: date,
                    book: PackBook) -> DistrictBoard:
     """Schools × steps for a district's officers: counts and dates, in a handful of queries."""
+    sync_calendar(session, PAGE_MAX_AGE)  # 推定 marks follow a schedule imported meanwhile
     assert district.id is not None
     in_district = col(School.district_id) == district.id
     schools = list(session.exec(select(School.id, School.name).where(in_district).order_by(col(School.name))))

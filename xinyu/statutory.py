@@ -14,6 +14,7 @@ not query per day.
 
 import calendar
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -91,6 +92,7 @@ class Statutory:
         self._imported_years: dict[int, list[ImportedDay]] = {}
         self._years: dict[int, dict[date, Day]] = {}
         self._stamp: tuple[Any, ...] | None = None
+        self._checked: tuple[str, float] = ("", 0.0)
 
     # --- the imported table -----------------------------------------------------------------
 
@@ -102,8 +104,13 @@ class Statutory:
         self._years.clear()
         self._stamp = stamp
 
-    def sync(self, engine: Engine) -> None:
-        """Reload the imported table if it changed since the last load (one small query)."""
+    def sync(self, engine: Engine, max_age: float = 0.0) -> None:
+        """Reload the imported table if it changed since the last load (one small query; skipped when the
+        same database was checked less than `max_age` seconds ago: pages of a running web app)."""
+        key = str(engine.url)
+        if max_age and key == self._checked[0] and time.monotonic() - self._checked[1] < max_age:
+            return
+        self._checked = (key, time.monotonic())
         try:
             with Session(engine) as session:
                 stamp = tuple(session.execute(select(func.count(), func.max(CalendarDay.imported_at),
@@ -163,6 +170,11 @@ class Statutory:
 STATUTORY = Statutory()
 
 
-def sync_calendar(engine: Engine) -> None:
+def sync_calendar(bind: Engine | Session, max_age: float = 0.0) -> None:
     """Make this process's statutory calendar current with the database's imported schedules."""
-    STATUTORY.sync(engine)
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
+    assert isinstance(engine, Engine)
+    STATUTORY.sync(engine, max_age)
+
+
+PAGE_MAX_AGE = 10.0  # a page reads the table at most every 10 s

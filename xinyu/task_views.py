@@ -28,6 +28,7 @@ from xinyu.cycle.system_templates import FREE_TEXT_TITLES, SYSTEM_STEP_LABELS
 from xinyu.grades import grade_label
 from xinyu.privacy import PLACEHOLDER
 from xinyu.roles import Role, role_label
+from xinyu.statutory import PAGE_MAX_AGE, sync_calendar
 
 Group = Literal["overdue", "due_soon", "open", "done"]
 GROUPS: tuple[Group, ...] = ("overdue", "due_soon", "open", "done")
@@ -208,7 +209,8 @@ def _task_query(viewer: Viewer) -> Any:
 class _Rows:
     """Turns query rows into TaskRows: pack labels, the overdue rule per pack, free-text titles guarded."""
 
-    def __init__(self, book: PackBook, today: date) -> None:
+    def __init__(self, book: PackBook, today: date, session: Session) -> None:
+        sync_calendar(session, PAGE_MAX_AGE)  # 推定 marks follow a schedule imported meanwhile
         self.book, self.today = book, today
         self._cutoffs: dict[str, tuple[date, date]] = {}
 
@@ -266,7 +268,7 @@ def list_my_tasks(session: Session, viewer: Viewer, *, today: date, book: PackBo
         sql = sql.where(col(Task.step_key) == query.step)
     if query.class_id is not None:
         sql = sql.where(col(Task.class_id) == query.class_id)
-    rows = _Rows(book, today)
+    rows = _Rows(book, today, session)
     tasks = _guarded(session, [rows.row(r) for r in session.execute(sql.order_by(col(Task.due), col(Task.id)))])
     counts = {g: sum(t.group == g for t in tasks) for g in GROUPS}
     if query.status is not None:
@@ -385,7 +387,7 @@ def find_task(session: Session, viewer: Viewer, task_id: int, *, today: date, bo
     found = session.execute(sql.where(col(Task.id) == task_id)).first()
     if found is None:
         return None
-    row = _Rows(book, today).row(found)
+    row = _Rows(book, today, session).row(found)
     # Inside the task page the school's leadership read what they typed; others get it guarded.
     return row if viewer.sees_whole_school(row.school_id) else _guarded(session, [row])[0]
 
