@@ -38,7 +38,7 @@ def queue_calendar_warnings(session: Session, *, now: datetime, district_ids: It
                     col(Person.email).is_not(None)))
     if district_ids is not None:
         query = query.where(col(RoleAssignment.district_id).in_(list(district_ids)))
-    officers = dict(session.execute(query).tuples().all())
+    officers = {person_id: email for person_id, email in session.execute(query)}
     text = (f"{missing_year_warning(year)}。\n\n在国务院办公厅公布 {year} 年部分节假日安排之前，"
             f"系统无法确知 {year} 年的调休安排；请尽快由管理员导入（CSV 或 YAML：date, kind, name）。")
     rows = [message_row(dedupe_key=f"calendar-missing:{year}:{iso.year}-W{iso.week:02d}:p{person_id}",
