@@ -188,3 +188,23 @@ def test_january_2027_with_an_imported_schedule(
     assert _screening_due(capsys) == {("2027-01-09", False)}  # the fixture's days: 5,6,7,8 and Saturday 9
     events, raised, _ = _fired_on(engine, D(2027, 1, 5))
     assert events > 0 and raised > 0  # counted on a published (imported) schedule: the district hears
+
+
+def test_importing_later_moves_the_open_steps_dates_and_due_names_the_days(
+    cli_db: str, engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _january(cli_db, tmp_path, capsys, None)
+    assert run(capsys, "advance", "--at", "2027-01-04T07:00", "--direct")[0] == 0
+    assert _screening_due(capsys) == {("2027-01-08", True)}
+    code, out, _ = run(capsys, "tasks", "--json", "--month", "2027-01", "--at", "2027-01-04T08:00")
+    task_id = next(r["id"] for r in json.loads(out) if r["step"] == "screening" and not r["carried_over"])
+    code, out, _ = run(capsys, "due", str(task_id))
+    assert code == 0
+    assert "元旦 01-01（1天）" in out and "推定" in out and "周末 2 天" in out
+    code, out, err = run(capsys, "calendar", "import", str(FIXTURES / "test-2027.csv"), "--at", "2027-01-04T09:00")
+    assert code == 0, err
+    assert "重新计算截止日期" in out
+    assert _screening_due(capsys) == {("2027-01-09", False)}  # the imported days rule, no longer 推定
+    code, out, _ = run(capsys, "due", str(task_id))
+    assert "推定" not in out
+    assert "元旦 01-01至01-04（4天）" in out and "调休上班：01-09（星期六，元旦调休）" in out

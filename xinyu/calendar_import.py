@@ -14,11 +14,13 @@ from typing import Any
 
 import yaml
 from sqlalchemy import Engine, delete, extract
-from sqlmodel import col
+from sqlmodel import col, select
 
 from models.calendar import CalendarDay
+from xinyu.calendar_redate import Redated, redate_open_steps
+from xinyu.cycle.packbook import PackBook
 from xinyu.db import transaction
-from xinyu.statutory import sync_calendar
+from xinyu.statutory import ImportedDay, Statutory, sync_calendar
 
 KINDS = {"holiday": "holiday", "workday": "workday", "放假": "holiday", "休息": "holiday", "调休上班": "workday",
          "上班": "workday", "班": "workday", "休": "holiday"}
@@ -40,10 +42,15 @@ class ScheduleRow:
 class ImportResult:
     source: str
     years: dict[int, tuple[int, int]]  # year → (holidays, make-up workdays)
+    steps_redated: int = 0
+    tasks_redated: int = 0
 
     def summary(self) -> str:
-        return "；".join(f"{year} 年：放假 {h} 天，调休上班 {w} 天" for year, (h, w) in sorted(self.years.items())) \
+        text = "；".join(f"{year} 年：放假 {h} 天，调休上班 {w} 天" for year, (h, w) in sorted(self.years.items())) \
             + f"（来源 {self.source}）"
+        if self.steps_redated:
+            text += f"；按导入的安排重新计算截止日期：步骤 {self.steps_redated} 个，任务 {self.tasks_redated} 项"
+        return text
 
 
 def read_schedule(path: Path) -> list[ScheduleRow]:
@@ -132,15 +139,24 @@ def _row(path: Path, where: str, record: dict[str, Any]) -> ScheduleRow:
     return ScheduleRow(value, kind, name)
 
 
-def import_schedule(engine: Engine, path: Path, *, now: datetime) -> ImportResult:
+def import_schedule(engine: Engine, path: Path, *, now: datetime, book: PackBook | None = None) -> ImportResult:
+    """Replace the file's years in `calendar_day`; with a pack book, count the open steps' dates again
+    on the imported days (one transaction: the schedule and the dates it moves, or nothing)."""
     rows = read_schedule(path)
     years: dict[int, tuple[int, int]] = {}
     for row in rows:
         holidays, workdays = years.get(row.day.year, (0, 0))
         years[row.day.year] = (holidays + (row.kind == "holiday"), workdays + (row.kind == "workday"))
+    redated = Redated()
     with transaction(engine) as session:
         session.execute(delete(CalendarDay).where(extract("year", col(CalendarDay.day)).in_(list(years))))
         session.add_all(CalendarDay(day=r.day, kind=r.kind, name=r.name, source=path.name[:200], imported_at=now)
                         for r in rows)
+        session.flush()
+        if book is not None:
+            statutory = Statutory()
+            statutory.install(ImportedDay(r.day, r.kind, r.name, r.source, r.imported_at)
+                              for r in session.exec(select(CalendarDay)))
+            redated = redate_open_steps(session, book, statutory, set(years))
     sync_calendar(engine)
-    return ImportResult(path.name, years)
+    return ImportResult(path.name, years, redated.steps, redated.tasks)

@@ -33,9 +33,11 @@ def register(command: Command) -> None:
 
 def cmd_calendar_import(args: argparse.Namespace) -> int:
     from xinyu.calendar_import import import_schedule
+    from xinyu.cycle.packbook import PackBook
 
-    engine = make_engine(get_settings().database_url)
-    result = import_schedule(engine, args.file, now=parse_at(args.at))
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    result = import_schedule(engine, args.file, now=parse_at(args.at), book=PackBook(settings.packs_dir))
     print(f"已导入节假日安排：{result.summary()}")
     return 0
 
