@@ -49,12 +49,13 @@ def test_ladder_inbox_extension_and_crisis_from_the_command_line(
 
     code, out, _ = run(capsys, "ack", str(task.id), "--at", "2026-10-20T11:00")
     assert code == 0 and "不再重复提醒" in out
+    # Two working days from the due date (13 October), not from today: asking late buys no extra days.
     code, out, _ = run(capsys, "extend", str(task.id), "--days", "2", "--reason", "运动会", "--at", "2026-10-20T11:05")
-    assert code == 0 and "2026-10-22" in out
+    assert code == 0 and "2026-10-15" in out
     with Session(engine) as session:
         extension = session.exec(select(Extension)).one()
     code, out, _ = run(capsys, "extension", str(extension.id), "--approve", "--by", leader, "--at", "2026-10-20T12:00")
-    assert code == 0 and "新截止日期 2026-10-22" in out
+    assert code == 0 and "新截止日期 2026-10-15" in out
 
     code, out, err = run(capsys, "crisis", "--school", items[0]["school"], "--student-no", str(student_no),
                          "--level", "重大", "--at", "2026-10-20T22:30")
