@@ -103,6 +103,8 @@ class Statutory:
             self._imported_years.setdefault(row.day.year, []).append(row)
         self._years.clear()
         self._stamp = stamp
+        if stamp is None:
+            self._checked = ("", 0.0)  # installed by hand: the next sync looks at the database again
 
     def sync(self, engine: Engine, max_age: float = 0.0) -> None:
         """Reload the imported table if it changed since the last load (one small query; skipped when the
