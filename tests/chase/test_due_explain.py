@@ -42,7 +42,8 @@ def test_a_late_approved_extension_counts_from_the_due_date(
         assert task is not None and task.due == date(2026, 10, 13)
         leader = leader_of(session, task.school_id)
     # Asked on 6 November for 5 working days, approved on 9 November: 13 October + 5 working days.
-    code, out, err = run(capsys, "extend", str(task.id), "--days", "5", "--reason", "运动会", "--at", "2026-11-06T09:00")
+    code, out, err = run(capsys, "extend", str(task.id), "--days", "5", "--reason", "运动会",
+                         "--at", "2026-11-06T09:00")
     assert code == 0, err
     assert "2026-10-20" in out
     code, out, err = run(capsys, "extension", "1", "--approve", "--by", leader, "--at", "2026-11-09T09:00")
