@@ -22,7 +22,6 @@ from functools import lru_cache
 from typing import Any
 
 import chinese_calendar
-import holidays as holidays_package
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
@@ -79,7 +78,9 @@ def package_years() -> list[int]:
 
 def estimated_holidays(year: int) -> dict[date, str]:
     """The statutory holidays of a year, by the national regulation's rules (the `holidays` package)."""
-    computed = holidays_package.country_holidays("CN", years=year, language="zh_CN")
+    from holidays.countries.china import China  # imported only when a year must be estimated (~0.5 s)
+
+    computed = China(years=year, language="zh_CN")
     return {day: chinese_name(str(name)) for day, name in computed.items()
             if day.year == year and not str(name).startswith("休息日")}
 
