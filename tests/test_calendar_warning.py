@@ -35,13 +35,13 @@ def test_check_reports_a_missing_next_year_from_the_first_of_november(
     cli_db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(capsys, "init")[0] == 0
-    code, out, _ = run(capsys, "check", "--at", "2026-10-31T09:00")
-    assert code == 0 and "2027" not in out
-    code, out, _ = run(capsys, "check", "--at", "2026-11-01T09:00")
-    assert code == 0 and "警告：2027 年的国务院节假日安排尚未导入" in out
+    code, out, err = run(capsys, "check", "--at", "2026-10-31T09:00")
+    assert code == 0 and out.startswith("一致：") and "2027" not in err
+    code, out, err = run(capsys, "check", "--at", "2026-11-01T09:00")
+    assert code == 0 and out.startswith("一致：") and "警告：2027 年的国务院节假日安排尚未导入" in err
     assert run(capsys, "calendar", "import", str(FIXTURE))[0] == 0
-    code, out, _ = run(capsys, "check", "--at", "2026-11-01T09:00")
-    assert code == 0 and "警告" not in out
+    code, out, err = run(capsys, "check", "--at", "2026-11-01T09:00")
+    assert code == 0 and "警告" not in err
 
 
 def warnings_sent(engine: Engine) -> list[OutboxMessage]:

@@ -320,8 +320,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     engine, book = engine_and_book()
     warning = calendar_warning(parse_at(args.at))
-    if warning:  # a warning, not an inconsistency: the exit code stays as the data say
-        print(f"警告：{warning}")
+    if warning:  # a warning, not an inconsistency: on stderr, and the exit code stays as the data say
+        print(f"警告：{warning}", file=sys.stderr)
     with Session(engine) as session:
         problems = check_consistency(session, book)
         if problems:
