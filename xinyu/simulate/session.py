@@ -21,6 +21,7 @@ from xinyu.simulate.city import CityPlan, build_city
 from xinyu.simulate.orchestrators import DirectOrchestrator, EmbeddedOrchestrator, Orchestrator, ServerOrchestrator
 from xinyu.simulate.report import header, month_line, totals
 from xinyu.simulate.run import (
+from xinyu.statutory import sync_calendar
     SimulationPlan,
     SimulationResult,
     at,
@@ -94,6 +95,7 @@ def run_simulation(options: SimulationOptions, *, out: Callable[[str], None] = p
     settings = simulation_settings(options)
     book = PackBook(settings.packs_dir)
     engine = prepare_database(options)
+    sync_calendar(engine)  # a database with imported holiday schedules (--allow-existing-data) uses them
     shown = engine.url.render_as_string(hide_password=True)
     first_day = month_range(options.start)[0]
     city = CityPlan(schools=options.schools, classes=options.classes, seed=options.seed, students=options.students)
