@@ -21,13 +21,13 @@ from xinyu.simulate.city import CityPlan, build_city
 from xinyu.simulate.orchestrators import DirectOrchestrator, EmbeddedOrchestrator, Orchestrator, ServerOrchestrator
 from xinyu.simulate.report import header, month_line, totals
 from xinyu.simulate.run import (
-from xinyu.statutory import sync_calendar
     SimulationPlan,
     SimulationResult,
     at,
     refuse_database_with_data,
     simulate,
 )
+from xinyu.statutory import sync_calendar
 
 ORCHESTRATORS = ("embedded", "direct", "server")
 
