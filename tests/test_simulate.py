@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
-from models import ChaseEvent, CourseRecord, District, Escalation, OutboxMessage, Task
+from models import ChaseEvent, CourseRecord, District, Escalation, Extension, OutboxMessage, Task
 from tests.conftest import TEST_DB
 from xinyu.cli import main
 from xinyu.clock import SHANGHAI
@@ -68,7 +68,12 @@ def on_time_by_month(engine: Engine) -> dict[str, tuple[int, int]]:
     with Session(engine) as session:
         tasks = session.execute(select(col(Task.id), col(Task.lineage_id), col(Task.kind), col(Task.status),
                                        col(Task.due), col(Task.completed_at))).all()
+        extensions = session.execute(select(col(Extension.task_id), col(Extension.decided_at), col(
+            Extension.previous_due)).where(col(Extension.status) == "approved")).all()
     first_due = {t.id: t.due for t in tasks}
+    chain = {t.id: t.lineage_id or t.id for t in tasks}
+    # An extension approved after the due date it moved does not make the work on time.
+    late_chains = {chain[e.task_id] for e in extensions if e.decided_at.astimezone(SHANGHAI).date() > e.previous_due}
     rates: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for task in tasks:
         if task.kind not in COUNTED_KINDS or task.status == "carried":
@@ -80,7 +85,8 @@ def on_time_by_month(engine: Engine) -> dict[str, tuple[int, int]]:
         if task.status != "done" and due >= cutoff:
             continue
         rates[key][1] += 1
-        if task.status == "done" and task.completed_at.astimezone(SHANGHAI).date() <= due:
+        if task.status == "done" and task.completed_at.astimezone(SHANGHAI).date() <= due and (
+                chain[task.id] not in late_chains):
             rates[key][0] += 1
     return {month: (on_time, due) for month, (on_time, due) in rates.items()}
 

@@ -1,20 +1,22 @@
 """The FastAPI application: pages and API, the session check, errors, headers and static files."""
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from web.context import WebContext
+from web.errors import STATUS_TEXT, status_text, validation_errors, validation_message
 from web.limits import BodyLimit
 from web.routes import auth
 from web.security import CsrfFailed, LoginRequired, current_viewer, is_api
@@ -22,7 +24,7 @@ from web.templating import page
 from xinyu.access import AccessDenied, Viewer
 from xinyu.clock import now as wall_clock
 from xinyu.cycle.packbook import PackBook
-from xinyu.db import make_engine
+from xinyu.db import make_engine, pool_capacity
 from xinyu.settings import get_settings
 
 STATIC = Path(__file__).parent / "static"
@@ -35,14 +37,17 @@ def create_app(
     base_url: str | None = None, cookie_secure: bool | None = None,
 ) -> FastAPI:
     settings = get_settings()
-    app = FastAPI(title="心育闭环 API", version="1",
+    app = FastAPI(title="心育闭环 API", version="1", lifespan=_worker_threads(settings.web_threads),
+                  docs_url=None, redoc_url=None,  # /docs: web/routes/api_docs.py, signed in, no CDN
                   description="任务、看板、台账、会议、课程与区县督办：与页面同一套规则。")
+    engine = engine or make_engine(settings.database_url, pool_size=settings.web_threads)
     app.state.ctx = WebContext(
-        engine=engine or make_engine(settings.database_url),
+        engine=engine,
         book=book or PackBook(settings.packs_dir),
         clock=clock or wall_clock,
         base_url=base_url or settings.base_url,
         cookie_secure=settings.cookie_secure if cookie_secure is None else cookie_secure,
+        db_slots=min(settings.web_threads, pool_capacity(engine) or settings.web_threads),
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(auth.router)
@@ -53,6 +58,16 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # inside _headers: a 413 gets them too
     app.middleware("http")(_headers)
     return app
+
+
+def _worker_threads(count: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The server's thread pool (sync routes and dependencies run there) as large as the database pool."""
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = count
+        yield
+
+    return lifespan
 
 
 def _area_routers() -> list[APIRouter]:
@@ -86,7 +101,8 @@ async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Re
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Content-Security-Policy"] = CSP
     if not request.url.path.startswith("/static/"):
-        response.headers["Cache-Control"] = "no-store"  # pages carry school data: never cached on shared PCs
+        # pages carry school data: never cached on shared PCs (unless a route said otherwise: /docs' files)
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
@@ -108,15 +124,23 @@ def _install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        return _error(request, exc.status_code, str(exc.detail))
+        response = _error(request, exc.status_code, status_text(exc.status_code, exc.detail))
+        response.headers.update(exc.headers or {})  # e.g. 405's Allow
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        if is_api(request):
-            # jsonable_encoder: a body that is not JSON comes back as bytes in the errors, which json cannot dump
-            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
-        return _error(request, 422, "提交的内容不完整或格式不对：" + "；".join(
-            f"{'.'.join(str(p) for p in e['loc'][1:])} {e['msg']}" for e in exc.errors()))
+        if is_api(request):  # field names and Chinese reasons; never the input that was sent
+            return JSONResponse({"detail": validation_errors(exc.errors())}, status_code=422)
+        return _error(request, 422, validation_message(exc.errors()))
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, _exc: Exception) -> Response:
+        # Starlette logs the exception and its traceback; the person sees no detail of it.
+        try:
+            return _error(request, 500, STATUS_TEXT[500])
+        except Exception:  # the error page itself failed: plain text, still Chinese
+            return PlainTextResponse(STATUS_TEXT[500], status_code=500)
 
 
 def _error(request: Request, status: int, message: str) -> Response:

@@ -28,21 +28,30 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-async def current_viewer(request: Request, session: Session = Depends(db_session)) -> Viewer:
-    """The signed-in viewer, with the session's CSRF token checked on every write."""
+async def posted_csrf_token(request: Request) -> str | None:
+    """The CSRF token a write sent (header, else the form's field); None for reads. Reads the body: async, and
+    no database work here (that belongs in threads, see `current_viewer`)."""
+    if request.method not in UNSAFE or SESSION_COOKIE not in request.cookies:
+        return None  # a read, or nobody signed in (refused by `current_viewer` without reading the body)
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and not is_api(request):
+        value = (await request.form()).get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    return sent
+
+
+def current_viewer(request: Request, sent: str | None = Depends(posted_csrf_token),
+                   session: Session = Depends(db_session)) -> Viewer:
+    """The signed-in viewer, with the session's CSRF token checked on every write.
+
+    A plain `def`: FastAPI runs it in its thread pool, so the session lookup never blocks the event loop."""
     token = request.cookies.get(SESSION_COOKIE)
     found = find_session(session, token, web_context(request).now()) if token else None
     viewer = load_viewer(session, found.person_id) if found else None
     if found is None or viewer is None:
         raise LoginRequired()
-    if request.method in UNSAFE:
-        sent = request.headers.get(CSRF_HEADER)
-        if sent is None and not is_api(request):
-            form = await request.form()
-            value = form.get(CSRF_FIELD)
-            sent = value if isinstance(value, str) else None
-        if not sent or not secrets.compare_digest(sent, found.csrf_token):
-            raise CsrfFailed()
+    if request.method in UNSAFE and (not sent or not secrets.compare_digest(sent, found.csrf_token)):
+        raise CsrfFailed()
     request.state.viewer = viewer
     request.state.csrf_token = found.csrf_token
     return viewer

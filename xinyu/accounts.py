@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from models import Account, LoginLink, Person, RoleAssignment, WebSession
 from notifications.outbox import message_row, queue_rows
+from xinyu import links
 from xinyu.login_limits import MAX_FAILURES_PER_ADDRESS as MAX_FAILURES_PER_ADDRESS
 from xinyu.login_limits import MAX_FAILURES_PER_LOGIN as MAX_FAILURES_PER_LOGIN
 from xinyu.login_limits import RATE_WINDOW, attempt_succeeded, limit_key, reserve_attempt
@@ -130,7 +131,7 @@ def issue_login_link(session: Session, *, person_id: int, now: datetime, base_ur
     link = LoginLink(person_id=person_id, token_hash=_digest(token), created_at=now, expires_at=now + LINK_LIFETIME)
     session.add(link)
     session.flush()
-    url = f"{base_url.rstrip('/')}/first-login/{token}"
+    url = links.link("set_password_form", base_url=base_url, token=token)
     context = {"name": person.name, "link": url, "hours": int(LINK_LIFETIME.total_seconds() // 3600)}
     queue_rows(session, [message_row(
         dedupe_key=f"login-link:{link.id}:p{person_id}:email", channel="email", recipient_id=person_id,

@@ -22,7 +22,7 @@ from xinyu.cycle.packbook import PackBook
 from xinyu.grades import grade_label
 from xinyu.months import month_of, month_parts, next_month
 from xinyu.packs import Pack
-from xinyu.privacy import PLACEHOLDER, student_name_pattern
+from xinyu.privacy import school_masker
 from xinyu.workdays import WorkCalendar
 
 MAX_PERIODS = 10
@@ -486,7 +486,7 @@ def course_records(
     session: Session, scope: CourseScope, *, semester: SemesterInfo, today: date, limit: int | None = None,
 ) -> list[CourseRecordOut]:
     """The semester's records of the scope's classes, newest first. For officers, a student's name typed
-    into a topic is replaced by 某同学 (the text leaves the school)."""
+    into a topic is masked (xinyu.privacy: the text leaves the school)."""
     if not scope.classes:
         return []
     query = (select(CourseRecord, Person.name).outerjoin(Person, col(Person.id) == col(CourseRecord.recorded_by_id))
@@ -496,11 +496,11 @@ def course_records(
     if limit is not None:
         query = query.limit(limit)
     found = list(session.exec(query))
-    names = student_name_pattern(session, scope.school_id) if scope.officer_only and found else None
     described = [describe_record(scope, record, recorded_by=recorder, today=today) for record, recorder in found]
-    if names:
+    if scope.officer_only and found:
+        masker = school_masker(session, scope.school_id)
         for item in described:
-            item.topic = names.sub(PLACEHOLDER, item.topic)
+            item.topic = masker.mask(item.topic)
     return described
 
 

@@ -7,18 +7,36 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 import models  # noqa: F401  (every table must be in the metadata)
 from xinyu.settings import PROJECT_ROOT
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, pool_size: int | None = None, **kwargs: Any) -> Engine:
+    """An engine; `pool_size` keeps that many connections and opens no more (the web app: one per request it
+    works on at once). SQLite runs in WAL mode and waits up to 30 s for a writer's lock (the busy timeout)."""
+    if pool_size is not None and not _in_memory(url):
+        kwargs = {"poolclass": QueuePool, "pool_size": pool_size, "max_overflow": 0, **kwargs}
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _in_memory(url: str) -> bool:
+    return url.startswith("sqlite") and (url.rstrip("/") in ("sqlite:", "sqlite+pysqlite:") or ":memory:" in url)
+
+
+def pool_capacity(engine: Engine) -> int | None:
+    """How many connections the engine's pool hands out at once; None when it sets no limit."""
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):
+        return None
+    overflow = pool._max_overflow  # noqa: SLF001  (the pool's own limit; no public accessor)
+    return None if overflow < 0 else pool.size() + overflow
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -9,6 +9,7 @@ The description lists the agenda's headings only: no student names leave the sch
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
+from xinyu.links import link
 from xinyu.meeting_views import MeetingView, Member, agenda_headings
 
 TZID = "Asia/Shanghai"
@@ -61,7 +62,7 @@ def meeting_ics(view: MeetingView, members: list[tuple[Member, str | None]], *, 
     day = view.held_on or view.step_due
     host = urlsplit(base_url).hostname or "xinyu.local"
     month = int(view.month[5:7])
-    url = f"{base_url.rstrip('/')}/schools/{view.school_id}/meeting?month={view.month}"
+    url = link("meeting_page", base_url=base_url, school_id=view.school_id) + f"?month={view.month}"
     description = "\n".join([f"{view.month[:4]}年{month}月专题会议议程（{view.clause}）：",
                              *agenda_headings(view.agenda), f"议程与纪要：{url}"])
     lines = [

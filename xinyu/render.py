@@ -1,12 +1,24 @@
-"""Jinja2 rendering: strict about missing values; HTML templates are autoescaped."""
+"""Jinja2 rendering of messages: strict about missing values; HTML templates are autoescaped.
+
+A template's name says what it produces: `*.html.j2` is HTML (escaped), `*.txt.j2` and `*.md.j2` are
+plain text (never escaped: an SMS or a text part must not carry `&lt;`).
+"""
 
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
-_env = Environment(
+HTML_SUFFIXES = (".html", ".htm", ".xml", ".html.j2", ".htm.j2", ".xml.j2")
+
+
+def is_html(template_name: str | None) -> bool:
+    """Whether a template produces HTML; a template built from a string (no name) is escaped to be safe."""
+    return template_name is None or template_name.lower().endswith(HTML_SUFFIXES)
+
+
+environment = Environment(
     loader=PackageLoader("xinyu", "templates"),
-    autoescape=select_autoescape(["html"]),
+    autoescape=is_html,
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
@@ -15,4 +27,4 @@ _env = Environment(
 
 
 def render(template_name: str, **context: Any) -> str:
-    return _env.get_template(template_name).render(**context)
+    return environment.get_template(template_name).render(**context)

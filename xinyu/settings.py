@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     default_pack: str = Field(default="qingdao", description="Pack for schools whose roster names none.")
     outbox_dir: Path = Field(default=Path("outbox"), description="Where the file sink writes messages.")
     base_url: str = Field(default="http://127.0.0.1:8000", description="Links in messages point here.")
+    web_threads: int = Field(
+        default=40, ge=1, le=500, description="Requests the web app works on at once: its worker threads and its"
+        " database connections, one each (more requests wait their turn without holding either).")
     cookie_secure: bool = Field(
         default=True, description="Session cookies only over HTTPS (browsers also accept them on http://localhost).")
     max_body_bytes: int = Field(

@@ -6,18 +6,17 @@ handler and the school leader. Never district officers, never other schools. The
 condition (`visible_to`), used by the list and by the task page alike.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, literal, or_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from models import Cycle, Extension, Person, School, SchoolClass, Student, Task
+from models import Cycle, Extension, Person, School, SchoolClass, Task
 from xinyu.access import Viewer
 from xinyu.chase.explain import explain_due
 from xinyu.clock import as_local
@@ -26,7 +25,7 @@ from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import CycleStatus, TaskStatus
 from xinyu.cycle.system_templates import FREE_TEXT_TITLES, SYSTEM_STEP_LABELS
 from xinyu.grades import grade_label
-from xinyu.privacy import PLACEHOLDER
+from xinyu.privacy import mask_texts
 from xinyu.roles import Role, role_label
 from xinyu.statutory import PAGE_MAX_AGE, sync_calendar
 
@@ -154,29 +153,8 @@ def may_ask(viewer: Viewer, row: TaskRow) -> bool:
 
 
 def guard_titles(session: Session, titles: set[tuple[int, str]]) -> dict[tuple[int, str], str]:
-    """Typed text (meeting decisions, notices, reasons) with the names of the school's students replaced by 某同学.
-
-    One query for a whole page: the database finds which names occur in the page's typed titles, so no
-    pattern of a school's thousand names is built per request (TitleGuard does that for messages).
-    """
-    if not titles:
-        return {}
-    by_school: dict[int, list[str]] = defaultdict(list)
-    for school_id, title in sorted(titles):
-        by_school[school_id].append(title)
-    found: dict[int, set[str]] = defaultdict(set)
-    query = select(Student.school_id, Student.name).where(col(Student.name) != "", or_(*(
-        and_(col(Student.school_id) == school_id, literal("\n".join(texts)).contains(col(Student.name)))
-        for school_id, texts in by_school.items())))
-    for school_id, name in session.exec(query):
-        found[school_id].add(name)
-    guarded = {}
-    for school_id, title in titles:
-        text = title
-        for name in sorted(found[school_id], key=len, reverse=True):  # 王小明 before 王小
-            text = text.replace(name, PLACEHOLDER)
-        guarded[(school_id, title)] = text
-    return guarded
+    """Typed text (meeting decisions, notices, reasons) with the school's students masked (xinyu.privacy)."""
+    return mask_texts(session, titles)
 
 
 def step_label(book: PackBook, pack: str, month: str, key: str) -> str:
@@ -388,8 +366,8 @@ def find_task(session: Session, viewer: Viewer, task_id: int, *, today: date, bo
     if found is None:
         return None
     row = _Rows(book, today, session).row(found)
-    # Inside the task page the school's leadership read what they typed; others get it guarded.
-    return row if viewer.sees_whole_school(row.school_id) else _guarded(session, [row])[0]
+    # The task's own page shows what its line in the list shows: typed text with students masked.
+    return _guarded(session, [row])[0]
 
 
 def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, book: PackBook) -> TaskDetail | None:
@@ -408,7 +386,8 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
                                    .order_by(col(Extension.id))))
     people = _names(session, [task.completed_by_id] + [e.requested_by_id for e in extensions]
                     + [e.decided_by_id for e in extensions])
-    reasons = guard_titles(session, {(task.school_id, e.reason) for e in extensions})
+    typed = {(task.school_id, text) for e in extensions for text in (e.reason, e.decision_note)}
+    reasons = guard_titles(session, typed)  # the reasons and the leader's notes, students masked
     carried_to = None
     if task.status == TaskStatus.carried:  # its successor, found through the (indexed) lineage of the chain
         carried_to = session.exec(select(Task.id).where(Task.lineage_id == (task.lineage_id or task.id),
@@ -425,7 +404,7 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
             workdays=e.workdays, reason=reasons[(task.school_id, e.reason)],
             requested_by=people.get(e.requested_by_id or 0), requested_at=e.requested_at,
             previous_due=e.previous_due, new_due=e.new_due, decided_by=people.get(e.decided_by_id or 0),
-            decided_at=e.decided_at, note=e.decision_note) for e in extensions],
+            decided_at=e.decided_at, note=reasons[(task.school_id, e.decision_note)]) for e in extensions],
         carried_from_id=task.carried_from_id, carried_to_id=carried_to,
         may_act=row.status in ("open", "overdue") and may_act(viewer, row),
         may_ask=row.status in ("open", "overdue") and may_ask(viewer, row),

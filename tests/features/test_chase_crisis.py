@@ -10,6 +10,7 @@ from models import CrisisCase, District, OutboxMessage, Person, RoleAssignment, 
 from tests.features.support import Db, SchoolRef, step_text
 from tests.features.test_chase_steps import *  # noqa: F403  (the chase's shared steps)
 from tests.features.test_chase_steps import Delivery, person
+from xinyu import links
 from xinyu.chase.crisis import CrisisOpened, case_code
 from xinyu.clock import as_local
 from xinyu.grades import parse_grade
@@ -42,11 +43,11 @@ def _(crisis: CrisisOpened, chain: str, code: str) -> None:
     assert [told.split(" ")[0] for told in crisis.relay] == chain.split(" → "), crisis.relay
 
 
-@then(step_text("{who}收到的短信为“{text}”加上任务链接"))
+@then(step_text("{who}收到的短信为“{text}”加上该个案危机提醒页的链接"))
 def _(db: Db, school: SchoolRef, delivery: Delivery, crisis: CrisisOpened, who: str, text: str) -> None:
     with db() as session:
         phone = person(session, school, who).phone
-    link = f"https://xinyu.example.cn/tasks/{crisis.task_id}"
+    link = links.link("crisis_alert_page", base_url="https://xinyu.example.cn", case_id=crisis.case.id)
     assert [s["text"] for s in delivery.sms_to(phone)] == [text + link], delivery.sms_to(phone)
 
 

@@ -1,4 +1,8 @@
-"""Browser fixtures: one Playwright and one headless Debian Chromium per session, a fresh context per page."""
+"""Browser fixtures: one Playwright and one headless Debian Chromium per module, a fresh context per page.
+
+Per module, not per session: Playwright's sync API keeps an asyncio loop running in the main thread while it
+is open, and the tests after a browser module call code that starts its own loop (`asyncio.run`, dispatch).
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,13 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Viewp
 from tests.web.browser import DESKTOP, launch_chromium
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_instance() -> Iterator[Playwright]:
     with sync_playwright() as playwright:
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser = launch_chromium(playwright_instance)
     yield browser

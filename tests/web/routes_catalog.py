@@ -40,7 +40,7 @@ from xinyu.roles import STUDENT_ROLES
 PUBLIC = frozenset({
     ("GET", "/login"), ("POST", "/login"), ("GET", "/first-login"), ("POST", "/first-login"),
     ("GET", "/first-login/{token}"), ("POST", "/first-login/{token}"),
-    ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc"),
+    ("GET", "/openapi.json"),
 })
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PACKS = Path(__file__).resolve().parents[2] / "packs"

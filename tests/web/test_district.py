@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, event, func
 from sqlmodel import Session, col, select
 
-from models import Cycle, District, Escalation, OutboxMessage, School, Task
+from models import Cycle, District, Escalation, Extension, OutboxMessage, School, Task
 from tests.web.app_fixtures import ClientFor, form_token
 from tests.web.district_fixtures import raise_escalations, report_major_crises
 from tests.web.world import NOW, TODAY, World
@@ -393,6 +393,9 @@ def expected_rates(engine: Engine, world: World, year: int) -> dict[tuple[int, s
     with Session(engine) as session:
         schools = set(session.exec(select(School.id).where(School.district_id == world.district_id)))
         tasks = {t.id: t for t in session.exec(select(Task)) if t.school_id in schools}
+        late_chains = {tasks[e.task_id].lineage_id or e.task_id for e in session.exec(select(Extension))
+                       if e.task_id in tasks and e.status == "approved" and e.decided_at is not None
+                       and local_date(e.decided_at) > e.previous_due}  # approved after the due date it moved
     rates: dict[tuple[int, str], tuple[int, int]] = {}
     for task in tasks.values():
         first = tasks[task.lineage_id or task.id]
@@ -400,7 +403,8 @@ def expected_rates(engine: Engine, world: World, year: int) -> dict[tuple[int, s
             continue
         if task.status != "done" and task.due >= TODAY:
             continue
-        on_time = task.status == "done" and task.completed_at is not None and local_date(task.completed_at) <= task.due
+        on_time = (task.status == "done" and task.completed_at is not None and local_date(task.completed_at) <= task.due
+                   and (task.lineage_id or task.id) not in late_chains)
         key = (task.school_id, first.due.isoformat()[:7])
         done, counted = rates.get(key, (0, 0))
         rates[key] = (done + on_time, counted + 1)

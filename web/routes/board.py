@@ -17,6 +17,7 @@ from web.security import current_viewer
 from web.templating import page
 from xinyu.access import AccessDenied, Viewer
 from xinyu.month_board import DistrictBoard, SchoolBoard, district_board, school_board
+from xinyu.months import month_of
 from xinyu.year_plan import YearView, parse_school_year, year_view
 
 router = APIRouter()
@@ -57,6 +58,12 @@ def _month(text: str) -> str | None:
     return text
 
 
+def _fallback_from(request: Request, asked: str, shown: str) -> str | None:
+    """The calendar month a board without ?month= stands in for, when it shows another (no cycle there yet)."""
+    this_month = month_of(web_context(request).today())
+    return this_month if not asked and shown != this_month else None
+
+
 def _school_board(request: Request, session: Session, viewer: Viewer, school_id: int, month: str | None
                   ) -> SchoolBoard:
     ctx = web_context(request)
@@ -68,7 +75,8 @@ def _school_board(request: Request, session: Session, viewer: Viewer, school_id:
 def school_board_page(request: Request, school_id: SchoolId, month: str = "", viewer: Viewer = Depends(current_viewer),
                       session: Session = Depends(db_session)) -> HTMLResponse:
     board = _school_board(request, session, viewer, school_id, _month(month))
-    return page(request, "board/school.html", board=board, status_labels=STEP_STATUS_LABELS)
+    return page(request, "board/school.html", board=board, status_labels=STEP_STATUS_LABELS,
+                fallback_from=_fallback_from(request, month, board.month))
 
 
 @router.get("/api/schools/{school_id}/board", response_model=SchoolBoard, tags=[TAG], summary="学校月度看板",
@@ -94,7 +102,8 @@ def district_board_page(request: Request, month: str = "", district: str = "",
     if district and district_id is None:
         raise AccessDenied(f"district {district}")
     board = _district_board(request, session, viewer, district_id, _month(month))
-    return page(request, "board/district.html", board=board, status_labels=STEP_STATUS_LABELS)
+    return page(request, "board/district.html", board=board, status_labels=STEP_STATUS_LABELS,
+                fallback_from=_fallback_from(request, month, board.month))
 
 
 @router.get("/api/district/board", response_model=DistrictBoard, tags=[TAG], summary="区县学校看板",

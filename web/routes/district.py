@@ -30,7 +30,15 @@ from xinyu.chase.inbox_page import (
     inbox_page,
     officer_item,
 )
-from xinyu.district_dashboard import OK_AT, SHORT_BELOW, OnTimeTable, Rate, on_time_table
+from xinyu.district_dashboard import (
+    MIN_MONTH_WORK,
+    MIN_SCHOOL_WORK,
+    OK_AT,
+    SHORT_BELOW,
+    OnTimeTable,
+    Rate,
+    on_time_table,
+)
 
 router = APIRouter()
 TAG = "区县督办"
@@ -302,7 +310,10 @@ def notice_api(request: Request, escalation_id: EscalationId, body: NoticeIn, vi
 DEFINITION = (
     "按时完成率 = 按期完成的工作 ÷ 到期的工作。计入的工作：月度闭环各步骤的任务、领导小组会议决定、"
     "“1+1”整改和区县督办通知（危机个案与“补做”任务不计入）。结转到下月的工作只算一次，计入它最初到期的月份；"
-    "批准延期后以新的截止日期为准。当天及以后到期、尚未完成的工作暂不计入。按期：完成日期（北京时间）不晚于截止日期。"
+    "截止日期前批准的延期以新的截止日期为准。当天及以后到期、尚未完成的工作暂不计入。按期：完成日期（北京时间）不晚于截止日期。"
+    "逾期后才批准的延期不算按期：这类工作计为未按期，并单列为“逾期后获批延期”。"
+    f"全区某月计入的工作少于{MIN_MONTH_WORK}项，或不足全区一半学校有到期工作时，该月标为“样本不足”"
+    f"（学校某月少于{MIN_SCHOOL_WORK}项同样标注），不着色、不参与排名。"
     "全区比率按全区工作合计计算，不是各校比率的平均。"
 )
 
@@ -311,6 +322,8 @@ class RateOut(BaseModel):
     on_time: int = Field(description="按期完成")
     due: int = Field(description="到期（计入）的工作")
     rate: float | None = Field(description="on_time ÷ due；没有到期工作时为空")
+    late_extended: int = Field(description="逾期后获批延期：计入 due、不计入 on_time")
+    thin: bool = Field(description="样本不足：比率仅供参考，不着色、不排名")
 
 
 class SchoolRatesOut(BaseModel):
@@ -326,6 +339,7 @@ class OnTimeOut(BaseModel):
     year: int
     through: date = Field(description="统计截至（不含）这一天到期的工作，以及已完成的工作")
     definition: str
+    min_month_work: int = Field(description="全区某月计入的工作少于此数即为样本不足")
     months: list[str]
     district: dict[str, RateOut]
     district_year: RateOut
@@ -333,7 +347,8 @@ class OnTimeOut(BaseModel):
 
 
 def _rate_out(rate: Rate) -> RateOut:
-    return RateOut(on_time=rate.on_time, due=rate.due, rate=None if rate.value is None else round(rate.value, 4))
+    return RateOut(on_time=rate.on_time, due=rate.due, rate=None if rate.value is None else round(rate.value, 4),
+                   late_extended=rate.late_extended, thin=rate.thin)
 
 
 def _table(request: Request, session: Session, viewer: Viewer, year: int | None) -> OnTimeTable:
@@ -343,14 +358,16 @@ def _table(request: Request, session: Session, viewer: Viewer, year: int | None)
 
 
 def _chart_data(table: OnTimeTable) -> dict[str, Any]:
-    """What district.js draws: the district's line, and the schools' lines (the five lowest when many)."""
-    ranked = sorted((s for s in table.schools if s.year.due), key=lambda s: (s.year.value, s.name))
+    """What district.js draws: the district's line, and the schools' bars (the five lowest when many).
+    A rate too few to judge is drawn grey (`thin`) and a school whose year is so is never ranked lowest."""
+    ranked = sorted((s for s in table.schools if s.year.due), key=lambda s: (s.year.thin, s.year.value, s.name))
     shown = ranked if len(ranked) <= 8 else ranked[:5]
     return {
         "months": table.months, "labels": [f"{int(m[5:])}月" for m in table.months],
         "district": [table.district(m).percent for m in table.months],
-        "schools": [{"name": s.name, "rates": [s.months.get(m, Rate()).percent for m in table.months]}
-                    for s in shown],
+        "district_thin": [table.district(m).thin for m in table.months],
+        "schools": [{"name": s.name, "rates": [s.month(m).percent for m in table.months],
+                     "thin": [s.month(m).thin for m in table.months]} for s in shown],
         "few": len(ranked) <= 8,
     }
 
@@ -369,10 +386,11 @@ def on_time_api(request: Request, year: Year = None, viewer: Viewer = Depends(cu
     """On-time rate per school and month of the officer's districts, with open escalations per school."""
     table = _table(request, session, viewer, year)
     return OnTimeOut(
-        year=table.year, through=table.through, definition=DEFINITION, months=table.months,
+        year=table.year, through=table.through, definition=DEFINITION, min_month_work=MIN_MONTH_WORK,
+        months=table.months,
         district={m: _rate_out(table.district(m)) for m in table.months}, district_year=_rate_out(table.district_year),
         schools=[SchoolRatesOut(school_id=s.school_id, name=s.name, board_url=f"/schools/{s.school_id}/board",
-                                months={m: _rate_out(r) for m, r in s.months.items()}, year=_rate_out(s.year),
+                                months={m: _rate_out(s.month(m)) for m in s.months}, year=_rate_out(s.year),
                                 open_escalations=s.open_escalations) for s in table.schools],
     )
 
@@ -387,10 +405,13 @@ def on_time_xlsx(request: Request, year: Year = None, viewer: Viewer = Depends(c
         return "" if rate.value is None else round(rate.value * 100, 1)
 
     def counts(rate: Rate) -> str:
-        return f"{rate.on_time}/{rate.due}" if rate.due else ""
+        if not rate.due:
+            return ""
+        late = f"，逾期后获批延期{rate.late_extended}" if rate.late_extended else ""
+        return f"{rate.on_time}/{rate.due}{late}{'（样本不足）' if rate.thin else ''}"
 
     rows: list[tuple[str, list[Rate], Rate, Any]] = [
-        (s.name, [s.months.get(m, Rate()) for m in table.months], s.year, s.open_escalations) for s in table.schools]
+        (s.name, [s.month(m) for m in table.months], s.year, s.open_escalations) for s in table.schools]
     rows.append(("全区", [table.district(m) for m in table.months], table.district_year,
                  sum(s.open_escalations for s in table.schools)))
     header = ["学校", *(f"{label}(%)" for label in labels), "全年(%)", "未办结督办"]

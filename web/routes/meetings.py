@@ -12,8 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from models import Cycle
 from web.context import db_session, web_context
 from web.exports import download
 from web.params import MONTH, SchoolId, problems
@@ -34,7 +35,7 @@ from xinyu.meeting_views import (
     meeting_view,
     record_meeting,
 )
-from xinyu.months import month_of, month_parts, next_month
+from xinyu.months import month_of
 
 router = APIRouter()
 TAG = "领导小组会议"
@@ -64,17 +65,31 @@ def _month(request: Request, month: str | None) -> str:
     return month or month_of(web_context(request).today())
 
 
-def _previous(month: str) -> str:
-    year, number = month_parts(month)
-    return f"{year - (number == 1):04d}-{(number - 2) % 12 + 1:02d}"
+def cycle_months(session: Session, school_id: int) -> list[str]:
+    """The months in which the school has a cycle, newest first (the page's month picker)."""
+    return sorted(set(session.exec(select(Cycle.month).where(Cycle.school_id == school_id))), reverse=True)
+
+
+def _shown_month(request: Request, session: Session, school_id: int, month: str | None) -> tuple[str, str | None]:
+    """(month to show, the calendar month it stands in for): without ?month=, a calendar month in which the
+    school has no cycle yet falls back to the latest month that has one (not a 404)."""
+    this_month = _month(request, month)
+    if month is not None:
+        return this_month, None
+    months = cycle_months(session, school_id)
+    if not months or this_month in months:
+        return this_month, None
+    latest = next((m for m in months if m <= this_month), months[-1])
+    return latest, this_month
 
 
 def when(moment: object) -> str:
     return as_local(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"  # type: ignore[arg-type]
 
 
-def _page(request: Request, view: MeetingView, *, ok: bool = False, error: str | None = None,
-          values: dict[str, object] | None = None, status_code: int = 200) -> HTMLResponse:
+def _page(request: Request, session: Session, view: MeetingView, *, ok: bool = False, error: str | None = None,
+          values: dict[str, object] | None = None, status_code: int = 200,
+          fallback_from: str | None = None) -> HTMLResponse:
     today = web_context(request).today()
     defaults: dict[str, object] = {
         "held_on": today.isoformat(), "attendees": [m.name for m in view.members], "other_attendees": "",
@@ -83,7 +98,7 @@ def _page(request: Request, view: MeetingView, *, ok: bool = False, error: str |
     example_due = max(today, view.step_due).isoformat()
     return page(request, "meetings/meeting.html", status_code=status_code, m=view, ok=ok, error=error,
                 values={**defaults, **(values or {})}, labels=labels, when=when, decision_format=DECISION_FORMAT,
-                example_due=example_due, previous_month=_previous(view.month), next_month=next_month(view.month))
+                example_due=example_due, months=cycle_months(session, view.school_id), fallback_from=fallback_from)
 
 
 # ---- the page ----
@@ -92,7 +107,9 @@ def _page(request: Request, view: MeetingView, *, ok: bool = False, error: str |
 def meeting_page(request: Request, school_id: SchoolId, month: MonthQuery = None,
                  ok: int | None = Query(None, ge=0, le=1), viewer: Viewer = Depends(current_viewer),
                  session: Session = Depends(db_session)) -> HTMLResponse:
-    return _page(request, _view(request, session, viewer, school_id, _month(request, month)), ok=bool(ok))
+    shown, fallback_from = _shown_month(request, session, school_id, month)
+    return _page(request, session, _view(request, session, viewer, school_id, shown), ok=bool(ok),
+                 fallback_from=fallback_from)
 
 
 @router.post("/schools/{school_id}/meeting", include_in_schema=False)
@@ -117,7 +134,7 @@ def meeting_form(
     except ValueError as exc:  # MeetingError, CompletionError (a bad decision line), pydantic's ValidationError
         session.rollback()
         view = _view(request, session, viewer, school_id, month)
-        return _page(request, view, error=_message(exc), values=values, status_code=400)
+        return _page(request, session, view, error=_message(exc), values=values, status_code=400)
     session.commit()
     return RedirectResponse(f"/schools/{school_id}/meeting?month={month}&ok=1", status_code=303)
 

@@ -13,6 +13,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from models import AuditEntry, ChaseEvent, CrisisCase, Cycle, Escalation, School, Student, Task
+from xinyu import links
 from xinyu.chase.directory import load_directory
 from xinyu.chase.district_digest import queue_district_digests
 from xinyu.chase.messages import sms_release
@@ -24,7 +25,6 @@ from xinyu.cycle.states import CycleStatus
 from xinyu.cycle.system_templates import CRISIS_PARENTS
 from xinyu.cycle.task_factory import task_row
 from xinyu.roles import Role, role_label
-from xinyu.settings import get_settings
 
 CRISIS_LEVELS = ("一般", "严重", "重大")
 
@@ -92,7 +92,7 @@ def _relay(session: Session, opened: CrisisOpened, relay: tuple[Role, ...], clau
     assert school.id is not None and opened.task_id is not None
     directory = load_directory(session, [school.id])
     code = case_code(opened.case)
-    link = f"{get_settings().base_url}/tasks/{opened.task_id}"
+    link = links.link("crisis_alert_page", case_id=opened.case.id)  # the relay is not the handler: no task page
     events = []
     told: list[int] = []
     for order, role in enumerate(relay, start=1):

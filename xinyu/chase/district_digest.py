@@ -22,11 +22,11 @@ from xinyu.chase.directory import Contact
 from xinyu.chase.messages import short_date, sms_release, sms_row
 from xinyu.clock import as_local, local_date
 from xinyu.cycle.packbook import PackBook
+from xinyu.links import link
 from xinyu.locks import lock_districts
 from xinyu.packs import QuietHours
 from xinyu.render import render
 from xinyu.roles import Role
-from xinyu.settings import get_settings
 
 STATUS_LABELS = {"new": "待处理", "acknowledged": "已签收", "resolved": "已办结"}
 REASON_LABELS = {"overdue": "逾期", "crisis": "危机个案"}
@@ -42,6 +42,7 @@ class InboxLine:
     raised_on: str
     status: str
     new: bool
+    link: str  # the item's page in the officer's inbox
 
 
 def queue_district_digests(
@@ -80,7 +81,8 @@ def queue_district_digests(
                 dedupe_key=f"district-robot:{today}:d{district_id}:{_digest(new)}", channel="robot",
                 address=district.robot_url, subject=f"{district.name}督办箱新增{len(new)}项",
                 body_text=f"### {district.name}督办箱新增{len(new)}项\n" + "\n".join(
-                    f"- {line.school}｜{line.summary}｜{REASON_LABELS[line.reason]}" for line in lines if line.new),
+                    f"- {line.school}｜{line.summary}｜{REASON_LABELS[line.reason]}" for line in lines if line.new)
+                + f"\n\n[打开督办箱]({link('inbox_html')})",
                 now=now))
         for item in new:
             item.notified_at = now
@@ -91,7 +93,8 @@ def _line(item: Escalation, school: School, offset: int) -> InboxLine:
     assert item.id is not None and item.raised_at is not None
     return InboxLine(id=item.id, school=school.name, summary=item.summary, reason=item.reason,
                      days_overdue=max(offset, 0), raised_on=short_date(as_local(item.raised_at).date()),
-                     status=STATUS_LABELS[item.status], new=item.notified_at is None)
+                     status=STATUS_LABELS[item.status], new=item.notified_at is None,
+                     link=link("inbox_item_page", escalation_id=item.id))
 
 
 def _officers(session: Session, district_id: int) -> list[Contact]:
@@ -108,7 +111,6 @@ def _officers(session: Session, district_id: int) -> list[Contact]:
 def _officer_rows(session: Session, officer: Contact, district: District, lines: list[InboxLine],
                   new: list[Escalation], now: datetime, today: date,
                   quiet: QuietHours | None) -> list[dict[str, object]]:
-    base_url = get_settings().base_url
     daily_key = f"district-digest:{today}:d{district.id}:p{officer.id}:email"
     daily_done = session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == daily_key)).first()
     if daily_done and not new:
@@ -117,14 +119,14 @@ def _officer_rows(session: Session, officer: Contact, district: District, lines:
     rows: list[dict[str, object]] = []
     fresh = sum(1 for line in lines if line.new)
     context = {"name": officer.name, "district": district.name, "today": short_date(today), "lines": lines,
-               "fresh": fresh, "base_url": base_url, "by_school": _by_school(lines)}
+               "fresh": fresh, "by_school": _by_school(lines)}
     if officer.email:
         subject = f"【心育督办】{district.name}：新增{fresh}项，待处理共{len(lines)}项"
         rows.append(message_row(dedupe_key=key, channel="email", recipient_id=officer.id, address=officer.email,
                                 subject=subject, body_text=render("district_digest.txt.j2", **context),
                                 body_html=render("district_digest.html.j2", **context), now=now))
     if officer.phone and new:
-        params = {"count": str(len(new)), "open": str(len(lines)), "link": f"{base_url}/inbox"}
+        params = {"count": str(len(new)), "open": str(len(lines)), "link": link("inbox_html")}
         not_before = sms_release(now, quiet) if quiet is not None else now
         rows.append(sms_row(officer, "district_inbox", params, now=now, not_before=not_before,
                             key=f"district-sms:{today}:d{district.id}:p{officer.id}:{_digest(new)}"))

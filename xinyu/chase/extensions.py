@@ -15,9 +15,9 @@ from xinyu.chase.notify import queue_notice
 from xinyu.chase.people import contact, contacts_of, holds_role
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import TaskStatus
+from xinyu.links import link
 from xinyu.privacy import redact_student_names
 from xinyu.roles import Role
-from xinyu.settings import get_settings
 
 
 class ExtensionError(ValueError):
@@ -73,7 +73,7 @@ def request_extension(
         subject=f"【心育闭环】延期申请待审批（{short_date(task.due)} → {short_date(new_due)}）", heading="任务延期申请",
         lines=[f"任务：#{task.id}", f"截止：{task.due.isoformat()} → {new_due.isoformat()}（延期{workdays}个工作日）",
                f"理由：{shown}"],
-        link=f"{get_settings().base_url}/tasks/{task.id}", now=now)
+        link=link("task_page", task_id=task.id), now=now)
     return extension
 
 
@@ -110,10 +110,11 @@ def decide_extension(
             item.status, item.resolved_at, item.resolution = "resolved", now, "extended"
     requester = contact(session, extension.requested_by_id)
     verdict = f"已批准，新截止日期 {task.due.isoformat()}" if approve else "未批准，截止日期不变"
-    note_lines = [f"说明：{extension.decision_note}"] if extension.decision_note else []
+    note = redact_student_names(session, task.school_id, {"note": extension.decision_note})["note"]
+    note_lines = [f"说明：{note}"] if note else []
     queue_notice(
         session, [requester] if requester else [], key=f"extension:{extension.id}:decided",
         subject=f"【心育闭环】延期申请{'已批准' if approve else '未批准'}", heading="延期申请审批结果",
         lines=[f"任务：#{task.id}", verdict, *note_lines],
-        link=f"{get_settings().base_url}/tasks/{task.id}", now=now)
+        link=link("task_page", task_id=task.id), now=now)
     return extension

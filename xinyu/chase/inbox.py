@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from models import Cycle, District, Escalation, School, SchoolClass, Task
+from xinyu import links
 from xinyu.chase.calendar import ChaseCalendar, chase_calendar
 from xinyu.chase.messages import short_date, sms_release
 from xinyu.chase.notify import queue_notice
@@ -27,7 +28,6 @@ from xinyu.cycle.task_factory import task_row
 from xinyu.grades import grade_label
 from xinyu.privacy import redact_student_names
 from xinyu.roles import Role, role_label
-from xinyu.settings import get_settings
 from xinyu.workdays import WorkCalendar
 
 INBOX_STATUSES = ("new", "acknowledged", "resolved")
@@ -187,7 +187,9 @@ def inbox_items(
             id=item.id, district=district, school_id=item.school_id, school=school, step=step_key,
             step_label=_step_label(book, pack, month, step_key), task_id=newest[0] if newest else None,
             role=role_label(role), role_code=role, kind=kind,
-            class_label=f"{grade_label(grade)}{class_name}" if grade is not None else None, level=item.level,
+            # A crisis report names the school, its case number and level only: a class narrows it to a child.
+            class_label=f"{grade_label(grade)}{class_name}" if grade is not None and item.reason != "crisis" else None,
+            level=item.level,
             reason=item.reason, summary=item.summary, due=due, days_overdue=max(live, 0),
             raised_at=as_local(item.raised_at) if item.raised_at else None, status=item.status,
             notice_task_id=item.notice_task_id,
@@ -276,7 +278,7 @@ def issue_notice(
     item.notice_task_id = task_id
     if item.status == "new":
         item.status, item.acknowledged_at, item.acknowledged_by_id = "acknowledged", now, by
-    link = f"{get_settings().base_url}/tasks/{task_id}"
+    link = links.link("task_page", task_id=task_id)
     quiet = book.pack(school.pack).chase
     shown = redact_student_names(session, school.id, {"text": text})["text"]  # a name typed by mistake stays out
     queue_notice(

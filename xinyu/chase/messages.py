@@ -13,6 +13,7 @@ from notifications.outbox import message_row
 from notifications.quiet_hours import after_quiet_hours
 from notifications.sms_templates import render_sms
 from xinyu.chase.directory import Contact
+from xinyu.links import link
 from xinyu.packs import QuietHours
 from xinyu.render import render
 
@@ -83,8 +84,8 @@ def person_digest_rows(
     rows: list[dict[str, object]] = []
     if contact.email and "email" in channels:
         sections = [(label, [i for i in items if i.section == key]) for key, label in SECTIONS.items()]
-        context = {"name": contact.name, "sections": [s for s in sections if s[1]], "base_url": base_url,
-                   "today": short_date(today)}
+        context = {"name": contact.name, "sections": [s for s in sections if s[1]], "today": short_date(today),
+                   "task_link": lambda task_id: link("task_page", base_url=base_url, task_id=task_id)}
         rows.append(message_row(
             dedupe_key=digest_key(prefix, today, contact.id, "email", items), channel="email",
             recipient_id=contact.id, address=contact.email, subject=digest_subject(items),
@@ -92,7 +93,7 @@ def person_digest_rows(
             now=now))
     if contact.phone and "sms" in channels:
         params = {"count": str(len(items)), "overdue": str(sum(1 for i in items if i.offset > 0)),
-                  "earliest": short_date(min(i.due for i in items)), "link": f"{base_url}/my"}
+                  "earliest": short_date(min(i.due for i in items)), "link": link("tasks_page", base_url=base_url)}
         rows.append(sms_row(contact, "chase_digest", params, key=digest_key(prefix, today, contact.id, "sms", items),
                             now=now, not_before=sms_release(now, quiet)))
     return rows
@@ -105,7 +106,8 @@ def sms_row(contact: Contact, template: str, params: dict[str, str], *, key: str
                        not_before=not_before)
 
 
-def robot_row(url: str, *, key: str, title: str, lines: list[str], now: datetime) -> dict[str, object]:
-    """A group-robot post (WeCom/DingTalk markdown): counts, steps and roles, no names."""
-    text = f"### {title}\n" + "\n".join(f"- {line}" for line in lines)
+def robot_row(url: str, *, key: str, title: str, lines: list[str], now: datetime,
+              link: str | None = None) -> dict[str, object]:
+    """A group-robot post (WeCom/DingTalk markdown): counts, steps and roles, no names; `link` to the page."""
+    text = f"### {title}\n" + "\n".join(f"- {line}" for line in lines) + (f"\n\n[查看详情]({link})" if link else "")
     return message_row(dedupe_key=key, channel="robot", address=url, subject=title, body_text=text, now=now)

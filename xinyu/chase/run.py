@@ -26,6 +26,7 @@ from xinyu.chase.titles import TitleGuard
 from xinyu.clock import local_date
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import CycleStatus, TaskStatus
+from xinyu.links import link
 from xinyu.locks import lock_schools
 from xinyu.roles import Role, role_label
 from xinyu.settings import get_settings
@@ -238,7 +239,8 @@ def _notify(session: Session, firings: list[tuple[OpenTask, Firing]], now: datet
             digest = hashlib.sha1("|".join(sorted(k for k, _ in entries)).encode()).hexdigest()[:16]
             rows.append(robot_row(school.robot_url, key=f"chase-robot:{today}:s{school_id}:{digest}",
                                   title=f"{school.name}：{len(entries)}项心育工作逾期升级至组长",
-                                  lines=[line for _, line in entries], now=now))
+                                  lines=[line for _, line in entries], now=now,
+                                  link=link("school_board_page", base_url=base_url, school_id=school_id)))
     result.messages += queue_rows(session, rows)
 
 

@@ -2,6 +2,7 @@
 
 import gc
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -12,6 +13,9 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import inspect, make_url
 
 from xinyu.db import make_engine
+from xinyu.settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 
 def database_ready(database_url: str) -> bool:
@@ -47,10 +51,28 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
+def warn_if_base_url_unset() -> bool:
+    """Links in messages are built on XINYU_BASE_URL: unset, they point at the default, which only this
+    machine can open. Said once at start, in the log and as a line of its own on stderr."""
+    if os.environ.get("XINYU_BASE_URL", "").strip():
+        return False
+    message = (f"未设置 XINYU_BASE_URL：邮件、短信和群机器人消息中的链接将指向 {get_settings().base_url}，"
+               "收件人打不开；请设为用户访问本系统的地址（如 https://xinyu.example.edu.cn）后重新启动")
+    logger.warning(message)
+    sys.stderr.write(f"警告：{message}\n")
+    sys.stderr.flush()
+    return True
+
+
+GRACE_SECONDS = 10  # on SIGTERM, requests in flight get this long to finish; then they are cancelled
+
+
 def serve_web_until_stopped(scheduler: BaseScheduler, app: Any, *, host: str, port: int) -> None:
     """The web app in the foreground (uvicorn) with the scheduler in a background thread; on SIGINT or
     SIGTERM uvicorn finishes the requests in flight, then running jobs finish and the scheduler stops."""
     import uvicorn
+
+    warn_if_base_url_unset()
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -60,7 +82,8 @@ def serve_web_until_stopped(scheduler: BaseScheduler, app: Any, *, host: str, po
     scheduler.start()
     freeze_startup_heap()
     try:
-        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=True)).run()
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=True,
+                                      timeout_graceful_shutdown=GRACE_SECONDS)).run()
     except KeyboardInterrupt:
         pass
     finally:
