@@ -15,12 +15,13 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.context import SyncClientContext
 from pydantic import BaseModel, Field
 
 from flows.runtime import engine, pack_book, packs_in_use, school_batches
 from flows.spread import Batches, run_children, worker_groups
+from xinyu.calendar_warning import calendar_warning
 from xinyu.chase import queue_district_digests, run_chase
 from xinyu.clock import local_date, parse_at
 from xinyu.cycle import advance, start_month
@@ -104,7 +105,11 @@ def advance_batch(school_ids: list[int], now: datetime) -> dict[str, Any]:
 def tell_districts(now: datetime) -> int:
     """The districts' digests, once per run after every batch: one message per officer (QD-S2)."""
     with transaction(engine()) as session:
-        return queue_district_digests(session, now=now, book=pack_book())
+        queued = queue_district_digests(session, now=now, book=pack_book())
+    warning = calendar_warning(now)
+    if warning:  # next year's holiday schedule is missing: say so in the run's log too
+        get_run_logger().warning(warning)
+    return queued
 
 
 def _total(results: list[dict[str, Any]]) -> dict[str, int]:

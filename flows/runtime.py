@@ -9,6 +9,7 @@ from models import School
 from xinyu.cycle import PackBook
 from xinyu.db import make_engine
 from xinyu.settings import get_settings
+from xinyu.statutory import sync_calendar
 
 
 @lru_cache(maxsize=4)
@@ -21,6 +22,7 @@ def engine() -> Engine:
 
 
 def pack_book() -> PackBook:
+    sync_calendar(engine())  # imported holiday schedules: reloaded only when the table changed
     return PackBook(get_settings().packs_dir)
 
 

@@ -2,6 +2,7 @@
 
 from models.accounts import Account, LoginAttempt, LoginLink, WebSession
 from models.audit import AuditEntry
+from models.calendar import CalendarDay
 from models.chase import ChaseEvent, Escalation, Extension
 from models.courses import CourseRecord
 from models.cycle import Cycle, Step, Task
@@ -16,6 +17,7 @@ __all__ = [
     "LoginLink",
     "WebSession",
     "AuditEntry",
+    "CalendarDay",
     "ChaseEvent",
     "CourseRecord",
     "CrisisCase",

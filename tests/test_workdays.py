@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from xinyu import workdays
+from xinyu.statutory import Statutory
 from xinyu.workdays import WorkCalendar
 
 D = date
@@ -32,7 +32,7 @@ def days(start: date, end: date) -> list[date]:
 def test_national_day_2026(work: WorkCalendar) -> None:
     for day in days(D(2026, 10, 1), D(2026, 10, 7)):
         assert not work.is_workday(day), day
-        assert work.holiday_name(day) == "National Day"
+        assert work.holiday_name(day) == "国庆节"
     assert work.is_workday(D(2026, 10, 8))       # Thursday, back to work
     assert work.is_workday(D(2026, 10, 9))
     assert work.is_workday(D(2026, 10, 10))      # Saturday: make-up workday (调休)
@@ -45,14 +45,14 @@ def test_mid_autumn_and_the_september_make_up_day_2026(work: WorkCalendar) -> No
     assert work.is_workday(D(2026, 9, 20))       # Sunday: make-up workday for National Day
     for day in days(D(2026, 9, 25), D(2026, 9, 27)):
         assert not work.is_workday(day), day
-        assert work.holiday_name(day) == "Mid-autumn Festival"
+        assert work.holiday_name(day) == "中秋节"
     assert work.is_workday(D(2026, 9, 28))
 
 
 def test_spring_festival_2026(work: WorkCalendar) -> None:
     for day in days(D(2026, 2, 15), D(2026, 2, 23)):
         assert not work.is_workday(day), day
-        assert work.holiday_name(day) == "Spring Festival"
+        assert work.holiday_name(day) == "春节"
     assert work.is_workday(D(2026, 2, 14))       # Saturday: make-up workday
     assert work.is_workday(D(2026, 2, 24))
     assert work.is_workday(D(2026, 2, 28))       # Saturday: make-up workday
@@ -192,23 +192,24 @@ def _covered(year: int) -> bool:
     return True
 
 
-def test_fallback_for_a_year_without_data_is_monday_to_friday(
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+def test_fallback_for_a_year_without_data_is_the_statutory_holidays_estimated(
+    caplog: pytest.LogCaptureFixture
 ) -> None:
-    """2027 with chinesecalendar 1.11; the first uncovered year, so a package upgrade keeps the test real."""
-    monkeypatch.setattr(workdays, "_WARNED_YEARS", set())  # warned once per process; earlier tests may have
+    """2027 with chinesecalendar 1.11; the first uncovered year, so a package upgrade keeps the test real.
+    Never bare Monday–Friday: 元旦, 春节, 清明, 劳动节, 端午, 中秋 and 国庆 are off, and say so in the log."""
     year = next(y for y in range(2026, 2100) if not _covered(y))
-    work = WorkCalendar()
+    work = WorkCalendar(statutory=Statutory())  # a fresh calendar: nothing imported, nothing warned yet
     whole_year = days(date(year, 1, 1), date(year, 12, 31))
-    with caplog.at_level(logging.WARNING, logger="xinyu.workdays"):
-        for day in whole_year:
-            assert work.is_workday(day) == (day.weekday() < 5), day
+    with caplog.at_level(logging.WARNING, logger="xinyu.statutory"):
+        off_weekdays = [day for day in whole_year if day.weekday() < 5 and not work.is_workday(day)]
         work.nth_workday(year, 3, -1)
         work.add_workdays(date(year, 5, 1), 10)
-    warnings = [r for r in caplog.records if r.name == "xinyu.workdays" and r.levelno == logging.WARNING]
-    assert len(warnings) == 1
-    assert str(year) in warnings[0].getMessage()
-    assert work.holiday_name(date(year, 1, 1)) is None
+    assert all(not work.is_workday(day) for day in whole_year if day.weekday() >= 5)
+    assert len(off_weekdays) >= 9 and all(work.holiday_name(day) for day in off_weekdays)
+    assert {work.holiday_name(day) for day in off_weekdays} >= {"元旦", "春节", "劳动节", "国庆节"}
+    warnings = [r for r in caplog.records if r.name == "xinyu.statutory" and r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and str(year) in warnings[0].getMessage()
+    assert work.is_estimated(date(year, 1, 1))
 
 
 def test_fallback_can_be_pinned_with_overrides() -> None:

@@ -7,12 +7,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from web.calendar_banner import calendar_banner
 from web.context import web_context
 from xinyu.grades import grade_label
 from xinyu.roles import role_label
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-templates.env.globals.update(role_label=role_label, grade_label=grade_label)
+templates.env.globals.update(role_label=role_label, grade_label=grade_label, calendar_banner=calendar_banner)
 templates.env.filters["md"] = lambda d: f"{d:%m-%d}" if d else "—"
 
 

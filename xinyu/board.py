@@ -66,6 +66,8 @@ def board_rows(session: Session, *, month: str, today: date, book: PackBook) -> 
                 labels[step.key] = pack.step(int(month[5:]), step.key).label
             late = step.status == StepStatus.open and work.is_overdue(step.due or step.calendar_due, today)
             cells[step.key] = step_cell(step, today, late)
+            if work.is_estimated(step.due or step.calendar_due) and step.status != StepStatus.carried:
+                cells[step.key] += " 推定"  # that year's holiday schedule is not imported yet
         rows.append(BoardRow(school=school, cells=cells, overdue_tasks=overdue[cycle.id or 0],
                              carried_in=carried[cycle.id or 0], open_tasks=open_count[cycle.id or 0]))
     return columns, labels, rows

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from models import Person, RoleAssignment, Task
 from xinyu.board import render_board, render_shortfalls
+from xinyu.cli_calendar import register as register_calendar_commands
 from xinyu.cli_chase import register as register_chase_commands
 from xinyu.cli_errors import Parser, database_unreachable, expected_error, refuse, run_flow
 from xinyu.cli_simulate import register as register_simulate_command
@@ -22,6 +23,7 @@ from xinyu.db import make_engine, migrate, transaction
 from xinyu.queries import TASK_STATUSES, TaskFilter, list_tasks
 from xinyu.roles import parse_role
 from xinyu.settings import get_settings
+from xinyu.statutory import sync_calendar
 
 ESCALATION_MARKS = {"none": "", "school": "·已升级至组长", "district": "·已报区县"}
 
@@ -116,9 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--classes", type=int, default=8, help="每校班级数")
     p.add_argument("--database", default="sqlite:///xinyu-demo.db")
     p.add_argument("--seed", type=int, default=7)
-    command("check", cmd_check, "检查数据库是否一致（周期、步骤、任务、结转、催办、督办、消息）；有问题时退出码为 1")
+    p = command("check", cmd_check,
+                "检查数据库是否一致（周期、步骤、任务、结转、催办、督办、消息）；有问题时退出码为 1")
+    p.add_argument("--at", help="判断次年节假日安排是否缺失所用的时间（ISO 8601）")
     register_chase_commands(command)
     register_simulate_command(command)
+    register_calendar_commands(command)
     return parser
 
 
@@ -129,7 +134,9 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
 
 def engine_and_book():  # type: ignore[no-untyped-def]
     settings = get_settings()
-    return make_engine(settings.database_url), PackBook(settings.packs_dir)
+    engine = make_engine(settings.database_url)
+    sync_calendar(engine)  # imported holiday schedules (xinyu calendar import) win over the package
+    return engine, PackBook(settings.packs_dir)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -250,7 +257,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     header = ["编号", "学校", "步骤", "任务", "角色", "负责人", "班级", "截止", "状态"]
     print(table(header, [
         [str(r["id"]), r["school"], r["step_label"], r["title"] + ("（上月结转）" if r["carried_over"] else ""),
-         r["role"], r["assignee"] or "未指派", r["class"] or "", r["due"],
+         r["role"], r["assignee"] or "未指派", r["class"] or "", r["due"] + ("（推定）" if r["due_estimated"] else ""),
          status_label[r["status"]] + ESCALATION_MARKS[r["escalation_level"]]]
         for r in rows
     ]))
@@ -368,9 +375,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from sqlalchemy import func
 
     from models import ChaseEvent, Cycle, OutboxMessage
+    from xinyu.calendar_warning import calendar_warning
     from xinyu.consistency import check_consistency
 
     engine, book = engine_and_book()
+    warning = calendar_warning(parse_at(args.at))
+    if warning:  # a warning, not an inconsistency: on stderr, and the exit code stays as the data say
+        print(f"警告：{warning}", file=sys.stderr)
     with Session(engine) as session:
         problems = check_consistency(session, book)
         if problems:

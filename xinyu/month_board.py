@@ -29,6 +29,7 @@ from xinyu.grades import grade_label
 from xinyu.months import month_of
 from xinyu.packs import Pack
 from xinyu.roles import role_label
+from xinyu.statutory import PAGE_MAX_AGE, sync_calendar
 from xinyu.task_views import CRISIS_KIND, guard_titles, step_label
 from xinyu.workdays import WorkCalendar
 
@@ -109,7 +110,10 @@ class SchoolBoard(BaseModel):
 
 def cell(step: Step, work: WorkCalendar, today: date) -> Cell:
     due = step.due or step.calendar_due
-    return cell_of(step.status, due, _local_day(step.done_at), work.is_overdue(due, today))
+    shown = cell_of(step.status, due, _local_day(step.done_at), work.is_overdue(due, today))
+    if work.is_estimated(due) and shown.status != "carried":
+        shown.text += " 推定"  # that year's holiday schedule is not imported: the date is estimated
+    return shown
 
 
 def _local_day(moment: datetime | None) -> date | None:
@@ -151,6 +155,7 @@ def default_month(session: Session, school_ids: list[int], today: date) -> str:
 def school_board(session: Session, viewer: Viewer, school: School, *, month: str | None, today: date,
                  book: PackBook) -> SchoolBoard:
     """The board of one school; the caller has checked that the viewer is its staff or its district's officer."""
+    sync_calendar(session, PAGE_MAX_AGE)  # 推定 marks follow a schedule imported meanwhile
     assert school.id is not None
     view: View = ("school" if viewer.sees_whole_school(school.id) else
                   "class" if viewer.sees_school_as_staff(school.id) else "officer")
@@ -293,6 +298,7 @@ class DistrictBoard(BaseModel):
 def district_board(session: Session, district: District, *, month: str | None, today: date,
                    book: PackBook) -> DistrictBoard:
     """Schools × steps for a district's officers: counts and dates, in a handful of queries."""
+    sync_calendar(session, PAGE_MAX_AGE)  # 推定 marks follow a schedule imported meanwhile
     assert district.id is not None
     in_district = col(School.district_id) == district.id
     schools = list(session.exec(select(School.id, School.name).where(in_district).order_by(col(School.name))))

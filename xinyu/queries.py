@@ -87,6 +87,7 @@ def list_tasks(
             "assignee": assignee,
             "class": f"{grade_label(school_class.grade)}{school_class.name}" if school_class else None,
             "due": task.due.isoformat(),
+            "due_estimated": book.calendar(pack).is_estimated(task.due),  # 推定: that year's schedule not imported
             "status": status,
             "carried_over": task.carried_over,
             "escalation_level": task.escalation_level,

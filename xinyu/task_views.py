@@ -27,6 +27,7 @@ from xinyu.cycle.system_templates import FREE_TEXT_TITLES, SYSTEM_STEP_LABELS
 from xinyu.grades import grade_label
 from xinyu.privacy import mask_texts
 from xinyu.roles import Role, role_label
+from xinyu.statutory import PAGE_MAX_AGE, sync_calendar
 
 Group = Literal["overdue", "due_soon", "open", "done"]
 GROUPS: tuple[Group, ...] = ("overdue", "due_soon", "open", "done")
@@ -52,6 +53,7 @@ class TaskRow(BaseModel):
     class_id: int | None
     class_label: str | None
     due: date
+    due_estimated: bool = False  # 推定: the due date's year has no imported holiday schedule yet
     status: Literal["open", "overdue", "done", "carried"]
     group: Group | None  # None for a task carried into next month (it lives on there)
     completed_on: date | None
@@ -185,7 +187,8 @@ def _task_query(viewer: Viewer) -> Any:
 class _Rows:
     """Turns query rows into TaskRows: pack labels, the overdue rule per pack, free-text titles guarded."""
 
-    def __init__(self, book: PackBook, today: date) -> None:
+    def __init__(self, book: PackBook, today: date, session: Session) -> None:
+        sync_calendar(session, PAGE_MAX_AGE)  # 推定 marks follow a schedule imported meanwhile
         self.book, self.today = book, today
         self._cutoffs: dict[str, tuple[date, date]] = {}
 
@@ -214,7 +217,8 @@ class _Rows:
             title=title, kind=kind,
             role=role, role_label=role_label(role), assignee_id=assignee_id, assignee=assignee, class_id=class_id,
             class_label=f"{grade_label(grade)}{class_name}" if class_id is not None else None, due=due,
-            status=shown_status, group=group, completed_on=completed_on,
+            due_estimated=self.book.calendar(pack).is_estimated(due), status=shown_status, group=group,
+            completed_on=completed_on,
             late=completed_on is not None and completed_on > due, carried_over=carried_over,
             escalation_level=escalation if escalation in ("school", "district") else "none",
             acknowledged=acknowledged_at is not None, clause=clause,
@@ -242,7 +246,7 @@ def list_my_tasks(session: Session, viewer: Viewer, *, today: date, book: PackBo
         sql = sql.where(col(Task.step_key) == query.step)
     if query.class_id is not None:
         sql = sql.where(col(Task.class_id) == query.class_id)
-    rows = _Rows(book, today)
+    rows = _Rows(book, today, session)
     tasks = _guarded(session, [rows.row(r) for r in session.execute(sql.order_by(col(Task.due), col(Task.id)))])
     counts = {g: sum(t.group == g for t in tasks) for g in GROUPS}
     if query.status is not None:
@@ -363,7 +367,7 @@ def find_task(session: Session, viewer: Viewer, task_id: int, *, today: date, bo
     found = session.execute(sql.where(col(Task.id) == task_id)).first()
     if found is None:
         return None
-    row = _Rows(book, today).row(found)
+    row = _Rows(book, today, session).row(found)
     # The task's own page shows what its line in the list shows: typed text with students masked.
     return _guarded(session, [row])[0]
 

@@ -1,41 +1,62 @@
 """Working days of the Chinese statutory calendar, with make-up workdays (调休).
 
-The statutory data comes from the maintained `chinesecalendar` package. For a year it does not
-cover yet (the State Council announces each year's holidays in November), we fall back to
-Monday–Friday and say so once per year in the log; a pack can pin dates with its overrides.
+The statutory days come from xinyu/statutory.py: an imported State Council schedule, else the
+`chinesecalendar` package, else (a year nobody has published yet) the statutory holidays themselves,
+estimated (推定). A pack can pin dates with its overrides (`calendar.extra_holidays` / `extra_workdays`).
 """
 
 import calendar
-import logging
 from collections.abc import Iterable
 from datetime import date, timedelta
-from functools import lru_cache
 
-import chinese_calendar
+from xinyu.statutory import ESTIMATED, STATUTORY, Statutory
 
-log = logging.getLogger(__name__)
+PINNED_HOLIDAY = "政策包指定休息日"
+PINNED_WORKDAY = "政策包指定上班"
 
 
 class WorkCalendar:
     """Statutory working days plus a pack's own overrides (extra holidays / extra workdays)."""
 
-    def __init__(self, extra_holidays: Iterable[date] = (), extra_workdays: Iterable[date] = ()) -> None:
+    def __init__(self, extra_holidays: Iterable[date] = (), extra_workdays: Iterable[date] = (),
+                 statutory: Statutory = STATUTORY) -> None:
         self.extra_holidays = frozenset(extra_holidays)
         self.extra_workdays = frozenset(extra_workdays)
+        self.statutory = statutory
 
     def is_workday(self, day: date) -> bool:
         if day in self.extra_holidays:
             return False
         if day in self.extra_workdays:
             return True
-        return _statutory_workday(day)
+        return self.statutory.day(day).workday
 
     def holiday_name(self, day: date) -> str | None:
-        try:
-            is_holiday, name = chinese_calendar.get_holiday_detail(day)
-        except NotImplementedError:
+        """The Chinese name of the holiday `day` falls in (a pinned day: the pack's), else None."""
+        if day in self.extra_holidays:
+            return self.statutory.day(day).name or PINNED_HOLIDAY
+        if day in self.extra_workdays:
             return None
-        return str(name) if is_holiday and name else None
+        known = self.statutory.day(day)
+        return None if known.workday else known.name
+
+    def makeup_name(self, day: date) -> str | None:
+        """On a working day that is a weekend day or a statutory holiday: why it is worked (调休, pinned)."""
+        if day in self.extra_workdays:
+            return PINNED_WORKDAY
+        known = self.statutory.day(day)
+        if known.workday and day.weekday() >= 5:
+            return f"{known.name}调休" if known.name else "调休上班"
+        return None
+
+    def is_estimated(self, day: date) -> bool:
+        """True when `day`'s year has no published schedule: its holidays are estimated (推定)."""
+        return self.statutory.source(day.year) == ESTIMATED
+
+    def crosses_estimated(self, start: date, end: date) -> bool:
+        """True when counting between the two dates (either order) touches an estimated year."""
+        low, high = min(start, end), max(start, end)
+        return any(self.statutory.source(year) == ESTIMATED for year in range(low.year, high.year + 1))
 
     def workdays_of_month(self, year: int, month: int) -> list[date]:
         last = calendar.monthrange(year, month)[1]
@@ -89,26 +110,3 @@ class WorkCalendar:
             day += timedelta(days=1)
             count += self.is_workday(day)
         return count
-
-
-@lru_cache(maxsize=8192)
-def _statutory(day: date) -> bool | None:
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        return None
-
-
-# Years already warned about, once per process: calendars are built per pack and per batch.
-_WARNED_YEARS: set[int] = set()
-
-
-def _statutory_workday(day: date) -> bool:
-    known = _statutory(day)
-    if known is not None:
-        return known
-    if day.year not in _WARNED_YEARS:
-        _WARNED_YEARS.add(day.year)
-        log.warning("chinesecalendar 尚无 %s 年法定节假日数据，暂按周一至周五计算；"
-                    "请升级该包或在政策包中补充", day.year)
-    return day.weekday() < 5

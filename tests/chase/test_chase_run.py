@@ -130,13 +130,13 @@ def test_an_approved_extension_moves_the_due_date_and_restarts_the_ladder(sessio
     run_days(session, book, DAY0, date(2026, 10, 20))
     task = class_report(session, school)
     assert task.escalation_level == "district"
-    ext = request_extension(session, task_id=task.id or 0, by=task.assignee_id or 0, workdays=5,
+    ext = request_extension(session, task_id=task.id or 0, by=task.assignee_id or 0, workdays=10,
                             reason="本班学生参加区运动会", now=at("2026-10-19", 9), book=book)
-    assert ext.new_due == date(2026, 10, 26)  # five working days from the request day: the 13th has passed
+    assert ext.new_due == date(2026, 10, 27)  # ten working days from the due date (13th), not from the request day
     decide_extension(session, extension_id=ext.id or 0, by=school.people["leader"].id or 0, approve=True, book=book,
                      now=at("2026-10-20", 10))
     session.commit()
-    assert (task.due, task.escalation_level) == (date(2026, 10, 27), "none")  # counted again on approval
+    assert (task.due, task.escalation_level) == (date(2026, 10, 27), "none")  # the same count on approval
     assert {e.resolution for e in session.exec(select(Escalation).where(Escalation.task_id == task.id))} == {
         "extended"}
     run_days(session, book, date(2026, 10, 21), date(2026, 10, 29))
@@ -217,4 +217,5 @@ def test_a_request_for_more_time_still_waiting_at_month_end_is_decided_in_the_ne
     decide_extension(session, extension_id=ext.id or 0, by=school.people["leader"].id or 0, approve=True, book=book,
                      now=at("2026-11-02", 10))
     session.commit()
-    assert (ext.status, successor.due) == ("approved", date(2026, 11, 5))  # three working days from approval
+    # Three working days from the due date (13 October), not from the approval: a late approval buys no days.
+    assert (ext.status, successor.due) == ("approved", date(2026, 10, 16))

@@ -37,7 +37,7 @@ def test_ladder_inbox_extension_and_crisis_from_the_command_line(
     assert code == 0 and "截止当日提醒" in out and "升级至组长" in out and "报区县督办" in out
 
     code, out, _ = run(capsys, "due", str(task.id))
-    assert code == 0 and "国庆节 10-01至10-07（7天）" in out and "调休上班：10-10（星期六）" in out
+    assert code == 0 and "国庆节 10-01至10-07（7天）" in out and "调休上班：10-10（星期六，国庆节调休）" in out
 
     code, out, _ = run(capsys, "inbox", "--json", "--at", "2026-10-20T09:00")
     items = [i for i in json.loads(out) if i["task_id"] == task.id]
@@ -49,12 +49,13 @@ def test_ladder_inbox_extension_and_crisis_from_the_command_line(
 
     code, out, _ = run(capsys, "ack", str(task.id), "--at", "2026-10-20T11:00")
     assert code == 0 and "不再重复提醒" in out
+    # Two working days from the due date (13 October), not from today: asking late buys no extra days.
     code, out, _ = run(capsys, "extend", str(task.id), "--days", "2", "--reason", "运动会", "--at", "2026-10-20T11:05")
-    assert code == 0 and "2026-10-22" in out
+    assert code == 0 and "2026-10-15" in out
     with Session(engine) as session:
         extension = session.exec(select(Extension)).one()
     code, out, _ = run(capsys, "extension", str(extension.id), "--approve", "--by", leader, "--at", "2026-10-20T12:00")
-    assert code == 0 and "新截止日期 2026-10-22" in out
+    assert code == 0 and "新截止日期 2026-10-15" in out
 
     code, out, err = run(capsys, "crisis", "--school", items[0]["school"], "--student-no", str(student_no),
                          "--level", "重大", "--at", "2026-10-20T22:30")
@@ -65,4 +66,4 @@ def test_ladder_inbox_extension_and_crisis_from_the_command_line(
         assert session.exec(select(Escalation).where(Escalation.reason == "crisis")).one().status == "new"
 
     code, _, err = run(capsys, "inbox", "ack", str(items[0]["id"]), "--by", "不存在的人")
-    assert code == 2 and "负责人" in err
+    assert code == 1 and "负责人" in err

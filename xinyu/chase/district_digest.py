@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from models import District, Escalation, OutboxMessage, Person, RoleAssignment, School
 from notifications.outbox import message_row, queue_rows
+from xinyu.calendar_warning import queue_calendar_warnings
 from xinyu.chase.calendar import chase_calendar
 from xinyu.chase.directory import Contact
 from xinyu.chase.messages import short_date, sms_release, sms_row
@@ -85,7 +86,7 @@ def queue_district_digests(
                 now=now))
         for item in new:
             item.notified_at = now
-    return queue_rows(session, rows)
+    return queue_rows(session, rows) + queue_calendar_warnings(session, now=now, district_ids=district_ids)
 
 
 def _line(item: Escalation, school: School, offset: int) -> InboxLine:

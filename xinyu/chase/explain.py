@@ -39,11 +39,25 @@ def explain_due(session: Session, *, task_id: int, book: PackBook) -> list[str]:
     for ext in extensions:
         approver = session.get(Person, ext.decided_by_id) if ext.decided_by_id else None
         decided = as_local(ext.decided_at).date() if ext.decided_at else ""
-        lines.append(f"延期 {ext.workdays} 个工作日：{ext.previous_due} → {ext.new_due}（理由：{ext.reason}；"
-                     f"{approver.name if approver else ''} {decided} 批准）")
-    lines.append(f"当前截止：{task.due}（星期{WEEKDAYS[task.due.weekday()]}）；"
+        lines.append(f"延期 {ext.workdays} 个工作日：自原截止日期 {ext.previous_due} 起算至 {ext.new_due}"
+                     f"（理由：{ext.reason}；{approver.name if approver else ''} {decided} 批准）")
+        if ext.new_due != work.add_workdays(ext.previous_due, ext.workdays):
+            lines.append(f"  （该延期按旧规则自审批当日起算；现行规则自原截止日期起算为 "
+                         f"{work.add_workdays(ext.previous_due, ext.workdays)}）")
+        lines.append("  " + _skipped(work, ext.previous_due, ext.new_due))
+    lines.append(f"当前截止：{task.due}（星期{WEEKDAYS[task.due.weekday()]}{estimated_note(work, start, task.due)}）；"
                  f"自 {work.next_workday_after(task.due)} 起算逾期")
     return lines
+
+
+def estimated_note(work: WorkCalendar, start: date, due: date) -> str:
+    """"，推定…" when the counting touched a year whose schedule is not published (imported) yet."""
+    if not work.crosses_estimated(start, work.next_workday_after(due)):
+        return ""
+    years = sorted({y for y in range(min(start, due).year, work.next_workday_after(due).year + 1)
+                    if work.statutory.source(y) == "estimated"})
+    shown = "、".join(str(y) for y in years)
+    return f"；推定：{shown} 年的国务院节假日安排尚未导入，按法定节日推定"
 
 
 def _rule_lines(session: Session, book: PackBook, task: Task, origin: Cycle, base: date, lines: list[str]) -> date:
@@ -77,36 +91,43 @@ def _rule_lines(session: Session, book: PackBook, task: Task, origin: Cycle, bas
 
 
 def _skipped(work: WorkCalendar, start: date, end: date) -> str:
-    """Non-working days between the start of counting and the due date, named; make-up workdays too."""
+    """Non-working days between the start of counting and the due date, each named (a holiday by its name,
+    a pack's pinned day as such, an ordinary weekend as 周末); make-up and pinned workdays too."""
+    if end <= start:
+        if end == start:
+            return f"当日截止（{end}），未跨越任何日期"
+        return f"截止日期 {end} 早于起算日 {start}（沿用原截止日期），不计跳过的日期"
     holidays: dict[str, list[date]] = {}
     weekends = 0
     makeup = []
     day = start
     while day < end:
         day += timedelta(days=1)
-        name = work.holiday_name(day)
         if not work.is_workday(day):
+            name = work.holiday_name(day)
             if name:
                 holidays.setdefault(name, []).append(day)
             else:
                 weekends += 1
-        elif day.weekday() >= 5:
-            makeup.append(day)
-    parts = [f"{_holiday_label(name)} {days[0]:%m-%d}至{days[-1]:%m-%d}（{len(days)}天）"
-             for name, days in holidays.items()]
+        else:
+            reason = work.makeup_name(day)
+            if reason:
+                makeup.append((day, reason))
+    parts = [f"{name} {_spans(days)}（{len(days)}天）" for name, days in holidays.items()]
     if weekends:
         parts.append(f"周末 {weekends} 天")
     text = f"{start + timedelta(days=1)} 至 {end} 跳过：" + ("、".join(parts) if parts else "无")
     if makeup:
-        text += "；调休上班：" + "、".join(f"{d:%m-%d}（星期{WEEKDAYS[d.weekday()]}）" for d in makeup)
+        text += "；调休上班：" + "、".join(f"{d:%m-%d}（星期{WEEKDAYS[d.weekday()]}，{why}）" for d, why in makeup)
     return text
 
 
-HOLIDAY_LABELS = {
-    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节", "Labour Day": "劳动节",
-    "Dragon Boat Festival": "端午节", "National Day": "国庆节", "Mid-autumn Festival": "中秋节",
-}
-
-
-def _holiday_label(name: str) -> str:
-    return HOLIDAY_LABELS.get(name, name)
+def _spans(days: list[date]) -> str:
+    """03-01至03-03、03-10: consecutive days as one span."""
+    spans: list[list[date]] = []
+    for day in days:
+        if spans and (day - spans[-1][-1]).days == 1:
+            spans[-1].append(day)
+        else:
+            spans.append([day])
+    return "、".join(f"{s[0]:%m-%d}至{s[-1]:%m-%d}" if len(s) > 1 else f"{s[0]:%m-%d}" for s in spans)

@@ -13,7 +13,6 @@ from models import Escalation, Extension, School, Task
 from xinyu.chase.messages import short_date
 from xinyu.chase.notify import queue_notice
 from xinyu.chase.people import contact, contacts_of, holds_role
-from xinyu.clock import local_date
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import TaskStatus
 from xinyu.links import link
@@ -63,7 +62,7 @@ def request_extension(
         raise ExtensionError(f"任务 #{task.id} 已有待审批的延期申请（#{pending}）")
     school = session.get(School, task.school_id)
     assert school is not None and task.id is not None
-    new_due = extended_due(book, school.pack, task.due, workdays, local_date(now))
+    new_due = extended_due(book, school.pack, task.due, workdays)
     extension = Extension(task_id=task.id, requested_by_id=by, requested_at=now, reason=reason.strip()[:500],
                           workdays=workdays, previous_due=task.due, new_due=new_due)
     session.add(extension)
@@ -79,9 +78,12 @@ def request_extension(
     return extension
 
 
-def extended_due(book: PackBook, pack: str, due: date, workdays: int, today: date) -> date:
-    """N working days after the due date, or after today if the due date has passed."""
-    return book.calendar(pack).add_workdays(max(due, today), workdays)
+def extended_due(book: PackBook, pack: str, due: date, workdays: int) -> date:
+    """N working days after the current due date, whenever it is asked or approved.
+
+    An extension extends the due date, not today: approving late does not hand out extra days (a task
+    whose extended date is already past stays overdue; the dashboard counts late approvals apart)."""
+    return book.calendar(pack).add_workdays(due, workdays)
 
 
 def decide_extension(
@@ -101,9 +103,9 @@ def decide_extension(
     if approve:
         school = session.get(School, task.school_id)
         assert school is not None
-        # Counted again on the day of approval: a late decision must not hand back a date already past.
+        # Counted again from the task's due date at approval (it may have moved since the request).
         extension.previous_due = task.due
-        extension.new_due = extended_due(book, school.pack, task.due, extension.workdays, local_date(now))
+        extension.new_due = extended_due(book, school.pack, task.due, extension.workdays)
         task.due, task.escalation_level, task.acknowledged_at = extension.new_due, "none", None
         for item in session.exec(select(Escalation).where(Escalation.lineage_id == (task.lineage_id or task.id),
                                                           col(Escalation.status) != "resolved")):

@@ -109,8 +109,11 @@ def run_chase(
         ladder = book.pack(task.pack).chase.ladder(task.kind)  # type: ignore[union-attr]
         seen = fired.get(task.lineage, set())
         acknowledged = task.acknowledged_at is not None
+        estimated = calendars[task.pack].work.crosses_estimated(task.due, today)
         for firing in rungs_to_fire(ladder, offset=offset, due=task.due, today=today, fired=seen,
                                     acknowledged=acknowledged):
+            if estimated and firing.rung.level == "district":
+                continue  # counted across an estimated (推定) year: not to the district; it catches up once imported
             firings.append((task, firing))
     if firings:
         # Only whom the firing rungs tell (the leader stands in for a missing assignee) and the tasks' classes.

@@ -27,6 +27,7 @@ from xinyu.simulate.run import (
     refuse_database_with_data,
     simulate,
 )
+from xinyu.statutory import sync_calendar
 
 ORCHESTRATORS = ("embedded", "direct", "server")
 
@@ -94,6 +95,7 @@ def run_simulation(options: SimulationOptions, *, out: Callable[[str], None] = p
     settings = simulation_settings(options)
     book = PackBook(settings.packs_dir)
     engine = prepare_database(options)
+    sync_calendar(engine)  # a database with imported holiday schedules (--allow-existing-data) uses them
     shown = engine.url.render_as_string(hide_password=True)
     first_day = month_range(options.start)[0]
     city = CityPlan(schools=options.schools, classes=options.classes, seed=options.seed, students=options.students)

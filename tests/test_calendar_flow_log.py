@@ -1,0 +1,51 @@
+"""Issue 11 item 11: the missing-next-year warning reaches Prefect's run log (advance-cycles), read back
+from the Prefect API the run wrote to."""
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+
+from tests.factories import make_school
+from xinyu.statutory import STATUTORY
+
+
+@pytest.fixture(autouse=True)
+def fresh_statutory() -> Iterator[None]:
+    STATUTORY.install([])
+    yield
+    STATUTORY.install([])
+
+
+async def run_logs(flow_run_id: object) -> list[tuple[int, str]]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    async with get_client() as client:
+        logs = await client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
+    return [(log.level, log.message) for log in logs]
+
+
+def test_the_advance_run_logs_the_missing_next_year(
+    prefect_api: None, engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlmodel import Session
+
+    from flows.monthly_cycle import AdvanceParams, advance_async
+
+    monkeypatch.setenv("XINYU_DATABASE_URL", db_url)
+    with Session(engine) as session:
+        make_school(session)
+        session.commit()
+    runs = {}
+    for at in ("2026-10-30T07:00", "2026-11-02T07:00"):
+        state = asyncio.run(advance_async(AdvanceParams(at=at), return_state=True))  # type: ignore[call-overload]
+        runs[at] = state.state_details.flow_run_id
+    from prefect.logging.handlers import APILogHandler
+
+    APILogHandler().flush()  # run logs are shipped to the API in batches: send what is pending
+    october = asyncio.run(run_logs(runs["2026-10-30T07:00"]))
+    november = asyncio.run(run_logs(runs["2026-11-02T07:00"]))
+    assert not any("节假日安排尚未导入" in message for _, message in october)
+    assert any(level >= 30 and "2027 年的国务院节假日安排尚未导入" in message for level, message in november), november
