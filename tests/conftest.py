@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel
 
 from xinyu.cycle import PackBook
 from xinyu.db import make_engine, migrate
+from xinyu.statutory import STATUTORY
 
 TEST_DB = os.environ.get("XINYU_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("XINYU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -86,3 +87,20 @@ def prefect_api() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(autouse=True)
+def forget_imported_schedules() -> Iterator[None]:
+    """Imported holiday schedules live in a process-wide calendar: one test's import never reaches the next."""
+    yield
+    if STATUTORY.imported_years():
+        STATUTORY.install([])
+
+
+@pytest.fixture
+def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """The test database as the `xinyu` command's own (XINYU_DATABASE_URL), the outbox and cwd in tmp_path."""
+    monkeypatch.setenv("XINYU_DATABASE_URL", db_url)
+    monkeypatch.setenv("XINYU_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.chdir(tmp_path)
+    return db_url

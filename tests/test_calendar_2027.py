@@ -7,7 +7,6 @@ file (a test fixture, not the official schedule) the imported days rule.
 """
 
 import json
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,27 +18,13 @@ from sqlmodel import Session, col, select
 from models import ChaseEvent, Escalation, OutboxMessage
 from tests.test_cli import district_files, run
 from xinyu.clock import as_local
-from xinyu.statutory import STATUTORY, Statutory, package_covers
+from xinyu.statutory import Statutory, package_covers
 from xinyu.workdays import WorkCalendar
 
 FIXTURES = Path(__file__).parent / "fixtures" / "calendar"
 D = date
 
 
-@pytest.fixture(autouse=True)
-def fresh_statutory() -> Iterator[None]:
-    """The process-wide calendar forgets imported schedules after each test (tests share a process)."""
-    STATUTORY.install([])
-    yield
-    STATUTORY.install([])
-
-
-@pytest.fixture
-def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    monkeypatch.setenv("XINYU_DATABASE_URL", db_url)
-    monkeypatch.setenv("XINYU_OUTBOX_DIR", str(tmp_path / "outbox"))
-    monkeypatch.chdir(tmp_path)
-    return db_url
 
 
 def test_2027_is_not_covered_by_the_package() -> None:

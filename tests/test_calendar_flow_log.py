@@ -2,20 +2,11 @@
 from the Prefect API the run wrote to."""
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
 
 from tests.factories import make_school
-from xinyu.statutory import STATUTORY
-
-
-@pytest.fixture(autouse=True)
-def fresh_statutory() -> Iterator[None]:
-    STATUTORY.install([])
-    yield
-    STATUTORY.install([])
 
 
 async def run_logs(flow_run_id: object) -> list[tuple[int, str]]:

@@ -1,7 +1,6 @@
 """Issue 11 item 11: from 1 November, while next year's schedule is missing, `xinyu check` reports it
 and each district officer gets one email a week (queued by advance, through the outbox)."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,24 +10,10 @@ from sqlmodel import Session, col, select
 from models import OutboxMessage, Person, RoleAssignment
 from tests.test_cli import district_files, run
 from xinyu.roles import Role
-from xinyu.statutory import STATUTORY
 
 FIXTURE = Path(__file__).parent / "fixtures" / "calendar" / "test-2027.csv"
 
 
-@pytest.fixture(autouse=True)
-def fresh_statutory() -> Iterator[None]:
-    STATUTORY.install([])
-    yield
-    STATUTORY.install([])
-
-
-@pytest.fixture
-def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    monkeypatch.setenv("XINYU_DATABASE_URL", db_url)
-    monkeypatch.setenv("XINYU_OUTBOX_DIR", str(tmp_path / "outbox"))
-    monkeypatch.chdir(tmp_path)
-    return db_url
 
 
 def test_check_reports_a_missing_next_year_from_the_first_of_november(

@@ -16,13 +16,6 @@ REQUIRED_KEYS = {"id", "school", "step", "role", "assignee", "class", "due", "st
 FIELD_KEYS = {"name", "label", "type", "required", "choices"}
 
 
-@pytest.fixture
-def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    monkeypatch.setenv("XINYU_DATABASE_URL", db_url)
-    monkeypatch.setenv("XINYU_OUTBOX_DIR", str(tmp_path / "outbox"))
-    monkeypatch.chdir(tmp_path)
-    return db_url
-
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))

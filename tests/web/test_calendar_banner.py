@@ -1,11 +1,9 @@
 """Issue 11 item 11: from 1 November, while next year's holiday schedule is missing, district officers
 see a banner on the district pages (and nobody sees it before November or once it is imported)."""
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -20,12 +18,6 @@ from xinyu.statutory import STATUTORY
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "calendar" / "test-2027.csv"
 PAGES = ("/district/inbox", "/district/dashboard", "/district/board")
 
-
-@pytest.fixture(autouse=True)
-def fresh_statutory() -> Iterator[None]:
-    STATUTORY.install([])
-    yield
-    STATUTORY.install([])
 
 
 def officer_pages(engine: Engine, packs: Path, world: World, at: datetime) -> dict[str, str]:  # noqa: F811
