@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from models import CrisisCase, Escalation, Extension, Person, RoleAssignment, Student, Task
-from tests.test_cli import cli_db, district_files, run  # noqa: F401  (the fixture and helpers of the CLI tests)
+from tests.test_cli import district_files, run
 
 
 def name_of(session: Session, role: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from models import Person, RoleAssignment, Student, Task
-from tests.test_cli import cli_db, district_files, run  # noqa: F401  (the fixture and helpers of the CLI tests)
+from tests.test_cli import district_files, run
 
 SPAN = re.compile(r"(\d{4}-\d{2}-\d{2}) 至 (\d{4}-\d{2}-\d{2})")
 
