@@ -54,6 +54,17 @@ def flow_env(prefect_api: None, env: dict[str, str]) -> dict[str, str]:
     return {**env, "PREFECT_API_URL": str(PREFECT_API_URL.value())}
 
 
+RunPath = tuple[dict[str, str], list[str]]  # the command's environment, and its extra arguments
+
+
+@pytest.fixture(params=["--direct", "flow"])
+def run_path(request: pytest.FixtureRequest, env: dict[str, str]) -> RunPath:
+    """Both ways a cycle command runs: the core directly (`--direct`), or a Prefect flow on a shared API."""
+    if request.param == "flow":
+        return request.getfixturevalue("flow_env"), []
+    return env, ["--direct"]
+
+
 def roster(env: dict[str, str], folder: Path) -> None:
     for path in (write_table(folder / "教职工.csv", STAFF_HEADERS, STAFF),
                  write_table(folder / "学生.xlsx", STUDENT_HEADERS, STUDENTS)):
@@ -77,13 +88,8 @@ def assert_refused(done: subprocess.CompletedProcess[str], *words: str) -> None:
         assert word in lines[0], lines[0]
 
 
-@pytest.mark.parametrize("path", ["--direct", "flow"])
-def test_open_creates_the_first_steps_tasks_once(
-    path: str, env: dict[str, str], tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    if path == "flow":
-        env = request.getfixturevalue("flow_env")
-    mode = ["--direct"] if path == "--direct" else []
+def test_open_creates_the_first_steps_tasks_once(run_path: RunPath, tmp_path: Path) -> None:
+    env, mode = run_path
     roster(env, tmp_path)
     done = xinyu(env, tmp_path, "open", "2026-10", "--at", "2026-10-08T09:00", *mode)
     assert done.returncode == 0, done.stderr
@@ -108,25 +114,15 @@ def test_open_before_the_first_steps_day_creates_no_task(env: dict[str, str], tm
     assert [t for t in tasks(env, tmp_path) if t["step"] == "screening"] == []
 
 
-@pytest.mark.parametrize("path", ["--direct", "flow"])
-def test_open_on_a_database_without_schools(
-    path: str, env: dict[str, str], tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    if path == "flow":
-        env = request.getfixturevalue("flow_env")
-    mode = ["--direct"] if path == "--direct" else []
+def test_open_on_a_database_without_schools(run_path: RunPath, tmp_path: Path) -> None:
+    env, mode = run_path
     done = xinyu(env, tmp_path, "open", "2026-10", "--at", "2026-10-08T09:00", *mode)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "没有学校" in done.stdout, done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("path", ["--direct", "flow"])
-def test_a_clock_behind_and_a_broken_pack_are_one_error_line(
-    path: str, env: dict[str, str], tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    if path == "flow":
-        env = request.getfixturevalue("flow_env")
-    mode = ["--direct"] if path == "--direct" else []
+def test_a_clock_behind_and_a_broken_pack_are_one_error_line(run_path: RunPath, tmp_path: Path) -> None:
+    env, mode = run_path
     roster(env, tmp_path)
     assert xinyu(env, tmp_path, "advance", "--at", "2026-10-09T09:00", *mode).returncode == 0
     assert_refused(xinyu(env, tmp_path, "advance", "--at", "2026-10-07T09:00", *mode), "2026-10-09")

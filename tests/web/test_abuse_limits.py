@@ -1,14 +1,10 @@
 """Abuse limits against a real running server (uvicorn in its own process, real HTTP): the failed-password
 limit holds under concurrency and counts per person, and request bodies are capped before they are read."""
 
-import os
 import re
 import select
 import socket
-import subprocess
-import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,38 +16,18 @@ from sqlmodel import Session, col, func
 from sqlmodel import select as sql_select
 
 from models import LoginAttempt, Person
+from tests.web.live_server import live_server
 from tests.web.world import PASSWORD, World
 from xinyu.accounts import MAX_FAILURES_PER_LOGIN
 
-REPO = Path(__file__).resolve().parents[2]
 MB = 1024 * 1024
 
 
 @contextmanager
 def running_server(engine: Engine, **env: str) -> Iterator[tuple[str, int]]:
-    """`xinyu`'s web app under uvicorn in a child process on a free port; yields (base URL, pid)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    environment = {**os.environ, "XINYU_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-                   "XINYU_COOKIE_SECURE": "false", **env}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"], cwd=REPO, env=environment)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}", process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    """The web app served for real in a child process; yields (base URL, pid)."""
+    with live_server(engine.url.render_as_string(hide_password=False), env=env) as (base, process):
+        yield base, process.pid
 
 
 def _rss_bytes(pid: int) -> int:
