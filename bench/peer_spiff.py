@@ -342,7 +342,7 @@ class SpiffPeer:
 
     def _short_classes(self, session: Session, batch: list[int]) -> dict[int, list[int]]:
         """The classes short of a "1+1" lesson or activity, as the core's course check sees them."""
-        from xinyu.courses import class_statuses_by_school
+        from xinyu.courses.status import class_statuses_by_school
         from xinyu.cycle import PackBook
         from xinyu.settings import get_settings
 

@@ -331,7 +331,7 @@ class Year:
         """Fast-path cases (严重, sometimes 重大) opened in the late afternoon; most handlers record the parents'
         call the same evening, some only the next morning."""
         from models import Student
-        from xinyu.chase.crisis import open_crisis_case
+        from xinyu.crisis.opening import open_crisis_case
         from xinyu.cycle import complete_tasks
         from xinyu.cycle.completion import Completion
 

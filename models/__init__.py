@@ -6,6 +6,7 @@ from models.calendar import CalendarDay
 from models.chase import ChaseEvent, Escalation, Extension
 from models.courses import CourseRecord
 from models.cycle import Cycle, Step, Task
+from models.history import RecordRevision
 from models.ledgers import CrisisCase, KeyStudentPlan, LedgerReview, ScreeningRecord, TalkRecord
 from models.meetings import Meeting, MonthlyReport
 from models.org import District, Person, RoleAssignment, School, SchoolClass, Student
@@ -30,6 +31,7 @@ __all__ = [
     "Meeting",
     "MonthlyReport",
     "OutboxMessage",
+    "RecordRevision",
     "Person",
     "RoleAssignment",
     "School",

@@ -22,6 +22,8 @@ class ScreeningRecord(SQLModel, table=True):
     total_score: float
     level: str = Field(max_length=16, description="预警等级: 无/轻度/中度/重度")
     method: str = Field(max_length=16, description="online (grade ≥4) | rating (grades 1–3)")
+    created_at: datetime | None = aware_datetime(index=True)  # when the row was added (QD-ANNEX counts)
+    updated_at: datetime | None = aware_datetime(index=True)  # last change (QD-ANNEX: 本月新增或更新)
 
 
 class KeyStudentPlan(SQLModel, table=True):
@@ -40,7 +42,8 @@ class KeyStudentPlan(SQLModel, table=True):
     progression_path: str = Field(default="", max_length=2000)
     opened_on: date
     closed_on: date | None = None
-    updated_at: datetime | None = aware_datetime()
+    created_at: datetime | None = aware_datetime(index=True)  # when the row was added (QD-ANNEX counts)
+    updated_at: datetime | None = aware_datetime(index=True)  # last change (QD-ANNEX: 本月新增或更新)
 
 
 class CrisisCase(SQLModel, table=True):
@@ -59,7 +62,7 @@ class CrisisCase(SQLModel, table=True):
     certificate_on: date | None = None
     outcome: str | None = Field(default=None, max_length=500)
     closed_at: datetime | None = aware_datetime()
-    updated_at: datetime | None = aware_datetime()
+    updated_at: datetime | None = aware_datetime(index=True)  # last change (QD-ANNEX: 本月新增或更新)
 
 
 class TalkRecord(SQLModel, table=True):
@@ -74,6 +77,8 @@ class TalkRecord(SQLModel, table=True):
     held_on: date
     by_id: int | None = Field(default=None, foreign_key="person.id")
     summary: str = Field(default="", max_length=2000)
+    created_at: datetime | None = aware_datetime(index=True)  # when the row was added (QD-ANNEX counts)
+    updated_at: datetime | None = aware_datetime(index=True)  # last change (QD-ANNEX: 本月新增或更新)
 
 
 class LedgerReview(SQLModel, table=True):

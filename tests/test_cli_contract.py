@@ -179,7 +179,7 @@ def test_evidence_out_of_the_packs_bounds_and_hidden_controls_are_refused(env: d
 
 
 def test_a_refusal_is_found_behind_a_wrapper_but_a_bug_is_not_hidden() -> None:
-    from xinyu.cli_errors import expected_error
+    from xinyu.cli.errors import expected_error
     from xinyu.locks import ClockBehind
 
     refusal = ClockBehind("时钟回退")

@@ -21,7 +21,7 @@ from tests.roster_files import (
     with_row,
     write_table,
 )
-from xinyu.courses import class_statuses
+from xinyu.courses.status import class_statuses
 from xinyu.cycle import PackBook
 from xinyu.cycle.evidence import EvidenceError, parse_evidence
 from xinyu.packs import EvidenceField, PackError, load_pack_file

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from models import Cycle, School, Step, Task
 from xinyu.clock import as_local
-from xinyu.courses import class_statuses
+from xinyu.courses.status import class_statuses
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import StepStatus, TaskStatus
 from xinyu.textwidth import table

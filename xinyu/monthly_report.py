@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from models import CrisisCase, Cycle, Step, Task
 from xinyu.clock import as_local
-from xinyu.courses import ClassCourseStatus
+from xinyu.courses.status import ClassCourseStatus
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import LABELS, StepStatus, TaskStatus
 from xinyu.render import render

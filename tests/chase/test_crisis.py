@@ -9,7 +9,7 @@ from models import ChaseEvent, CrisisCase, District, Escalation, OutboxMessage, 
 from tests.chase.test_chase_run import DAY0, run_day
 from tests.core.helpers import at
 from tests.factories import SchoolFixture, add_person, make_school
-from xinyu.chase.crisis import CrisisError, open_crisis_case
+from xinyu.crisis.opening import CrisisError, open_crisis_case
 from xinyu.cycle import PackBook, complete_task
 from xinyu.roles import Role
 

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from models import CourseRecord
 from tests.factories import make_school
-from xinyu.courses import class_statuses, monthly_requirements, semester_of, teaching_weeks
+from xinyu.courses.status import class_statuses, monthly_requirements, semester_of, teaching_weeks
 from xinyu.packs import Pack, Semester, load_pack
 
 

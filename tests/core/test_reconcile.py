@@ -529,7 +529,8 @@ def test_an_unknown_task_is_refused(engine: Engine, book: PackBook, school: Scho
 
 
 def test_the_domain_core_imports_without_prefect() -> None:
-    code = ("import sys, xinyu.cycle, xinyu.courses, xinyu.agenda, xinyu.monthly_report, notifications.outbox, "
+    code = ("import sys, xinyu.cycle, xinyu.courses.status, xinyu.meetings.agenda, xinyu.monthly_report, "
+            "notifications.outbox, "
             "notifications.dispatcher, xinyu.chase; "
             "assert not [m for m in sys.modules if m.split('.')[0] == 'prefect']")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])

@@ -11,8 +11,8 @@ from tests.features.support import Db, SchoolRef, step_text
 from tests.features.test_chase_steps import *  # noqa: F403  (the chase's shared steps)
 from tests.features.test_chase_steps import Delivery, person
 from xinyu import links
-from xinyu.chase.crisis import CrisisOpened, case_code
 from xinyu.clock import as_local
+from xinyu.crisis.opening import CrisisOpened, case_code
 from xinyu.grades import parse_grade
 from xinyu.roles import Role
 

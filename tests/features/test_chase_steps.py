@@ -23,12 +23,12 @@ from notifications.dispatcher import DispatchResult, dispatch
 from tests.features.support import Db, SchoolRef, class_id, describe_holder, find_task, holder, step_text
 from tests.notifications.servers import HttpServer, SmtpServer
 from xinyu.chase import queue_district_digests, run_chase
-from xinyu.chase.crisis import CrisisOpened, open_crisis_case
 from xinyu.chase.explain import explain_due
 from xinyu.chase.extensions import acknowledge_task, decide_extension, request_extension
 from xinyu.chase.inbox import list_escalations
 from xinyu.chase.run import ChaseResult, FiredLine
 from xinyu.clock import SHANGHAI, as_local
+from xinyu.crisis.opening import CrisisOpened, open_crisis_case
 from xinyu.cycle import PackBook, advance
 from xinyu.roles import Role
 

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from models import CourseRecord, Step, Task
 from tests.features.support import Db, SchoolRef, class_id, course_kind, cycle_of, step_rule, step_text
-from xinyu.courses import ClassCourseStatus, class_statuses, monthly_requirements, teaching_weeks
+from xinyu.courses.status import ClassCourseStatus, class_statuses, monthly_requirements, teaching_weeks
 from xinyu.cycle import PackBook
 from xinyu.cycle.schedule import month_parts
 

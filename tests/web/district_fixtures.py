@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from models import Escalation, Person, RoleAssignment, Student, Task
 from tests.web.world import NOW, TODAY, World
 from xinyu.chase import run_chase
-from xinyu.chase.crisis import open_crisis_case
+from xinyu.crisis.opening import open_crisis_case
 from xinyu.cycle import PackBook
 from xinyu.cycle.states import TaskStatus
 from xinyu.db import transaction

@@ -221,7 +221,7 @@ def complete_world(session: Session, world: World) -> None:
 
 
 def _open_crisis(session: Session, sid: int) -> None:
-    from xinyu.chase.crisis import open_crisis_case
+    from xinyu.crisis.opening import open_crisis_case
 
     student = session.exec(select(Student).where(Student.school_id == sid)).first()
     if student is None:  # the world's foreign school has classes but no students yet

@@ -30,7 +30,7 @@ from tests.web.district_fixtures import raise_escalations
 from tests.web.test_browser_smoke import chinese_font_families
 from tests.web.world import NOW, PASSWORD, TODAY, World
 from web.app import create_app
-from xinyu.course_grid import short_classes
+from xinyu.courses.grid import short_classes
 from xinyu.cycle import PackBook, complete_task, reconcile
 from xinyu.cycle.states import StepStatus, TaskStatus
 from xinyu.simulation import auto_evidence

@@ -1,4 +1,4 @@
-"""The "1+1" grid's core (xinyu.course_grid) on the web world, without the web: rules, scope, queries."""
+"""The "1+1" grid's core (xinyu.courses.grid) on the web world, without the web: rules, scope, queries."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +12,7 @@ from sqlmodel import Session, func, select
 from models import CourseRecord, Student
 from tests.web.world import TODAY, World
 from xinyu.access import AccessDenied, load_viewer
-from xinyu.course_grid import (
+from xinyu.courses.grid import (
     CourseRecordError,
     RecordingNotAllowed,
     course_grid,
@@ -27,7 +27,7 @@ from xinyu.course_grid import (
     whole_school_scope,
     withdraw_course,
 )
-from xinyu.courses import class_statuses
+from xinyu.courses.status import class_statuses
 from xinyu.cycle import PackBook
 
 

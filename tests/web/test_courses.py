@@ -12,7 +12,7 @@ from sqlmodel import Session, func, select
 from models import CourseRecord
 from tests.web.app_fixtures import ClientFor, form_token
 from tests.web.world import TODAY, World
-from xinyu.course_grid import short_classes
+from xinyu.courses.grid import short_classes
 from xinyu.cycle import PackBook
 
 OCTOBER = "2026-10"

@@ -12,7 +12,7 @@ from models import Meeting, Person, SchoolClass, Step, Task
 from tests.web.app_fixtures import ClientFor, form_token
 from tests.web.world import NOW, World
 from xinyu.cycle import PackBook, complete_task
-from xinyu.meeting_invite import escape_text, fold
+from xinyu.meetings.invite import escape_text, fold
 
 MONTH = "2026-10"
 DECISIONS = "为新增重点关爱学生制定成长指导方案｜专职心理教师｜2026-10-30\n各班开展一次心理主题班会|班主任|2026-11-06"

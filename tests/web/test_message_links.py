@@ -34,10 +34,10 @@ from tests.web.world import World
 from web.app import create_app
 from xinyu.accounts import set_password
 from xinyu.chase import run_chase
-from xinyu.chase.crisis import open_crisis_case
 from xinyu.chase.extensions import decide_extension, request_extension
 from xinyu.chase.inbox import issue_notice
 from xinyu.clock import parse_at
+from xinyu.crisis.opening import open_crisis_case
 from xinyu.cycle import PackBook, advance
 from xinyu.db import transaction
 from xinyu.roles import Role

@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 from models import District, Person, RoleAssignment, School, SchoolClass, Student
 from tests.factories import make_school
 from xinyu.accounts import set_password
-from xinyu.chase.crisis import open_crisis_case
 from xinyu.clock import parse_at
+from xinyu.crisis.opening import open_crisis_case
 from xinyu.cycle import PackBook
 from xinyu.demo import load_demo_district
 from xinyu.month_run import run_days

@@ -1,6 +1,6 @@
 """Courses: record a lesson or activity in a few taps, and the "1+1" grid of classes × months (QD-T5, QD-T5b).
 
-Pages and their JSON twins share xinyu.course_grid: the same scope (a homeroom teacher's classes, the
+Pages and their JSON twins share xinyu.courses.grid: the same scope (a homeroom teacher's classes, the
 whole school for its leadership and psychology teachers, read-only rows for the district's officers) and
 the pack's rules.
 """
@@ -20,7 +20,7 @@ from web.params import MAX_ID, MONTH, SchoolId, problems
 from web.security import current_viewer
 from web.templating import page
 from xinyu.access import Viewer
-from xinyu.course_grid import (
+from xinyu.courses.grid import (
     MAX_PERIODS,
     MAX_TOPIC,
     CourseGrid,

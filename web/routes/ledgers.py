@@ -1,6 +1,6 @@
 """Ledgers A–D (QD-ANNEX: 四类工作台账ABCD可以分别建立，也可以有机结合) and the crisis case page.
 
-Pages and their JSON twins share xinyu.ledger_views and xinyu.crisis_records: the same scope (whole-school
+Pages and their JSON twins share xinyu.ledgers.views and xinyu.crisis.records: the same scope (whole-school
 staff see the school, homeroom teachers their classes, officers nothing), ledger C for the case's handler
 and the school leader only, and an audit row for every read of crisis records (committed by the route).
 """
@@ -20,8 +20,8 @@ from web.security import current_viewer
 from web.templating import page
 from xinyu.access import Viewer
 from xinyu.clock import as_local
-from xinyu.crisis_records import CrisisDetail, CrisisUpdate, CrisisUpdateError, read_crisis_case, update_crisis_case
-from xinyu.ledger_views import (
+from xinyu.crisis.records import CrisisDetail, CrisisUpdate, CrisisUpdateError, read_crisis_case, update_crisis_case
+from xinyu.ledgers.views import (
     LEDGER_LABELS,
     NO_ACCESS,
     PAGE_SIZE,

@@ -1,6 +1,6 @@
 """The leadership group's monthly meeting (QD-S1b: 领导小组每月召开一次专题会议): agenda, minutes, decisions.
 
-The page, its printable version, the calendar invitation and the JSON twins share xinyu.meeting_views.
+The page, its printable version, the calendar invitation and the JSON twins share xinyu.meetings.views.
 Whole-school staff see the meeting; the leader (or whoever the meeting task's role allows) records the
 minutes, which completes the step's task through the core; each decision line becomes a task.
 """
@@ -23,8 +23,8 @@ from web.templating import page
 from xinyu.access import Viewer
 from xinyu.clock import as_local
 from xinyu.cycle import CompletionError
-from xinyu.meeting_invite import meeting_ics
-from xinyu.meeting_views import (
+from xinyu.meetings.invite import meeting_ics
+from xinyu.meetings.views import (
     DECISION_FORMAT,
     MeetingClosed,
     MeetingError,

@@ -1,7 +1,7 @@
 """Pages that messages link to (xinyu.links) and no menu needs: one district inbox item, a crisis alert.
 
 A district digest names each item; its link opens that item with the inbox's own actions (签收, 督办).
-The crisis relay's message opens the alert page of xinyu.crisis_alert (no ledger C details).
+The crisis relay's message opens the alert page of xinyu.crisis.alert (no ledger C details).
 """
 
 from typing import Annotated
@@ -32,7 +32,7 @@ from xinyu.chase.inbox_page import (
     officer_item,
 )
 from xinyu.clock import as_local
-from xinyu.crisis_alert import crisis_alert
+from xinyu.crisis.alert import crisis_alert
 
 router = APIRouter()
 EscalationId = Annotated[int, Path(ge=1, le=MAX_ID, description="督办箱事项编号")]

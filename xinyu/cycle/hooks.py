@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from models import Cycle, Meeting, Step
-from xinyu.agenda import agenda_facts_for, render_agenda
 from xinyu.cycle.packbook import PackBook
+from xinyu.meetings.agenda import agenda_facts_for, render_agenda
 
 
 def create_meeting_agendas(

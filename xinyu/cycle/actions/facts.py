@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from models import Cycle, LedgerReview, MonthlyReport, Person, School, Task
 from notifications.outbox import email_recipients
-from xinyu.courses import ClassCourseStatus, class_statuses_by_school
+from xinyu.courses.status import ClassCourseStatus, class_statuses_by_school
 from xinyu.cycle.actions.ledger import LEDGER_TABLES
 from xinyu.cycle.packbook import PackBook
 from xinyu.monthly_report import ReportFacts, StepRow, TaskRow, count_open_cases, load_steps, load_tasks

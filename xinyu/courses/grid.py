@@ -3,7 +3,7 @@
 Who sees which rows and who may record comes from xinyu.access (a homeroom teacher: their classes; the
 leadership and psychology teachers: the whole school; the district's officers: every row, read only — the
 grid holds no student names). What a class needs each month and each semester is the pack's, through
-xinyu.courses, so the grid agrees with the monthly course check.
+xinyu.courses.status, so the grid agrees with the monthly course check.
 """
 
 import re
@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from models import CourseRecord, Person, School, SchoolClass
 from xinyu.access import AccessDenied, Viewer
-from xinyu.courses import monthly_requirements, remaining_teaching_weeks, semester_of
+from xinyu.courses.status import monthly_requirements, remaining_teaching_weeks, semester_of
 from xinyu.cycle.packbook import PackBook
 from xinyu.grades import grade_label
 from xinyu.months import month_of, month_parts, next_month

@@ -1,6 +1,6 @@
 """The leadership group's monthly meeting (QD-S1b) as staff see and record it.
 
-The agenda is generated when the meeting step opens (xinyu/agenda.py); before that a preview is
+The agenda is generated when the meeting step opens (xinyu/meetings/agenda.py); before that a preview is
 rendered from the same facts. Recording the minutes completes the step's task through the core
 (xinyu.cycle.complete_task: permissions, evidence, the `meeting_minutes` action that turns each
 decision line into a task with an owner role and a due date).
@@ -16,7 +16,6 @@ from sqlmodel import Session, col, select
 
 from models import Cycle, Meeting, Person, RoleAssignment, School, SchoolClass, Step, Task
 from xinyu.access import LEADERSHIP, AccessDenied, Viewer
-from xinyu.agenda import agenda_facts, render_agenda
 from xinyu.clock import local_date
 from xinyu.cycle import complete_task
 from xinyu.cycle.evidence import describe_fields
@@ -24,6 +23,7 @@ from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import LABELS as STATUS_LABELS
 from xinyu.cycle.states import TaskStatus
 from xinyu.grades import grade_label
+from xinyu.meetings.agenda import agenda_facts, render_agenda
 from xinyu.months import month_range
 from xinyu.packs import TaskTemplate
 from xinyu.roles import Role, role_label

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from xinyu.links import link
-from xinyu.meeting_views import MeetingView, Member, agenda_headings
+from xinyu.meetings.views import MeetingView, Member, agenda_headings
 
 TZID = "Asia/Shanghai"
 STARTS, LENGTH = time(15, 30), timedelta(minutes=90)

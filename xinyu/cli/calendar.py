@@ -3,16 +3,14 @@ Registered by xinyu.cli on the same parser."""
 
 import argparse
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 from xinyu.calendar_coverage import coverage, covered_years, missing_needed, missing_year_warning, needed_years
+from xinyu.cli.common import Command
 from xinyu.clock import local_date, parse_at
 from xinyu.db import make_engine
 from xinyu.settings import get_settings
 from xinyu.statutory import ESTIMATED, IMPORTED, STATUTORY, sync_calendar
-
-Command = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 
 
 def register(command: Command) -> None:

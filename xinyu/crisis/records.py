@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from models import AuditEntry, CrisisCase, Person, SchoolClass, Student, Task
 from xinyu.access import AccessDenied, Viewer
 from xinyu.clock import local_date
-from xinyu.ledger_views import class_label
+from xinyu.ledgers.views import class_label
 from xinyu.text_input import check_text
 
 

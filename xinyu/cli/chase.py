@@ -3,16 +3,15 @@ inbox and the crisis fast path. Registered by xinyu.cli on the same parser."""
 
 import argparse
 import json
-from collections.abc import Callable
 
 from sqlmodel import Session, col, select
 
 from models import ChaseEvent, Person, RoleAssignment, School, Student, Task
+from xinyu.cli.common import Command
 from xinyu.clock import as_local, local_date, parse_at
 from xinyu.db import transaction
 from xinyu.roles import Role
 
-Command = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 LEVEL_LABELS = {"reminder": "提醒", "school": "升级至学校", "district": "报区县"}
 
 
@@ -65,13 +64,13 @@ def register(command: Command) -> None:
 
 
 def _engine_and_book():  # type: ignore[no-untyped-def]
-    from xinyu.cli import engine_and_book
+    from xinyu.cli.common import engine_and_book
 
     return engine_and_book()
 
 
 def _staff(session: Session, name: str | None, school_id: int) -> int | None:
-    from xinyu.cli import resolve_person
+    from xinyu.cli.common import resolve_person
 
     return resolve_person(session, name, school_id) if name else None
 
@@ -225,7 +224,7 @@ def cmd_inbox(args: argparse.Namespace) -> int:
 
 
 def cmd_crisis(args: argparse.Namespace) -> int:
-    from xinyu.chase.crisis import open_crisis_case
+    from xinyu.crisis.opening import open_crisis_case
 
     engine, book = _engine_and_book()
     now = parse_at(args.at)

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from models import CrisisCase, Cycle, KeyStudentPlan, LedgerReview, School, ScreeningRecord, Student, Task
 from xinyu.clock import as_local, local_date
-from xinyu.courses import ClassCourseStatus, class_statuses_by_school
+from xinyu.courses.status import ClassCourseStatus, class_statuses_by_school
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import TaskStatus
 from xinyu.render import render

@@ -2,12 +2,10 @@
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from xinyu.cli.common import Command
 from xinyu.simulate.session import ORCHESTRATORS, SimulationOptions, run_simulation
-
-Command = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 
 
 def register(command: Command) -> None:

@@ -1,0 +1,125 @@
+"""Setting up and running the service: the database, imports, the demo, the dispatcher, the web, the check."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from models import Task
+from xinyu.cli.common import CliError, Command, engine_and_book
+from xinyu.clock import parse_at
+from xinyu.db import make_engine, migrate
+from xinyu.settings import get_settings
+
+
+def register(command: Command) -> None:
+    p = command("init", cmd_init, "创建或升级数据库（Alembic 迁移）")
+    p.add_argument("--demo", action="store_true", help="同时载入示例区县")
+    p = command("import", cmd_import, "导入教职工名册、学生名单或测评结果（CSV/XLSX）")
+    p.add_argument("file", type=Path)
+    p.add_argument("--school", help="测评结果文件没有“学校”列时，指明学校")
+    p.add_argument("--pack", help="新建学校所用的政策包（默认 qingdao）")
+    p = command("dispatch", cmd_dispatch, "发送到期的邮件、短信和群机器人消息（未配置服务器时写入 outbox 文件夹）")
+    p.add_argument("--at", help="运行时间（ISO 8601；无时区按北京时间），决定静默时段与重试是否到期")
+    p = command("serve", cmd_serve, "网页端，并按计划运行：每月1日开启周期，每天 7:00、16:00 推进，每 5 分钟发消息")
+    p.add_argument("--host", default="127.0.0.1", help="网页端监听地址")
+    p.add_argument("--port", type=int, default=8000, help="网页端端口")
+    p = command("demo", cmd_demo, "示例：一个区县的一个月，端到端")
+    p.add_argument("--schools", type=int, default=6)
+    p.add_argument("--classes", type=int, default=8, help="每校班级数")
+    p.add_argument("--database", default="sqlite:///xinyu-demo.db")
+    p.add_argument("--seed", type=int, default=7)
+    p = command("check", cmd_check,
+                "检查数据库是否一致（周期、步骤、任务、结转、催办、督办、消息）；有问题时退出码为 1")
+    p.add_argument("--at", help="判断次年节假日安排是否缺失所用的时间（ISO 8601）")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    migrate(settings.database_url)
+    print(f"数据库已就绪：{settings.database_url}")
+    if args.demo:
+        from xinyu.demo import load_demo_district
+
+        summary = load_demo_district(make_engine(settings.database_url), workdir=Path("demo-data"))
+        print(summary)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from xinyu.roster import import_file
+
+    engine, book = engine_and_book()
+    if not args.file.is_file():
+        raise CliError(f"找不到文件 {args.file}" if not args.file.exists() else f"{args.file} 不是文件")
+    try:
+        result = import_file(engine, args.file, school=args.school, pack=args.pack, packs_dir=book.packs_dir)
+    except (PermissionError, IsADirectoryError) as exc:
+        raise CliError(f"无法读取 {args.file}：{exc.strerror}") from exc
+    print(result.summary())
+    return 0
+
+
+def cmd_dispatch(args: argparse.Namespace) -> int:
+    from notifications.dispatcher import dispatch
+    from notifications.report import dispatch_report
+
+    settings = get_settings()
+    at = parse_at(args.at)
+    result = dispatch(make_engine(settings.database_url), now=at, settings=settings)  # in this process: no flow
+    print(dispatch_report(result, settings=settings, at=at))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from sqlalchemy import make_url
+
+    from web.app import create_app
+    from xinyu.service.scheduler import build_scheduler, upcoming
+    from xinyu.service.serve import database_ready, log_to_stderr, serve_web_until_stopped
+
+    settings = get_settings()
+    if not database_ready(settings.database_url):
+        shown = make_url(settings.database_url).render_as_string(hide_password=True)
+        raise CliError(f"数据库尚未初始化：{shown}，请先运行 xinyu init")
+    log_to_stderr()
+    scheduler = build_scheduler(settings.database_url, blocking=False)
+    plan = "；".join(f"{u.label} 立即补运行（原定 {u.at:%Y-%m-%d %H:%M}）" if u.catch_up
+                    else f"{u.label} 下次 {u.at:%Y-%m-%d %H:%M}" for u in upcoming(scheduler))
+    print(f"定时任务已启动（北京时间）：{plan}。按 Ctrl+C 停止", flush=True)
+    print(f"网页端：http://{args.host}:{args.port}/（会话 Cookie 仅经 HTTPS 或本机地址发送；"
+          f"对外请置于 HTTPS 反向代理之后）", flush=True)
+    serve_web_until_stopped(scheduler, create_app(), host=args.host, port=args.port)
+    print("定时任务已停止", flush=True)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from xinyu.demo import run_demo
+
+    run_demo(database_url=args.database, schools=args.schools, classes=args.classes, seed=args.seed, out=print)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from sqlalchemy import func
+
+    from models import ChaseEvent, Cycle, OutboxMessage
+    from xinyu.calendar_warning import calendar_warning
+    from xinyu.consistency import check_consistency
+
+    engine, book = engine_and_book()
+    warning = calendar_warning(parse_at(args.at))
+    if warning:  # a warning, not an inconsistency: on stderr, and the exit code stays as the data say
+        print(f"警告：{warning}", file=sys.stderr)
+    with Session(engine) as session:
+        problems = check_consistency(session, book)
+        if problems:
+            print("\n".join(problems))
+            print(f"不一致：{len(problems)} 处问题")
+            return 1
+        sizes = [session.exec(select(func.count()).select_from(table)).one()
+                 for table in (Cycle, Task, ChaseEvent, OutboxMessage)]
+    print("一致：{} 个周期，{} 项任务，{} 条催办记录，{} 条消息".format(*sizes))
+    return 0
