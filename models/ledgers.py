@@ -35,6 +35,8 @@ class KeyStudentPlan(SQLModel, table=True):
     school_id: int = Field(foreign_key="school.id", index=True)
     student_id: int = Field(foreign_key="student.id", index=True)
     mentor_id: int | None = Field(default=None, foreign_key="person.id")
+    status: str = Field(default="draft", max_length=12, index=True,
+                        description="draft (a field missing) | active (all five QD-2 fields) | closed")
     family_situation: str = Field(default="", max_length=2000)
     difficulties: str = Field(default="", max_length=2000)
     study_plan: str = Field(default="", max_length=2000)

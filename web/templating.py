@@ -9,12 +9,14 @@ from fastapi.templating import Jinja2Templates
 
 from web.calendar_banner import calendar_banner
 from web.context import web_context
+from xinyu.clock import as_local
 from xinyu.grades import grade_label
 from xinyu.roles import role_label
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals.update(role_label=role_label, grade_label=grade_label, calendar_banner=calendar_banner)
 templates.env.filters["md"] = lambda d: f"{d:%m-%d}" if d else "—"
+templates.env.filters["local_time"] = lambda t: f"{as_local(t):%Y-%m-%d %H:%M}" if t else "—"
 
 
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:

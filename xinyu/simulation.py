@@ -189,11 +189,11 @@ def record_ledger_entries(session: Session, *, now: datetime) -> int:
         by = teachers.get(record.school_id)
         school, student = record.school_id, record.student_id
         entries.append(KeyStudentPlan(
-            school_id=school, student_id=student, mentor_id=by, opened_on=today, updated_at=now,
+            school_id=school, student_id=student, mentor_id=by, opened_on=today, created_at=now, updated_at=now,
             difficulties="测评预警，情绪困扰", growth_advice="每两周谈心一次，家校同步关注"))
         entries.append(TalkRecord(
             school_id=school, student_id=student, kind="谈心", held_on=today, by_id=by,
-            summary="测评后首次谈心，已告知家长"))
+            summary="测评后首次谈心，已告知家长", created_at=now, updated_at=now))
         if record.level == "重度":
             entries.append(CrisisCase(
                 school_id=school, student_id=student, level="一般", handler_id=by, opened_at=now,

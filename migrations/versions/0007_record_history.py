@@ -56,9 +56,21 @@ def upgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in columns:
                 batch_op.create_index(batch_op.f(f'ix_{table}_{column}'), [column], unique=False)
+    # Ledger B's plan status: a plan is active once all five QD-2 fields are filled; a closed plan stays closed.
+    with op.batch_alter_table('ledger_b_key_student', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False,
+                                      server_default='draft'))
+        batch_op.create_index(batch_op.f('ix_ledger_b_key_student_status'), ['status'], unique=False)
+    filled = " AND ".join(f"COALESCE({c}, '') <> ''" for c in
+                          ('family_situation', 'difficulties', 'study_plan', 'growth_advice', 'progression_path'))
+    op.execute(f"UPDATE ledger_b_key_student SET status = CASE WHEN closed_on IS NOT NULL THEN 'closed' "
+               f"WHEN {filled} THEN 'active' ELSE 'draft' END")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('ledger_b_key_student', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_b_key_student_status'))
+        batch_op.drop_column('status')
     for table, columns in INDEXED.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in columns:
