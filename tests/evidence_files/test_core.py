@@ -47,7 +47,8 @@ def test_office_files_by_their_parts_not_their_zip() -> None:
 
 
 @pytest.mark.parametrize(("upload", "message"), [
-    (Upload("签到表.jpg", b"this is text, named .jpg"), "“签到表.jpg”不是可识别的图片（JPEG、PNG）、PDF（按文件内容判断）"),
+    (Upload("签到表.jpg", b"this is text, named .jpg"),
+     "“签到表.jpg”不是可识别的图片（JPEG、PNG）、PDF（按文件内容判断）"),
     (Upload("签到表.pdf", samples.jpeg()), "“签到表.pdf”的内容是JPEG 图片，与扩展名 .pdf 不符"),
     (Upload("教案.docx", samples.docx()), "“教案.docx”是Word 文档，“签到表”只接受图片（JPEG、PNG）、PDF"),
     (Upload("empty.png", b""), "“empty.png”是空文件"),
@@ -228,7 +229,8 @@ def test_a_replaced_file_stays_stored_and_listed(session: Session, book: PackBoo
         correct_evidence(session, task_id=task.id or 0, by=leader.completed_by_id, now=opened, book=book,
                          values={"minutes": "改过的纪要"})
     correct_evidence(session, task_id=task.id or 0, by=leader.completed_by_id, now=opened, book=book, store=store,
-                     values={}, remove=[first.id or 0], files={"sign_in_sheet": [Upload("清晰.png", samples.png(8, 8))]})
+                     values={}, remove=[first.id or 0],
+                     files={"sign_in_sheet": [Upload("清晰.png", samples.png(8, 8))]})
     session.commit()
     rows = session.exec(select(EvidenceFile).where(EvidenceFile.task_id == task.id)).all()
     assert [(r.name, r.removed_at is not None) for r in rows] == [("模糊.png", True), ("清晰.png", False)]
