@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
@@ -27,6 +27,7 @@ from xinyu.cycle.states import CycleStatus, TaskStatus
 from xinyu.cycle.system_templates import FREE_TEXT_TITLES, SYSTEM_STEP_LABELS
 from xinyu.evidence_files.records import task_files
 from xinyu.grades import grade_label
+from xinyu.links import path
 from xinyu.privacy import mask_texts
 from xinyu.roles import Role, role_label
 from xinyu.statutory import PAGE_MAX_AGE, sync_calendar
@@ -325,9 +326,10 @@ class FieldSpec(BaseModel):
     choices: list[str]
     min: int | None = None  # type int: the pack's bounds
     max: int | None = None
-    accept: list[str] | None = None  # type file: image / pdf / doc, checked by content
-    max_mb: float | None = None  # type file: per file
-    max_files: int | None = None
+    # type file only (absent from the other fields' JSON): image / pdf / doc, checked by content; limits
+    accept: list[str] | None = Field(default=None, exclude_if=lambda v: v is None)
+    max_mb: float | None = Field(default=None, exclude_if=lambda v: v is None)
+    max_files: int | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class FileItem(BaseModel):
@@ -444,7 +446,8 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
         files=[FileItem(id=f.id or 0, field=f.field, label=labels.get(f.field, f.field), name=f.name,
                         content_type=f.content_type, size=f.size, sha256=f.sha256,
                         uploaded_by=people.get(f.uploaded_by_id or 0), uploaded_at=f.uploaded_at,
-                        removed_at=f.removed_at, url=f"/tasks/{task_id}/files/{f.id}") for f in stored],
+                        removed_at=f.removed_at, url=path("evidence_file", task_id=task_id, file_id=f.id))
+               for f in stored],
         may_correct=now is not None and may_correct(task, viewer.person_id, now),
         correct_until=correction_deadline(task.completed_at).date() if task.completed_at else None,
         may_read_history=task.completed_by_id == viewer.person_id or viewer.leads(task.school_id),

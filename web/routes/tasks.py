@@ -301,7 +301,7 @@ def _shown(value: Any) -> str:
 
 
 @router.get("/tasks/{task_id}/files/{file_id}", include_in_schema=False)
-def file_download(request: Request, task_id: TaskId, file_id: FileId, viewer: Viewer = Depends(current_viewer),
+def evidence_file(request: Request, task_id: TaskId, file_id: FileId, viewer: Viewer = Depends(current_viewer),
                   session: Session = Depends(db_session)) -> Response:
     """An evidence file, to whoever may see its task (404 to anyone else, officers included), as an attachment."""
     _detail(request, session, viewer, task_id)
