@@ -238,3 +238,14 @@ def test_a_replaced_file_stays_stored_and_listed(session: Session, book: PackBoo
     history = revisions(session, kind="evidence", record_id=task.id or 0)
     assert [r.action for r in history] == ["created", "corrected"]
     assert history[1].changed == [("sign_in_sheet", f"模糊.png（#{first.id}）", f"清晰.png（#{rows[1].id}）")]
+
+
+def test_a_required_file_field_needs_a_file_and_unknown_file_fields_are_named() -> None:
+    from xinyu.evidence_files.records import check_uploads
+
+    required = EvidenceField(name="sign_in_sheet", label="签到表", type="file", accept=("image",), required=True)
+    with pytest.raises(FileRefused, match="缺少必填项“签到表”（sign_in_sheet）：请上传文件"):
+        check_uploads((required,), {})
+    assert check_uploads((required,), {}, kept={"sign_in_sheet": 1}) == {}  # a correction keeping the file
+    with pytest.raises(FileRefused, match="此任务没有可上传文件的字段 photo；可上传：sign_in_sheet（签到表）"):
+        check_uploads((required,), {"photo": [Upload("a.png", samples.png())]})

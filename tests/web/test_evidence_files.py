@@ -163,3 +163,18 @@ def test_after_the_month_the_form_is_gone_and_a_post_is_refused(
         assert 'data-testid="correct-form"' not in page
         refused = homeroom.post(f"/tasks/{task.id}/correct", data={"csrf_token": form_token(page), "note": "迟"})
         assert refused.status_code == 403 and "完成当月内更正" in refused.text
+
+
+def test_a_required_file_field_is_required_on_completion_but_not_on_correction() -> None:
+    """A pack may make a file field required: the completion form asks for a file, the correction form (which
+    keeps the files given) does not; the camera is offered for images."""
+    from web.routes.tasks import file_accept
+    from web.templating import templates
+
+    field = {"name": "sign_in_sheet", "label": "签到表", "required": True, "accept": ["image"], "max_mb": 8,
+             "max_files": 1}
+    template = templates.env.get_template("tasks/_file_input.html")
+    asked = template.render(f=field, file_accept=file_accept)
+    assert 'accept="image/*"' in asked and " required " in asked and "multiple" not in asked and "可直接拍照" in asked
+    kept = template.render(f=field, file_accept=file_accept, keep_required=True)
+    assert " required " not in kept
