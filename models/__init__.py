@@ -6,6 +6,7 @@ from models.calendar import CalendarDay
 from models.chase import ChaseEvent, Escalation, Extension
 from models.courses import CourseRecord
 from models.cycle import Cycle, Step, Task
+from models.evidence_files import EvidenceFile
 from models.history import RecordRevision
 from models.ledgers import CrisisCase, KeyStudentPlan, LedgerReview, ScreeningRecord, TalkRecord
 from models.meetings import Meeting, MonthlyReport
@@ -25,6 +26,7 @@ __all__ = [
     "Cycle",
     "District",
     "Escalation",
+    "EvidenceFile",
     "Extension",
     "KeyStudentPlan",
     "LedgerReview",

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from web.context import WebContext
 from web.errors import STATUS_TEXT, status_text, validation_errors, validation_message
-from web.limits import BodyLimit
+from web.limits import BodyLimit, check_upload_cap
 from web.routes import auth
 from web.security import CsrfFailed, LoginRequired, current_viewer, is_api
 from web.templating import page
@@ -25,6 +25,8 @@ from xinyu.access import AccessDenied, Viewer
 from xinyu.clock import now as wall_clock
 from xinyu.cycle.packbook import PackBook
 from xinyu.db import make_engine, pool_capacity
+from xinyu.evidence_files import FileStore
+from xinyu.packs import Pack, PackError, available_packs
 from xinyu.settings import get_settings
 
 STATIC = Path(__file__).parent / "static"
@@ -34,7 +36,7 @@ CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 's
 
 def create_app(
     *, engine: Engine | None = None, book: PackBook | None = None, clock: Callable[[], datetime] | None = None,
-    base_url: str | None = None, cookie_secure: bool | None = None,
+    base_url: str | None = None, cookie_secure: bool | None = None, file_store: FileStore | None = None,
 ) -> FastAPI:
     settings = get_settings()
     app = FastAPI(title="心育闭环 API", version="1", lifespan=_worker_threads(settings.web_threads),
@@ -48,16 +50,30 @@ def create_app(
         base_url=base_url or settings.base_url,
         cookie_secure=settings.cookie_secure if cookie_secure is None else cookie_secure,
         db_slots=min(settings.web_threads, pool_capacity(engine) or settings.web_threads),
+        file_store=file_store,
     )
+    check_upload_cap(_loadable_packs(app.state.ctx.book), settings.max_upload_bytes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(auth.router)
     for router in _area_routers():
         app.include_router(router)
     app.add_api_route("/", home, methods=["GET"], include_in_schema=False)
     _install_error_pages(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # inside _headers: a 413 gets them too
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,  # inside _headers: a 413 gets them too
+                       upload_bytes=settings.max_upload_bytes)
     app.middleware("http")(_headers)
     return app
+
+
+def _loadable_packs(book: PackBook) -> list[Pack]:
+    """The packs of the book's folder that load (a broken one is refused where it is used, naming its field)."""
+    packs = []
+    for pack_id in available_packs(book.packs_dir):
+        try:
+            packs.append(book.pack(pack_id))
+        except PackError:
+            continue
+    return packs
 
 
 def _worker_threads(count: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from xinyu.clock import local_date
 from xinyu.cycle.packbook import PackBook
+from xinyu.evidence_files import FileStore, default_store
 
 
 @dataclass
@@ -26,8 +27,14 @@ class WebContext:
     # Requests holding a database session at once: never more than the engine's pool has connections, so a
     # worker thread never waits in the pool's checkout (the others wait on the event loop, holding nothing).
     db_slots: int = 40
+    file_store: FileStore | None = None  # evidence files; None: the configured store (xinyu.evidence_files)
     _limiters: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter]" = field(
         default_factory=weakref.WeakKeyDictionary, repr=False)
+
+    def files(self) -> FileStore:
+        if self.file_store is None:
+            self.file_store = default_store()
+        return self.file_store
 
     def now(self) -> datetime:
         return self.clock()

@@ -3,13 +3,21 @@
 A declared Content-Length above the cap is answered 413 at once, without reading a byte of the body. A body
 sent without one (chunked) is counted as the app reads it: the read that passes the cap raises BodyTooLarge,
 an HTTP 413 the app's error handlers answer, so at most one chunk past the cap is ever held.
+
+Forms that carry evidence files (UPLOAD_PATHS: completing or correcting a task) get their own, larger cap
+(XINYU_MAX_UPLOAD_BYTES); every other request keeps XINYU_MAX_BODY_BYTES. `check_upload_cap` refuses to start
+an app whose upload cap cannot hold the largest form a pack allows (each file field's max_mb × max_files).
 """
 
 import json
+import re
+from collections.abc import Iterable
 from html import escape
 
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from xinyu.packs import Pack
 
 
 def too_large_message(max_bytes: int) -> str:
@@ -24,20 +32,31 @@ class BodyTooLarge(HTTPException):
         super().__init__(status_code=413, detail=too_large_message(max_bytes))
 
 
-class BodyLimit:
-    """ASGI middleware: `app.add_middleware(BodyLimit, max_bytes=…)`."""
+UPLOAD_PATHS = re.compile(r"^/tasks/\d{1,12}/(complete|correct)$")
+FORM_TEXT_ALLOWANCE = 1024 * 1024  # the text fields beside the files, and multipart's own headers
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class BodyLimit:
+    """ASGI middleware: `app.add_middleware(BodyLimit, max_bytes=…, upload_bytes=…)`."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_bytes = max(upload_bytes or max_bytes, max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        cap = self.max_bytes
+        if scope.get("method") == "POST" and UPLOAD_PATHS.match(str(scope.get("path", ""))):
+            cap = self.upload_bytes
+        await self._capped(scope, receive, send, cap)
+
+    async def _capped(self, scope: Scope, receive: Receive, send: Send, cap: int) -> None:
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await _refuse(scope, send, self.max_bytes)
+        if declared is not None and declared > cap:
+            await _refuse(scope, send, cap)
             return
         received = 0
         started = False
@@ -47,8 +66,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if received > cap:
+                    raise BodyTooLarge(cap)
             return message
 
         async def watched_send(message: Message) -> None:
@@ -62,7 +81,7 @@ class BodyLimit:
         except BodyTooLarge:
             if started:
                 raise
-            await _refuse(scope, send, self.max_bytes)  # read outside the app's handlers (a middleware)
+            await _refuse(scope, send, cap)  # read outside the app's handlers (a middleware)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -87,3 +106,23 @@ async def _refuse(scope: Scope, send: Send, max_bytes: int) -> None:
                 "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
+
+
+def largest_upload_form(packs: Iterable[Pack]) -> tuple[int, str]:
+    """The most bytes one form of these packs may carry in files (Σ max_mb × max_files), and where."""
+    best, where = 0, ""
+    for pack in packs:
+        templates = [t for v in pack.variants.values() for step in v.steps for t in step.tasks]
+        for template in [*templates, *pack.extra_tasks]:
+            total = sum(f.file_limits[0] * f.file_limits[1] for f in template.evidence if f.type == "file")
+            if total > best:
+                best, where = total, f"{pack.file} 任务 {template.key}"
+    return best, where
+
+
+def check_upload_cap(packs: Iterable[Pack], upload_bytes: int) -> None:
+    """Refuse an upload cap that cannot hold the largest form the packs allow (with its text fields)."""
+    files, where = largest_upload_form(packs)
+    if files and files + FORM_TEXT_ALLOWANCE > upload_bytes:
+        raise ValueError(f"XINYU_MAX_UPLOAD_BYTES（{upload_bytes / 1024 / 1024:g} MB）小于 {where} 的附件上限之和"
+                         f"（{files / 1024 / 1024:g} MB，另加 1 MB 文字）：请调高上限或调低政策包的 max_mb / max_files")

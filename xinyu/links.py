@@ -20,6 +20,8 @@ ROUTES: dict[str, str] = {
     "school_board_page": "/schools/{school_id}/board",
     "meeting_page": "/schools/{school_id}/meeting",  # the meeting invitation (.ics)
     "set_password_form": "/first-login/{token}",
+    # An evidence file: linked from the task page only; never put into a message (files stay in the school).
+    "evidence_file": "/tasks/{task_id}/files/{file_id}",
 }
 
 

@@ -60,14 +60,20 @@ class Strict(BaseModel):
 
 
 INT_LIMIT = 1_000_000_000  # an evidence count beyond this is a typo whatever the pack says
+FILE_KINDS = ("image", "pdf", "doc")  # what a file field may accept: checked by content (xinyu/evidence_files/kinds.py)
+FILE_MAX_MB = 50  # the largest per-file limit a pack may set (the web's upload cap must hold a form's files)
 
 
 class EvidenceField(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
-    type: Literal["text", "int", "bool", "date", "choice"]
+    type: Literal["text", "int", "bool", "date", "choice", "file"]
     required: bool = False
     choices: tuple[str, ...] = ()
+    accept: tuple[Literal[FILE_KINDS], ...] = Field(  # type: ignore[valid-type]
+        default=(), description="type: file only; image (JPEG, PNG), pdf, doc (DOCX, XLSX)")
+    max_mb: float | None = Field(default=None, gt=0, le=FILE_MAX_MB, description="type: file only; per file")
+    max_files: int | None = Field(default=None, ge=1, le=10, description="type: file only; files in the field")
     min: int | None = Field(default=None, ge=-INT_LIMIT, le=INT_LIMIT,
                             description="type: int only; the smallest value accepted (default 0: a count)")
     max: int | None = Field(default=None, ge=-INT_LIMIT, le=INT_LIMIT,
@@ -82,6 +88,10 @@ class EvidenceField(Strict):
 
     @model_validator(mode="after")
     def _choices_only_for_choice(self) -> "EvidenceField":
+        if (self.type == "file") != bool(self.accept):
+            raise FieldError(("accept",), "accept 只用于且必须用于 type: file（image / pdf / doc）")
+        if self.type != "file" and (self.max_mb is not None or self.max_files is not None):
+            raise FieldError(("max_mb",), "max_mb/max_files 只用于 type: file")
         if (self.type == "choice") != bool(self.choices):
             raise FieldError(("choices",), "choices 只用于且必须用于 type: choice")
         if self.type != "int" and (self.min is not None or self.max is not None):
@@ -89,6 +99,11 @@ class EvidenceField(Strict):
         if self.min is not None and self.max is not None and self.min > self.max:
             raise FieldError(("max",), f"max（{self.max}）小于 min（{self.min}）")
         return self
+
+    @property
+    def file_limits(self) -> tuple[int, int]:
+        """A file field's (bytes per file, files): the pack's, else 10 MB and 1 file."""
+        return int((self.max_mb or 10) * 1024 * 1024), self.max_files or 1
 
     @property
     def bounds(self) -> tuple[int, int]:

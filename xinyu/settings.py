@@ -27,6 +27,19 @@ class Settings(BaseSettings):
         default=True, description="Session cookies only over HTTPS (browsers also accept them on http://localhost).")
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest request body the web app reads (bytes); more is 413.")
+    max_upload_bytes: int = Field(
+        default=32 * 1024 * 1024, ge=1024, description="Largest body of a form that carries evidence files (task"
+        " completion, correction); must hold the biggest form a pack allows (web/limits.py checks at start).")
+    files_dir: Path | None = Field(
+        default=None, description="Folder of evidence files; default: `files` beside a SQLite database file, else"
+        " beside the outbox folder.")
+    files_s3_url: str | None = Field(
+        default=None, description="Endpoint of an S3-compatible store for evidence files (http(s)://host:port);"
+        " with files_s3_bucket set, files go there instead of files_dir.")
+    files_s3_bucket: str | None = Field(default=None, description="Bucket of evidence files (S3 store).")
+    files_s3_key_id: str | None = Field(default=None, description="Access key id (S3 store).")
+    files_s3_secret: str | None = Field(default=None, description="Secret access key (S3 store).")
+    files_s3_region: str = Field(default="us-east-1", description="Region (S3 store).")
     schools_per_batch: int = Field(default=100, ge=1, le=10_000, description="Schools per Prefect task.")
     spread_min_schools: int = Field(
         default=1500, ge=0, description="On a Prefect server with several workers, a run spreads its batches over"

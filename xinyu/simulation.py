@@ -66,6 +66,8 @@ def auto_evidence(fields: tuple[EvidenceField, ...], rng: random.Random, today: 
             values[field.name] = today.isoformat()
         elif field.type == "choice":
             values[field.name] = rng.choice(field.choices)
+        elif field.type == "file":  # files are uploads, not values; the sample world attaches none
+            continue
         elif field.name == "informed_at":  # a crisis case's parents told: a moment, not a sentence
             values[field.name] = f"{today.isoformat()} 09:00"
         elif field.name != "decisions":

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
@@ -20,11 +20,14 @@ from models import Cycle, Extension, Person, School, SchoolClass, Task
 from xinyu.access import Viewer
 from xinyu.chase.explain import explain_due
 from xinyu.clock import as_local
+from xinyu.cycle.correction import correction_deadline, may_correct
 from xinyu.cycle.evidence import describe_fields
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import CycleStatus, TaskStatus
 from xinyu.cycle.system_templates import FREE_TEXT_TITLES, SYSTEM_STEP_LABELS
+from xinyu.evidence_files.records import task_files
 from xinyu.grades import grade_label
+from xinyu.links import path
 from xinyu.privacy import mask_texts
 from xinyu.roles import Role, role_label
 from xinyu.statutory import PAGE_MAX_AGE, sync_calendar
@@ -318,11 +321,31 @@ def _options(session: Session, viewer: Viewer, book: PackBook) -> tuple[list[Opt
 class FieldSpec(BaseModel):
     name: str
     label: str
-    type: Literal["text", "int", "bool", "date", "choice"]
+    type: Literal["text", "int", "bool", "date", "choice", "file"]
     required: bool
     choices: list[str]
     min: int | None = None  # type int: the pack's bounds
     max: int | None = None
+    # type file only (absent from the other fields' JSON): image / pdf / doc, checked by content; limits
+    accept: list[str] | None = Field(default=None, exclude_if=lambda v: v is None)
+    max_mb: float | None = Field(default=None, exclude_if=lambda v: v is None)
+    max_files: int | None = Field(default=None, exclude_if=lambda v: v is None)
+
+
+class FileItem(BaseModel):
+    """A file given as evidence; `removed_at` set once removed or replaced (it stays stored and downloadable)."""
+
+    id: int
+    field: str
+    label: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str | None
+    uploaded_at: datetime | None
+    removed_at: datetime | None
+    url: str
 
 
 class EvidenceValue(BaseModel):
@@ -359,6 +382,11 @@ class TaskDetail(BaseModel):
     may_act: bool  # may complete it (when open)
     may_ask: bool  # may acknowledge it and ask for more time (when open)
     may_decide: bool  # the school leader decides extension requests
+    files: list[FileItem] = []  # evidence files, current and removed (seen by whoever sees the task)
+    may_correct: bool = False  # the author, within the month of completion (xinyu.cycle.correction)
+    correct_until: date | None = None
+    may_read_history: bool = False  # the author and the school leader read the evidence's history
+    files_only: bool = False  # the system acted on the evidence (minutes, reviews…): a correction takes files only
 
 
 def find_task(session: Session, viewer: Viewer, task_id: int, *, today: date, book: PackBook) -> TaskRow | None:
@@ -372,7 +400,8 @@ def find_task(session: Session, viewer: Viewer, task_id: int, *, today: date, bo
     return _guarded(session, [row])[0]
 
 
-def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, book: PackBook) -> TaskDetail | None:
+def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, book: PackBook,
+                now: datetime | None = None) -> TaskDetail | None:
     row = find_task(session, viewer, task_id, today=today, book=book)
     if row is None:
         return None
@@ -383,11 +412,14 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
     template = book.template(origin.pack, origin.month, task.step_key, task.template)
     fields = [FieldSpec(**f) for f in describe_fields(template.evidence)]
     labels = {f.name: f.label for f in fields}
-    evidence = [EvidenceValue(name=k, label=labels.get(k, k), value=v) for k, v in task.evidence.items()]
+    file_names = {f.name for f in fields if f.type == "file"}
+    evidence = [EvidenceValue(name=k, label=labels.get(k, k), value=v) for k, v in task.evidence.items()
+                if k not in file_names]
+    stored = task_files(session, task_id)
     extensions = list(session.exec(select(Extension).where(Extension.task_id == task_id)
                                    .order_by(col(Extension.id))))
     people = _names(session, [task.completed_by_id] + [e.requested_by_id for e in extensions]
-                    + [e.decided_by_id for e in extensions])
+                    + [e.decided_by_id for e in extensions] + [f.uploaded_by_id for f in stored])
     typed = {(task.school_id, text) for e in extensions for text in (e.reason, e.decision_note)}
     reasons = guard_titles(session, typed)  # the reasons and the leader's notes, students masked
     carried_to = None
@@ -411,6 +443,15 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
         may_act=row.status in ("open", "overdue") and may_act(viewer, row),
         may_ask=row.status in ("open", "overdue") and may_ask(viewer, row),
         may_decide=viewer.leads(task.school_id),
+        files=[FileItem(id=f.id or 0, field=f.field, label=labels.get(f.field, f.field), name=f.name,
+                        content_type=f.content_type, size=f.size, sha256=f.sha256,
+                        uploaded_by=people.get(f.uploaded_by_id or 0), uploaded_at=f.uploaded_at,
+                        removed_at=f.removed_at, url=path("evidence_file", task_id=task_id, file_id=f.id))
+               for f in stored],
+        may_correct=now is not None and may_correct(task, viewer.person_id, now),
+        correct_until=correction_deadline(task.completed_at).date() if task.completed_at else None,
+        may_read_history=task.completed_by_id == viewer.person_id or viewer.leads(task.school_id),
+        files_only=template.action is not None,
     )
 
 

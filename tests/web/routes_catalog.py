@@ -21,6 +21,7 @@ from models import (
     CrisisCase,
     Cycle,
     Escalation,
+    EvidenceFile,
     Extension,
     Person,
     RoleAssignment,
@@ -34,6 +35,8 @@ from tests.web.world import NOW, World
 from web.app import create_app
 from web.security import current_viewer
 from xinyu.cycle import PackBook
+from xinyu.evidence_files import LocalStore
+from xinyu.evidence_files.stores import content_key
 from xinyu.roles import STUDENT_ROLES
 
 # Routes anyone may call (signing in, the OpenAPI document): everything else must depend on current_viewer.
@@ -55,6 +58,7 @@ PARAM_KINDS = {
     "escalation_id": "escalation", "item_id": "escalation", "eid": "escalation", "iid": "escalation",
     "district_id": "district", "did": "district",
     "class_id": "class", "cid": "class",
+    "file_id": "evidence_file",
 }
 # Query parameters that name objects (by their alias): the sweeps try objects in and out of scope there too.
 QUERY_KINDS = {"class": "class", "class_id": "class", "school": "school", "school_id": "school", "sid": "school",
@@ -182,6 +186,7 @@ def load_targets(session: Session, world: World) -> Targets:
             "extension": sa_select(col(Extension.id), null()).join(Task, col(Task.id) == col(Extension.task_id))
             .where(col(Task.school_id) == sid),
             "escalation": sa_select(col(Escalation.id), null()).where(col(Escalation.school_id) == sid),
+            "evidence_file": sa_select(col(EvidenceFile.id), null()).where(col(EvidenceFile.school_id) == sid),
         }
         for kind, query in queries.items():
             for object_id, class_id in session.execute(query.order_by(text("1"))):
@@ -218,6 +223,24 @@ def complete_world(session: Session, world: World) -> None:
         if not session.exec(select(CrisisCase.id).where(CrisisCase.school_id == sid)).first():
             _open_crisis(session, sid)
     session.commit()
+
+
+def world_files(session: Session, world: World, folder: Path) -> LocalStore:
+    """One evidence file (a PNG) on the first task of each school of the world, in a store in `folder`: the
+    task a probe picks first, so /tasks/{task_id}/files/{file_id} opens for those who see that task."""
+    store = LocalStore(folder)
+    data = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+    digest, key = content_key(data)
+    store.put(key, data, "image/png")
+    for sid in (world.school_id, world.other_school_id, world.foreign_school_id):
+        task = session.exec(select(Task).where(Task.school_id == sid).order_by(col(Task.id))).first()
+        if task is None or session.exec(select(EvidenceFile.id).where(EvidenceFile.school_id == sid)).first():
+            continue
+        session.add(EvidenceFile(task_id=task.id or 0, school_id=sid, field="photos", name="活动照片.png",
+                                 content_type="image/png", size=len(data), sha256=digest, storage_key=key,
+                                 uploaded_by_id=task.assignee_id, uploaded_at=NOW))
+    session.commit()
+    return store
 
 
 def _open_crisis(session: Session, sid: int) -> None:

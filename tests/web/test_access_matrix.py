@@ -47,6 +47,7 @@ from tests.web.routes_catalog import (
     load_targets,
     picks,
     world_copy,
+    world_files,
 )
 from tests.web.world import NOW, World
 from web.app import create_app
@@ -88,8 +89,10 @@ def matrix(world_template: tuple[str, World], tmp_path_factory: pytest.TempPathF
     with world_copy(url, tmp_path_factory.mktemp("matrix")) as engine:
         with Session(engine) as session:
             complete_world(session, world)
+            files = world_files(session, world, tmp_path_factory.mktemp("matrix-files"))
             targets = load_targets(session, world)
-        app = create_app(engine=engine, book=PackBook(PACKS), clock=lambda: NOW, base_url="https://testserver")
+        app = create_app(engine=engine, book=PackBook(PACKS), clock=lambda: NOW, base_url="https://testserver",
+                         file_store=files)
         found = Matrix(app, engine, world, targets, {})
         yield found
         for client in found.clients.values():
@@ -320,7 +323,7 @@ def _evidence(detail: dict[str, Any], text: str) -> dict[str, Any]:
     """Evidence for a task's form: every text field says `text`, the others a plausible value."""
     plain = {"int": 1, "bool": True, "date": "2026-10-20"}
     return {f["name"]: text if f["type"] == "text" else f["choices"][0] if f["type"] == "choice" else plain[f["type"]]
-            for f in detail["fields"]}
+            for f in detail["fields"] if f["type"] != "file"}
 
 
 def test_every_page_opens_for_someone(matrix: Matrix) -> None:

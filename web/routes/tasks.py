@@ -5,24 +5,31 @@ the same rule for who sees a task, the same checks on who completes it and on it
 """
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.exc import DataError
 from sqlmodel import Session
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from web.context import db_session, web_context
 from web.params import MAX_ID, MONTH, problems
-from web.security import CSRF_FIELD, current_viewer
+from web.security import current_viewer
 from web.templating import page
 from xinyu.access import AccessDenied, Viewer
 from xinyu.chase.extensions import ExtensionError, acknowledge_task, decide_extension, request_extension
 from xinyu.clock import as_local
 from xinyu.cycle import CompletionError, complete_task
+from xinyu.cycle.correction import CorrectionError, correct_evidence
 from xinyu.cycle.states import InvalidTransition
+from xinyu.evidence_files import Upload
+from xinyu.evidence_files.records import file_of_task
+from xinyu.history import revisions
 from xinyu.task_views import GROUP_LABELS, GROUPS, Group, TaskDetail, TaskList, TaskQuery, list_my_tasks, task_detail
 
 
@@ -41,9 +48,11 @@ TAG = "任务"
 STEP = r"^[a-z][a-z0-9_]{0,31}$"
 TaskId = Annotated[int, Path(ge=1, le=MAX_ID, description="任务编号")]
 ExtensionId = Annotated[int, Path(ge=1, le=MAX_ID, description="延期申请编号")]
+FileId = Annotated[int, Path(ge=1, le=MAX_ID, description="附件编号")]
 STATUS_HELP = "overdue 已逾期 / due_soon 即将到期 / open 进行中 / done 已完成"
 WRITE_ERRORS = (CompletionError, ExtensionError, InvalidTransition, RefusedInput, Conflict)
-OK_MESSAGES = {"done": "已提交，任务完成。", "ack": "已知悉：此截止日期不再提醒（逾期仍会升级）。",
+OK_MESSAGES = {"done": "已提交，任务完成。", "corrected": "已更正证据，原内容保留在修改记录中。",
+               "ack": "已知悉：此截止日期不再提醒（逾期仍会升级）。",
                "asked": "延期申请已提交，等待组长审批。", "approved": "已批准延期。", "refused": "已拒绝延期申请。"}
 
 
@@ -82,7 +91,7 @@ class DecisionIn(BaseModel):
 
 def _detail(request: Request, session: Session, viewer: Viewer, task_id: int) -> TaskDetail:
     ctx = web_context(request)
-    found = task_detail(session, viewer, task_id, today=ctx.today(), book=ctx.book)
+    found = task_detail(session, viewer, task_id, today=ctx.today(), book=ctx.book, now=ctx.now())
     if found is None:
         raise AccessDenied(f"task {task_id}")
     return found
@@ -146,8 +155,14 @@ def task_page(request: Request, task_id: TaskId, ok: str = "", viewer: Viewer = 
 
 def _task_page(request: Request, detail: TaskDetail, *, ok: str | None = None, error: str | None = None,
                values: dict[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
+    history: list[Any] = []
+    if detail.may_read_history:
+        with Session(web_context(request).engine) as session:
+            history = revisions(session, kind="evidence", record_id=detail.task.id)
     return page(request, "tasks/detail.html", status_code=status_code, d=detail, t=detail.task, ok=ok, error=error,
-                values=values or {}, group_labels=GROUP_LABELS, when=_when)
+                values=values or {}, group_labels=GROUP_LABELS, when=_when, revisions=history,
+                field_labels={f.name: f.label for f in detail.fields}, size_text=size_text,
+                file_accept=file_accept)
 
 
 def _when(moment: datetime) -> str:
@@ -192,10 +207,12 @@ def _write(request: Request, session: Session, action: Any) -> None:
         raise
 
 
-def _complete(request: Request, session: Session, viewer: Viewer, task_id: int, values: dict[str, Any]) -> None:
+def _complete(request: Request, session: Session, viewer: Viewer, task_id: int, values: dict[str, Any],
+              files: dict[str, list[Upload]] | None = None) -> None:
     _require_act(_detail(request, session, viewer, task_id))
     _write(request, session, lambda ctx: complete_task(session, task_id=task_id, values=values, now=ctx.now(),
-                                                       book=ctx.book, by=viewer.person_id))
+                                                       book=ctx.book, by=viewer.person_id, files=files,
+                                                       store=ctx.files() if files else None))
 
 
 async def read_form(request: Request) -> dict[str, str]:
@@ -203,18 +220,112 @@ async def read_form(request: Request) -> dict[str, str]:
     return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
 
 
+@dataclass
+class PostedForm:
+    """A multipart form: its text fields, its files (file inputs left empty are dropped), the boxes ticked
+    to remove files (a correction)."""
+
+    texts: dict[str, str]
+    files: dict[str, list[Upload]]
+    remove: list[str]
+
+
+async def read_upload_form(request: Request) -> PostedForm:
+    """The form with its files, read once (Starlette spools each file to disk past 1 MB; the body's size is
+    capped by web.limits before this runs)."""
+    form = await request.form()
+    files: dict[str, list[Upload]] = {}
+    for name, item in form.multi_items():
+        if isinstance(item, StarletteUpload) and item.filename:
+            data = await item.read()
+            if data:
+                files.setdefault(name, []).append(Upload(name=item.filename, data=data))
+    texts = {k: v for k, v in form.items() if isinstance(v, str)}
+    remove = [v for v in form.getlist("remove") if isinstance(v, str)]
+    return PostedForm(texts=texts, files=files, remove=remove)
+
+
+def _form_values(detail: TaskDetail, form: PostedForm) -> tuple[dict[str, str], dict[str, list[Upload]]]:
+    texts = {f.name for f in detail.fields if f.type != "file"}
+    uploads = {f.name for f in detail.fields if f.type == "file"}
+    return ({k: v for k, v in form.texts.items() if k in texts},
+            {k: v for k, v in form.files.items() if k in uploads})
+
+
 @router.post("/tasks/{task_id}/complete", include_in_schema=False)
-def complete_form(request: Request, task_id: TaskId, form: dict[str, str] = Depends(read_form),
+def complete_form(request: Request, task_id: TaskId, form: PostedForm = Depends(read_upload_form),
                   viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> Response:
     detail = _detail(request, session, viewer, task_id)
-    names = {f.name for f in detail.fields} - {CSRF_FIELD}
-    values = {k: v for k, v in form.items() if k in names}
+    values, files = _form_values(detail, form)
     try:
-        _complete(request, session, viewer, task_id, dict(values))
+        _complete(request, session, viewer, task_id, dict(values), files)
     except WRITE_ERRORS as exc:
         return _task_page(request, _detail(request, session, viewer, task_id), error=str(exc), values=values,
                           status_code=400)
     return RedirectResponse(f"/tasks/{task_id}?ok=done", status_code=303)
+
+
+def _require_correct(detail: TaskDetail) -> None:
+    if not detail.may_correct:
+        raise HTTPException(403, "只有证据的填写人可以在完成当月内更正")
+
+
+@router.post("/tasks/{task_id}/correct", include_in_schema=False)
+def correct_form(request: Request, task_id: TaskId, form: PostedForm = Depends(read_upload_form),
+                 viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> Response:
+    """The author corrects the evidence within the month: changed fields, files added, files removed."""
+    detail = _detail(request, session, viewer, task_id)
+    values, files = _form_values(detail, form)
+    given = {e.name: _shown(e.value) for e in detail.evidence}
+    changed = {k: v for k, v in values.items() if v.strip() != given.get(k, "")}
+    try:
+        if not all(r.isdigit() and len(r) <= 12 for r in form.remove):
+            raise RefusedInput("要删除的附件编号不对")
+        _require_correct(detail)
+        _write(request, session, lambda ctx: correct_evidence(
+            session, task_id=task_id, by=viewer.person_id, now=ctx.now(), book=ctx.book, values=changed,
+            files=files, remove=[int(r) for r in form.remove], store=ctx.files()))
+    except (*WRITE_ERRORS, CorrectionError) as exc:
+        return _task_page(request, _detail(request, session, viewer, task_id), error=str(exc), values=values,
+                          status_code=400)
+    return RedirectResponse(f"/tasks/{task_id}?ok=corrected", status_code=303)
+
+
+def _shown(value: Any) -> str:
+    """An evidence value as its form field shows it (是/否 for a yes/no)."""
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    return "" if value is None else str(value)
+
+
+@router.get("/tasks/{task_id}/files/{file_id}", include_in_schema=False)
+def evidence_file(request: Request, task_id: TaskId, file_id: FileId, viewer: Viewer = Depends(current_viewer),
+                  session: Session = Depends(db_session)) -> Response:
+    """An evidence file, to whoever may see its task (404 to anyone else, officers included), as an attachment."""
+    _detail(request, session, viewer, task_id)
+    row = file_of_task(session, task_id, file_id)
+    if row is None:
+        raise AccessDenied(f"file {file_id}")
+    data = web_context(request).files().get(row.storage_key)
+    ascii_name = f"evidence-{row.id}{row.name[row.name.rfind('.'):] if '.' in row.name else ''}"
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", ascii_name)
+    return Response(data, media_type=row.content_type, headers={
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(row.name, safe='')}",
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+
+
+def size_text(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 100 * 1024 else f"{max(1, round(size / 1024))} KB"
+
+
+def file_accept(kinds: list[str] | None) -> str:
+    """The file input's accept: image/* lets a phone offer its camera."""
+    parts = {"image": "image/*", "pdf": "application/pdf,.pdf",
+             "doc": ".docx,.xlsx,application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    return ",".join(parts[k] for k in kinds or [] if k in parts)
 
 
 @router.post("/api/tasks/{task_id}/complete", response_model=TaskDetail, tags=[TAG], summary="提交证据并完成任务",

@@ -9,6 +9,7 @@ from models import Task
 from xinyu.board import render_board, render_shortfalls
 from xinyu.cli.common import CliError, Command, add_run_options, engine_and_book, resolve_person
 from xinyu.cli.errors import run_flow
+from xinyu.cli.evidence import add_file_option, read_files
 from xinyu.clock import local_date, parse_at
 from xinyu.cycle import complete_task
 from xinyu.cycle.schedule import month_of, month_parts
@@ -36,6 +37,7 @@ def register(command: Command) -> None:
     p.add_argument("task_id", type=int)
     p.add_argument("--by", help="完成人姓名（默认为任务负责人）")
     p.add_argument("--set", action="append", default=[], metavar="字段=值", dest="values")
+    add_file_option(p)
     p.add_argument("--at")
     p = command("board", cmd_board, "月度闭环看板")
     p.add_argument("--month")
@@ -153,14 +155,17 @@ def cmd_complete(args: argparse.Namespace) -> int:
         if not sep:
             raise CliError(f"--set 应为 字段=值，实为 {item!r}")
         values[name.strip()] = value
+    files = read_files(args.files)
     now = parse_at(args.at)
     with transaction(engine) as session:
         task = session.get(Task, args.task_id)
         if task is None:
             raise CliError(f"没有任务 #{args.task_id}")
         by = resolve_person(session, args.by, task.school_id) if args.by else None
-        task = complete_task(session, task_id=args.task_id, values=values, now=now, book=book, by=by)
-        print(f"任务 #{task.id}「{task.title}」已完成（{now:%Y-%m-%d %H:%M}）")
+        task = complete_task(session, task_id=args.task_id, values=values, now=now, book=book, by=by, files=files)
+        attached = sum(len(v) for v in files.values())
+        print(f"任务 #{task.id}「{task.title}」已完成（{now:%Y-%m-%d %H:%M}）"
+              + (f"，附件 {attached} 个" if attached else ""))
     return 0
 
 

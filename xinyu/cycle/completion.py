@@ -16,6 +16,9 @@ from xinyu.cycle.org_index import OrgIndex, load_org_index
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.reconcile import reconcile
 from xinyu.cycle.states import TaskStatus, check_task_move
+from xinyu.evidence_files import FileRefused, FileStore, Upload, default_store
+from xinyu.evidence_files.records import check_uploads, history_view, save_uploads
+from xinyu.history import record_change
 from xinyu.locks import lock_schools
 from xinyu.roles import Role, role_label
 
@@ -29,19 +32,25 @@ class Completion:
     task_id: int
     values: dict[str, Any] = field(default_factory=dict)
     by: int | None = None  # person id; None means the assignee
+    files: dict[str, list[Upload]] = field(default_factory=dict)  # file field → uploads (xinyu.evidence_files)
 
 
 def complete_task(
-    session: Session, *, task_id: int, values: dict[str, Any], now: datetime, book: PackBook, by: int | None = None
+    session: Session, *, task_id: int, values: dict[str, Any], now: datetime, book: PackBook, by: int | None = None,
+    files: dict[str, list[Upload]] | None = None, store: FileStore | None = None,
 ) -> Task:
     """One task done, then its school's cycle moved on at once (the next step may open)."""
-    (task,) = complete_tasks(session, completions=[Completion(task_id, values, by)], now=now, book=book)
+    (task,) = complete_tasks(session, completions=[Completion(task_id, values, by, files or {})], now=now,
+                             book=book, store=store)
     reconcile(session, now=now, book=book, school_ids=[task.school_id])
     return task
 
 
-def complete_tasks(session: Session, *, completions: list[Completion], now: datetime, book: PackBook) -> list[Task]:
+def complete_tasks(session: Session, *, completions: list[Completion], now: datetime, book: PackBook,
+                   store: FileStore | None = None) -> list[Task]:
     """Many tasks in one transaction (a teacher's batch, a bulk import); the caller reconciles."""
+    if store is None and any(c.files for c in completions):
+        store = default_store()
     ids = [c.task_id for c in completions]
     # Schools before tasks, as every mover locks them (an advance locks the school, then updates its tasks).
     lock_schools(session, set(session.exec(select(Task.school_id).where(col(Task.id).in_(ids)))))
@@ -58,7 +67,7 @@ def complete_tasks(session: Session, *, completions: list[Completion], now: date
         task = tasks[completion.task_id]
         origin, current = cycles[task.origin_cycle_id], cycles[task.cycle_id]
         _complete_one(session, task=task, completion=completion, origin=origin, current=current, now=now,
-                      book=book, org=org, facts=facts)
+                      book=book, org=org, facts=facts, store=store)
         audit.append({"at": now, "actor_id": task.completed_by_id, "action": "complete_task",
                       "target": f"task:{task.id}", "detail": f"fields={','.join(sorted(task.evidence))}"})
     session.execute(insert(AuditEntry), audit)
@@ -84,7 +93,7 @@ def _schools_needing_org(
 
 def _complete_one(
     session: Session, *, task: Task, completion: Completion, origin: Cycle, current: Cycle, now: datetime,
-    book: PackBook, org: OrgIndex, facts: BatchFacts,
+    book: PackBook, org: OrgIndex, facts: BatchFacts, store: FileStore | None = None,
 ) -> None:
     if task.status == TaskStatus.done:
         raise CompletionError(f"任务 #{task.id} 已于此前完成")
@@ -101,9 +110,16 @@ def _complete_one(
     template = book.template(origin.pack, origin.month, task.step_key, task.template)
     try:
         evidence = parse_evidence(template.evidence, completion.values)
-    except EvidenceError as exc:
+        checked = check_uploads(template.evidence, completion.files)
+    except (EvidenceError, FileRefused) as exc:
         raise CompletionError(f"任务 #{task.id}「{task.title}」：{exc}") from exc
     task.status = check_task_move(task.status, TaskStatus.done)
+    if checked:
+        assert store is not None
+        evidence.update(save_uploads(session, task=task, checked=checked, by=actor, now=now, store=store))
+        # The files given are kept with the record's history (issue 12 item 9), from this first version on.
+        record_change(session, kind="evidence", record_id=task.id or 0, school_id=task.school_id, by=actor, now=now,
+                      action="created", before=None, after=history_view(session, evidence, template.evidence))
     task.completed_at, task.completed_by_id, task.evidence = now, actor, evidence
     if template.action:
         try:

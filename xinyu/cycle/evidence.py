@@ -24,6 +24,10 @@ def parse_evidence(fields: tuple[EvidenceField, ...], values: dict[str, Any]) ->
     problems = []
     for field in fields:
         raw = values.get(field.name)
+        if field.type == "file":  # files come as uploads (xinyu.evidence_files), checked there
+            if raw is not None and not (isinstance(raw, str) and not raw.strip()):
+                problems.append(f"“{field.label}”（{field.name}）应上传文件，不能填写文字")
+            continue
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             if field.required:
                 problems.append(f"缺少必填项“{field.label}”（{field.name}）")
@@ -74,6 +78,8 @@ def describe_fields(fields: tuple[EvidenceField, ...]) -> list[dict[str, Any]]:
     """The form a client builds: name, label, type, required, choices."""
     return [
         {"name": f.name, "label": f.label, "type": f.type, "required": f.required, "choices": list(f.choices),
-         **({"min": f.bounds[0], "max": f.bounds[1]} if f.type == "int" else {})}
+         **({"min": f.bounds[0], "max": f.bounds[1]} if f.type == "int" else {}),
+         **({"accept": list(f.accept), "max_mb": f.file_limits[0] / 1024 / 1024, "max_files": f.file_limits[1]}
+            if f.type == "file" else {})}
         for f in fields
     ]
