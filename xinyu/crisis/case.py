@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from models import AuditEntry, CrisisCase
 from xinyu.access import Viewer
+from xinyu.clock import as_local
 from xinyu.crisis.access import may_read_case
 from xinyu.cycle.packbook import PackBook
 from xinyu.history import Snapshot, record_change, snapshot
@@ -34,7 +35,10 @@ def case_code(case: CrisisCase) -> str:
 
 
 def case_snapshot(case: CrisisCase, **extra: Any) -> Snapshot:
-    return {**snapshot(case, CASE_FIELDS), **extra}
+    """The kept fields; times in Asia/Shanghai to the minute, so a reloaded row compares equal."""
+    values = {name: getattr(case, name) for name in CASE_FIELDS}
+    values = {k: f"{as_local(v):%Y-%m-%d %H:%M}" if isinstance(v, datetime) else v for k, v in values.items()}
+    return {**snapshot(values, CASE_FIELDS), **extra}
 
 
 def writable_case(session: Session, viewer: Viewer, case_id: int, book: PackBook | None = None) -> CrisisCase:
