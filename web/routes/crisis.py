@@ -89,7 +89,8 @@ def _open_options(session: Session, viewer: Viewer, school_id: int) -> OpenOptio
                             .order_by(col(RoleAssignment.id)))
         seen: dict[int, str] = {}
         for pid, name in rows:
-            seen.setdefault(pid, name)
+            if pid is not None:
+                seen.setdefault(pid, name)
         handlers = [StudentOption(id=pid, label=name) for pid, name in seen.items()]
     return OpenOptions(school_id=school_id, kind=kind, classes=list(groups.items()), handlers=handlers,
                        levels=list(CRISIS_LEVELS))
