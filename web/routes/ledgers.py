@@ -20,6 +20,7 @@ from web.security import current_viewer
 from web.templating import page
 from xinyu.access import Viewer
 from xinyu.clock import as_local
+from xinyu.crisis.access import opener_kind
 from xinyu.ledgers.views import (
     LEDGER_LABELS,
     NO_ACCESS,
@@ -65,8 +66,9 @@ def ledgers_page(request: Request, school_id: SchoolId, view: LedgerView = "all"
     scope = _scope(session, viewer, school_id, class_id)
     listing = ledger_listing(session, scope, view=view, page=page_no, now=web_context(request).now())
     session.commit()  # the audit rows of a crisis read
+    opener = opener_kind(session, viewer, school_id, web_context(request).book)  # who may open a crisis case
     return page(request, "ledgers/index.html", listing=listing, view_labels=VIEW_LABELS, no_access=NO_ACCESS,
-                when=when, query=_query)
+                when=when, query=_query, crisis_opener=opener)
 
 
 def _query(listing: LedgerListing, **changes: object) -> str:
