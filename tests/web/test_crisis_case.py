@@ -235,6 +235,10 @@ def test_a_crisis_task_takes_a_time_offers_no_extension_and_shows_urgency(client
     assert done.status_code == 303
     informed = case_row(world_engine, world.crisis_case_id or 0).parents_informed_at
     assert informed is not None and informed.isoformat().startswith("2026-10-20T03:30")
+    with Session(world_engine) as session:  # the same record in the case's log and history
+        logged = session.exec(select(CrisisAction).where(CrisisAction.case_id == world.crisis_case_id)).one()
+        assert (logged.kind, logged.method, logged.at) == ("家长通报", "电话", informed)
+    assert [r.action for r in revisions_of(world_engine, world.crisis_case_id or 0)] == ["created", "updated"]
 
 
 def test_every_read_is_audited(client_for: ClientFor, world: World, world_engine: Engine) -> None:

@@ -6,22 +6,24 @@ teacher or grade head raising a concern about a student of their class or grade:
 school's handler at once and the concern-raiser does not become a reader of ledger C.
 """
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlmodel import Session, select
 
 from models import CrisisCase, School, SchoolClass, Student
 from xinyu.access import AccessDenied, Viewer
-from xinyu.cycle.packbook import PackBook
 from xinyu.packs import Pack, load_pack
 from xinyu.roles import Role
 from xinyu.settings import get_settings
+
+if TYPE_CHECKING:
+    from xinyu.cycle.packbook import PackBook
 
 CrisisAccess = Literal["all", "handled", "none"]
 Opener = Literal["reader", "concern"]
 
 
-def school_pack(session: Session, school_id: int, book: PackBook | None = None) -> Pack:
+def school_pack(session: Session, school_id: int, book: "PackBook | None" = None) -> Pack:
     school = session.get(School, school_id)
     if school is None:
         raise AccessDenied(f"school {school_id}")
@@ -37,7 +39,7 @@ def reads_ledger_c(viewer: Viewer, school_id: int, pack: Pack) -> bool:
     return bool(viewer.school_roles.get(school_id, frozenset()) & set(ledger_c_roles(pack)))
 
 
-def crisis_access(session: Session, viewer: Viewer, school_id: int, book: PackBook | None = None) -> CrisisAccess:
+def crisis_access(session: Session, viewer: Viewer, school_id: int, book: "PackBook | None" = None) -> CrisisAccess:
     """all: a ledger C reader of the school; handled: the handler of some case (their own only); none."""
     if reads_ledger_c(viewer, school_id, school_pack(session, school_id, book)):
         return "all"
@@ -46,13 +48,13 @@ def crisis_access(session: Session, viewer: Viewer, school_id: int, book: PackBo
     return "handled" if handles is not None else "none"
 
 
-def may_read_case(session: Session, viewer: Viewer, case: CrisisCase, book: PackBook | None = None) -> bool:
+def may_read_case(session: Session, viewer: Viewer, case: CrisisCase, book: "PackBook | None" = None) -> bool:
     if case.handler_id is not None and case.handler_id == viewer.person_id:
         return True
     return reads_ledger_c(viewer, case.school_id, school_pack(session, case.school_id, book))
 
 
-def opener_kind(session: Session, viewer: Viewer, school_id: int, book: PackBook | None = None) -> Opener | None:
+def opener_kind(session: Session, viewer: Viewer, school_id: int, book: "PackBook | None" = None) -> Opener | None:
     """reader: opens and then handles or follows the case; concern: raises it for a student of their classes."""
     if reads_ledger_c(viewer, school_id, school_pack(session, school_id, book)):
         return "reader"

@@ -5,25 +5,15 @@ never a name) in the caller's transaction.
 """
 
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
 from models import AuditEntry, CrisisCase
 from xinyu.access import Viewer
-from xinyu.clock import as_local
 from xinyu.crisis.access import may_read_case
+from xinyu.crisis.history import CASE_FIELDS, FIELD_LABELS, HISTORY_KIND, case_snapshot
 from xinyu.cycle.packbook import PackBook
-from xinyu.history import Snapshot, record_change, snapshot
-
-HISTORY_KIND = "ledger_c"
-CASE_FIELDS = ("level", "handler_id", "parents_informed_at", "referral_hospital", "certificate_on",
-               "certificate_by", "outcome", "outcome_note", "closed_at")
-FIELD_LABELS = {
-    "level": "危机等级", "handler_id": "处置负责人", "parents_informed_at": "家长通报时间",
-    "referral_hospital": "转介医院", "certificate_on": "复学证明日期", "certificate_by": "复学证明出具机构",
-    "outcome": "结案结果", "outcome_note": "结案说明", "closed_at": "结案时间", "action": "处置记录",
-}
+from xinyu.history import Snapshot, record_change
 
 
 class CrisisCaseError(ValueError):
@@ -32,13 +22,6 @@ class CrisisCaseError(ValueError):
 
 def case_code(case: CrisisCase) -> str:
     return f"C-{case.id}"
-
-
-def case_snapshot(case: CrisisCase, **extra: Any) -> Snapshot:
-    """The kept fields; times in Asia/Shanghai to the minute, so a reloaded row compares equal."""
-    values = {name: getattr(case, name) for name in CASE_FIELDS}
-    values = {k: f"{as_local(v):%Y-%m-%d %H:%M}" if isinstance(v, datetime) else v for k, v in values.items()}
-    return {**snapshot(values, CASE_FIELDS), **extra}
 
 
 def writable_case(session: Session, viewer: Viewer, case_id: int, book: PackBook | None = None) -> CrisisCase:
@@ -62,3 +45,7 @@ def write_case(session: Session, case: CrisisCase, *, viewer: Viewer, now: datet
                   now=now, action=action, before=before, after=after)
     session.add(AuditEntry(at=now, actor_id=viewer.person_id, action="update_crisis", target=f"crisis:{case.id}",
                            detail=f"case={case.id} school={case.school_id} {audit}"))
+
+
+__all__ = ["CASE_FIELDS", "FIELD_LABELS", "HISTORY_KIND", "CrisisCaseError", "case_code", "case_snapshot",
+           "writable_case", "write_case"]
