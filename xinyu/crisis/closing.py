@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from models import CrisisAction, Escalation, School, Task
+from models import Escalation, School, Task
 from xinyu.access import Viewer
 from xinyu.clock import local_date
 from xinyu.crisis.case import CrisisCaseError, case_snapshot, writable_case, write_case
@@ -46,12 +46,9 @@ def close_case(session: Session, viewer: Viewer, *, case_id: int, outcome: str, 
         if certificate_on is None or not certificate_by:
             raise CrisisCaseError(f"个案 {code} 已转介至{case.referral_hospital}，须有医院出具的复学证明"
                                   "（证明日期和出具机构）方可以“返校复学”结案（GZ-6.2）")
-        referred = session.exec(select(CrisisAction.at).where(CrisisAction.case_id == case.id,
-                                                              CrisisAction.kind == "转介")
-                                .order_by(col(CrisisAction.at))).first()
-        earliest = local_date(referred) if referred else local_date(case.opened_at) if case.opened_at else None
-        if earliest is not None and certificate_on < earliest:
-            raise CrisisCaseError(f"复学证明日期 {certificate_on} 早于转介日期 {earliest}")
+        opened = local_date(case.opened_at) if case.opened_at else None
+        if opened is not None and certificate_on < opened:
+            raise CrisisCaseError(f"复学证明日期 {certificate_on} 早于建档日期 {opened}")
         if certificate_on > local_date(now):
             raise CrisisCaseError(f"复学证明日期 {certificate_on} 晚于今天")
     elif certificate_on is not None or certificate_by:

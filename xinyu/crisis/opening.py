@@ -74,8 +74,12 @@ def open_crisis_case(
         _tell_handler(session, case, school, handler_id, now, sms=fast)
     if rule is None or level not in rule.fast_path_levels:
         return opened
-    cycle = session.exec(select(Cycle).where(Cycle.school_id == school_id, Cycle.status == CycleStatus.open)
-                         .order_by(col(Cycle.month).desc())).first()
+    cycle = _open_cycle(session, school_id)
+    if cycle is None:  # the scheduler has not opened this month yet: the same reconciler opens it now
+        from xinyu.cycle.reconcile import advance
+
+        advance(session, now=now, book=book, school_ids=[school_id])
+        cycle = _open_cycle(session, school_id)
     if cycle is None:
         raise CrisisError(f"{school.name}没有进行中的月度周期，无法登记快速通道任务")
     code = case_code(case)
@@ -127,6 +131,11 @@ def _relay(session: Session, opened: CrisisOpened, relay: tuple[Role, ...], clau
             link=link, now=now,
             sms=("crisis_alert", {"school": school.name, "case": code, "link": link}, release))
     session.execute(insert(ChaseEvent), events)
+
+
+def _open_cycle(session: Session, school_id: int) -> Cycle | None:
+    return session.exec(select(Cycle).where(Cycle.school_id == school_id, Cycle.status == CycleStatus.open)
+                        .order_by(col(Cycle.month).desc())).first()
 
 
 RELAY_LEVELS = {Role.homeroom: "班级", Role.grade_head: "年级", Role.leader: "学校", Role.district_officer: "区县"}
