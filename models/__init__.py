@@ -5,6 +5,7 @@ from models.audit import AuditEntry
 from models.calendar import CalendarDay
 from models.chase import ChaseEvent, Escalation, Extension
 from models.courses import CourseRecord
+from models.crisis import CrisisAction, DistrictHospital
 from models.cycle import Cycle, Step, Task
 from models.evidence_files import EvidenceFile
 from models.history import RecordRevision
@@ -22,9 +23,11 @@ __all__ = [
     "CalendarDay",
     "ChaseEvent",
     "CourseRecord",
+    "CrisisAction",
     "CrisisCase",
     "Cycle",
     "District",
+    "DistrictHospital",
     "Escalation",
     "EvidenceFile",
     "Extension",

@@ -58,11 +58,14 @@ class CrisisCase(SQLModel, table=True):
     student_id: int = Field(foreign_key="student.id", index=True)
     level: str = Field(max_length=8, description="一般 | 严重 | 重大")
     handler_id: int | None = Field(default=None, foreign_key="person.id")
+    opened_by_id: int | None = Field(default=None, foreign_key="person.id")  # who opened it or raised the concern
     opened_at: datetime | None = aware_datetime()
     parents_informed_at: datetime | None = aware_datetime()
-    referral_hospital: str | None = Field(default=None, max_length=128)
-    certificate_on: date | None = None
-    outcome: str | None = Field(default=None, max_length=500)
+    referral_hospital: str | None = Field(default=None, max_length=128)  # the latest 转介 of the log
+    certificate_on: date | None = None  # the hospital's certificate (GZ-6.2), given when closing as 返校复学
+    certificate_by: str | None = Field(default=None, max_length=128, description="复学证明出具机构")
+    outcome: str | None = Field(default=None, max_length=500, description="结案结果 (JN-4 一案一清)")
+    outcome_note: str | None = Field(default=None, max_length=2000)
     closed_at: datetime | None = aware_datetime()
     updated_at: datetime | None = aware_datetime(index=True)  # last change (QD-ANNEX: 本月新增或更新)
 

@@ -60,7 +60,7 @@ def test_import_open_advance_list_and_complete(
                                                                                     "2026-10-13", False)
         assert task["class"] and task["assignee"]
         assert all(FIELD_KEYS <= f.keys() for f in task["fields"])
-        assert {f["type"] for f in task["fields"]} <= {"text", "int", "bool", "date", "choice"}
+        assert {f["type"] for f in task["fields"]} <= {"text", "int", "bool", "date", "datetime", "choice"}
     first = tasks[0]
     assert [t["id"] for t in tasks_json(capsys, "--status", "overdue", "--at", "2026-10-14T09:00")
             if t["role"] == "班主任"] == [t["id"] for t in tasks]  # overdue from the first workday after 13th

@@ -267,6 +267,17 @@ def _earliest_after_due(raw: dict[str, Any]) -> None:
     step(raw, "regular", 1)["earliest"] = 9   # due on the 8th working day
 
 
+def _ledger_c_to_health_vice_principal(raw: dict[str, Any]) -> None:
+    """The Qingdao pack before issue 12: 心理健康副校长 reviewed ledger C, which that role cannot read (GZ-5.3)."""
+    review = step(raw, "regular", 1)["tasks"][2]
+    assert review["ledger"] == "C"
+    review["role"] = "health_vice_principal"
+
+
+def _class_role_reads_ledger_c(raw: dict[str, Any]) -> None:
+    raw["ledger_readers"]["C"] = ["leader", "homeroom"]
+
+
 BAD_PACKS: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     # (case, the one change, dotted path of the bad field, a word the message must carry)
     ("unknown role", _set_role, "variants.regular.steps.0.tasks.0.role", "leader"),
@@ -300,6 +311,9 @@ BAD_PACKS: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("extra task after names a missing task", _extra_after_missing, "extra_tasks.1.after", "no_such_task"),
     ("unknown stage", _unknown_stage, "extra_tasks.1.stages.1", "大学"),
     ("earliest after due", _earliest_after_due, "variants.regular.steps.1.earliest", "9"),
+    ("ledger C review by a role that cannot read C", _ledger_c_to_health_vice_principal,
+     "variants.regular.steps.1.tasks.2.role", "心理健康副校长无权查看C台账"),
+    ("a class role as a whole-school ledger reader", _class_role_reads_ledger_c, "ledger_readers.C", "全校范围"),
 ]
 
 

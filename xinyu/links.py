@@ -17,6 +17,7 @@ ROUTES: dict[str, str] = {
     "inbox_html": "/district/inbox",
     "inbox_item_page": "/district/inbox/{escalation_id}",
     "crisis_alert_page": "/crisis-alerts/{case_id}",  # what the crisis relay opens (no ledger C details)
+    "crisis_case_page": "/schools/{school_id}/crisis/{case_id}",  # the case, for its handler (ledger C)
     "school_board_page": "/schools/{school_id}/board",
     "meeting_page": "/schools/{school_id}/meeting",  # the meeting invitation (.ics)
     "set_password_form": "/first-login/{token}",

@@ -67,7 +67,7 @@ FILE_MAX_MB = 50  # the largest per-file limit a pack may set (the web's upload 
 class EvidenceField(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
-    type: Literal["text", "int", "bool", "date", "choice", "file"]
+    type: Literal["text", "int", "bool", "date", "datetime", "choice", "file"]
     required: bool = False
     choices: tuple[str, ...] = ()
     accept: tuple[Literal[FILE_KINDS], ...] = Field(  # type: ignore[valid-type]
@@ -303,6 +303,10 @@ class CrisisRule(Strict):
     relay: tuple[Role, ...] = Field(min_length=1, description="Told at once, class level first")
     district_levels: tuple[Literal["一般", "严重", "重大"], ...] = ("重大",)
     urgent_ignores_quiet_hours: bool = True
+    handler_role: Role = Field(default=Role.psych_teacher, description="Who handles a case when nobody is named")
+    referral_levels: tuple[Literal["一般", "严重", "重大"], ...] = Field(
+        default=("严重", "重大"), description="Levels that need a referral to a hospital before closing (QD-4)")
+    referral_clause: str = "QD-4"
 
     @field_validator("relay")
     @classmethod
@@ -310,6 +314,32 @@ class CrisisRule(Strict):
         if any(role.is_student for role in relay):
             raise ValueError("学生角色不接收其他学生的危机信息（QD-T10）")
         return relay
+
+
+WHOLE_SCHOOL_ROLES = (Role.leader, Role.deputy, Role.health_vice_principal, Role.department_head, Role.psych_teacher)
+
+
+class LedgerReaders(Strict):
+    """Who reads each ledger of a whole school (GZ-5.3 在做好保密工作的前提下: ledger C for few).
+
+    A ledger not named here is read by the whole-school roles (xinyu.access.SCHOOL_WIDE); ledger C, when
+    not named, by the school leader alone. A crisis case's handler always reads their own case."""
+
+    clause: str = "GZ-5.3"
+    A: tuple[Role, ...] = WHOLE_SCHOOL_ROLES
+    B: tuple[Role, ...] = WHOLE_SCHOOL_ROLES
+    C: tuple[Role, ...] = (Role.leader,)
+    D: tuple[Role, ...] = WHOLE_SCHOOL_ROLES
+
+    @field_validator("A", "B", "C", "D")
+    @classmethod
+    def _school_staff(cls, roles: tuple[Role, ...]) -> tuple[Role, ...]:
+        if any(role.is_student or role.scope != "school" for role in roles):
+            raise ValueError("台账的全校查看者只能是全校范围的教职工角色（学生、班级、年级、区县角色不可）")
+        return roles
+
+    def of(self, ledger: str) -> tuple[Role, ...]:
+        return tuple(getattr(self, ledger))
 
 
 class Variant(Strict):
@@ -336,6 +366,7 @@ class Pack(Strict):
     extra_tasks: tuple[ExtraTask, ...] = ()
     chase: ChaseRule | None = Field(default=None, description="None: this pack's tasks are not chased")
     crisis: CrisisRule | None = None
+    ledger_readers: LedgerReaders = LedgerReaders()
     definitions: dict[str, object] = Field(default_factory=dict, description="YAML anchors only")
     _file: str | None = PrivateAttr(default=None)  # where it was loaded from, for errors found later
 
@@ -354,7 +385,26 @@ class Pack(Strict):
                     raise FieldError(("extra_tasks", index, "step"),
                                      f"extra_tasks {extra.key}: {month} 月的周期没有步骤 {extra.step}")
                 self._check_extra_keys(index, extra, month)
+        self._check_ledger_reviewers()
         return self
+
+    def _check_ledger_reviewers(self) -> None:
+        """A ledger's review goes to a role that may read that ledger (ledger_readers, GZ-5.3)."""
+        for variant_key, variant in self.variants.items():
+            for step_index, step in enumerate(variant.steps):
+                for task_index, template in enumerate(step.tasks):
+                    readers = self.ledger_readers.of(template.ledger) if template.ledger else ()
+                    if template.ledger and template.role not in readers:
+                        raise FieldError(
+                            ("variants", variant_key, "steps", step_index, "tasks", task_index, "role"),
+                            f"{template.ledger}台账的更新任务 {template.key} 交给了{template.role.label}，"
+                            f"但{template.role.label}无权查看{template.ledger}台账（ledger_readers."
+                            f"{template.ledger}：{'、'.join(r.label for r in readers)}）")
+        for index, extra in enumerate(self.extra_tasks):
+            if extra.ledger and extra.role not in self.ledger_readers.of(extra.ledger):
+                raise FieldError(("extra_tasks", index, "role"),
+                                 f"{extra.ledger}台账的更新任务 {extra.key} 交给了{extra.role.label}，"
+                                 f"但{extra.role.label}无权查看{extra.ledger}台账")
 
     def _check_extra_keys(self, index: int, extra: "ExtraTask", month: int) -> None:
         """An extra task's key must be new in its step that month, and its `after` must exist there."""

@@ -321,7 +321,7 @@ def _options(session: Session, viewer: Viewer, book: PackBook) -> tuple[list[Opt
 class FieldSpec(BaseModel):
     name: str
     label: str
-    type: Literal["text", "int", "bool", "date", "choice", "file"]
+    type: Literal["text", "int", "bool", "date", "datetime", "choice", "file"]
     required: bool
     choices: list[str]
     min: int | None = None  # type int: the pack's bounds

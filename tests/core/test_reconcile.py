@@ -221,7 +221,7 @@ def test_a_whole_month_runs_with_nothing_kept_in_memory_between_actions(db_url: 
     ledger_tasks = {t.template: t for t in tasks() if t.step_key == "ledgers"}
     assert {k: t.assignee_id for k, t in ledger_tasks.items()} == {
         "ledger_a": people["psych_teacher"], "ledger_b": people["psych_teacher"],
-        "ledger_c": people["health_vice_principal"], "ledger_d": people["deputy"],
+        "ledger_c": people["psych_teacher"], "ledger_d": people["deputy"],
     }
     for key in ("ledger_a", "ledger_b", "ledger_c"):
         complete(ledger_tasks[key].id, LEDGER, at("2026-10-12", 11))
@@ -321,7 +321,7 @@ def test_a_ledger_review_records_the_ledgers_size_and_the_changes(session: Sessi
     complete_task(session, task_id=task.id or 0, values={"changed": "2", "note": "新增两例"}, now=now, book=book)
     review = session.exec(select(LedgerReview).where(LedgerReview.cycle_id == cycle.id)).one()
     assert (review.ledger, review.entries, review.changed, review.note) == ("C", 2, 2, "新增两例")
-    assert review.reviewed_by_id == school.people["health_vice_principal"].id
+    assert review.reviewed_by_id == school.people["psych_teacher"].id
 
 
 def test_a_step_opened_late_keeps_its_minimum_working_days(session: Session, book: PackBook,

@@ -43,6 +43,13 @@ def _(crisis: CrisisOpened, chain: str, code: str) -> None:
     assert [told.split(" ")[0] for told in crisis.relay] == chain.split(" → "), crisis.relay
 
 
+@then(step_text("{who}收到的邮件标题为“{first}”和“{second}”"))
+def _(db: Db, school: SchoolRef, delivery: Delivery, who: str, first: str, second: str) -> None:
+    with db() as session:
+        address = person(session, school, who).email
+    assert sorted(str(m["Subject"]) for m in delivery.emails_to(address)) == sorted([first, second])
+
+
 @then(step_text("{who}收到的短信为“{text}”加上该个案危机提醒页的链接"))
 def _(db: Db, school: SchoolRef, delivery: Delivery, crisis: CrisisOpened, who: str, text: str) -> None:
     with db() as session:

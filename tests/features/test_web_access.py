@@ -1,4 +1,4 @@
-"""GZ-5.3, GZ-A2.1.2 through the web app: crisis cases for their handler and the leader only (each read
+"""GZ-5.3, GZ-A2.1.2 through the web app: crisis cases for their handler and the ledger C readers only (each read
 audited), homeroom teachers within their class, district officers without student names."""
 
 from typing import Any

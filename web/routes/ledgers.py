@@ -1,16 +1,16 @@
 """Ledgers A–D (QD-ANNEX: 四类工作台账ABCD可以分别建立，也可以有机结合) and the crisis case page.
 
-Pages and their JSON twins share xinyu.ledgers.views and xinyu.crisis.records: the same scope (whole-school
-staff see the school, homeroom teachers their classes, officers nothing), ledger C for the case's handler
-and the school leader only, and an audit row for every read of crisis records (committed by the route).
+Pages and their JSON twins share xinyu.ledgers.views: the same scope (whole-school staff see the school,
+homeroom teachers their classes, officers nothing), ledger C for its readers (xinyu.crisis.access) and a
+case's handler, and an audit row for every read of crisis records (committed by the route). One crisis
+case has its own pages: web/routes/crisis.py.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from web.context import db_session, web_context
@@ -20,7 +20,7 @@ from web.security import current_viewer
 from web.templating import page
 from xinyu.access import Viewer
 from xinyu.clock import as_local
-from xinyu.crisis.records import CrisisDetail, CrisisUpdate, CrisisUpdateError, read_crisis_case, update_crisis_case
+from xinyu.crisis.access import opener_kind
 from xinyu.ledgers.views import (
     LEDGER_LABELS,
     NO_ACCESS,
@@ -66,8 +66,9 @@ def ledgers_page(request: Request, school_id: SchoolId, view: LedgerView = "all"
     scope = _scope(session, viewer, school_id, class_id)
     listing = ledger_listing(session, scope, view=view, page=page_no, now=web_context(request).now())
     session.commit()  # the audit rows of a crisis read
+    opener = opener_kind(session, viewer, school_id, web_context(request).book)  # who may open a crisis case
     return page(request, "ledgers/index.html", listing=listing, view_labels=VIEW_LABELS, no_access=NO_ACCESS,
-                when=when, query=_query)
+                when=when, query=_query, crisis_opener=opener)
 
 
 def _query(listing: LedgerListing, **changes: object) -> str:
@@ -102,86 +103,3 @@ def ledgers_xlsx(request: Request, school_id: SchoolId, view: LedgerView = "all"
     name = "四类工作台账" if view == "all" else f"{view}台账"
     return xlsx_response(f"{scope.school_name}_{name}_{ctx.today().isoformat()}.xlsx",
                          [Sheet(t.title, t.header, t.rows) for t in tables])
-
-
-# ---- one crisis case ----
-
-@router.get("/schools/{school_id}/crisis/{case_id}", response_class=HTMLResponse, include_in_schema=False)
-def crisis_page(request: Request, school_id: SchoolId, case_id: CaseId, ok: int | None = Query(None, ge=0, le=1),
-                viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> HTMLResponse:
-    detail = read_crisis_case(session, viewer, school_id=school_id, case_id=case_id, now=web_context(request).now())
-    session.commit()
-    return _crisis_form(request, detail, ok=bool(ok))
-
-
-def _crisis_form(request: Request, detail: CrisisDetail, *, ok: bool = False, error: str | None = None,
-                 values: dict[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
-    shown = values or {
-        "referral_hospital": detail.referral_hospital or "", "outcome": detail.outcome or "",
-        "certificate_on": detail.certificate_on.isoformat() if detail.certificate_on else ""}
-    return page(request, "ledgers/crisis.html", status_code=status_code, case=detail, ok=ok, error=error,
-                values=shown, when=when)
-
-
-@router.post("/schools/{school_id}/crisis/{case_id}", include_in_schema=False)
-def crisis_update_form(
-    request: Request, school_id: SchoolId, case_id: CaseId, referral_hospital: str = Form("", max_length=500),
-    certificate_on: str = Form("", max_length=20), outcome: str = Form("", max_length=2000),
-    close: str = Form(""), viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session),
-) -> Response:
-    now = web_context(request).now()
-    values = {"referral_hospital": referral_hospital, "certificate_on": certificate_on, "outcome": outcome}
-    try:
-        change = CrisisUpdate(referral_hospital=referral_hospital, outcome=outcome, close=bool(close),
-                              certificate_on=_date(certificate_on))
-        update_crisis_case(session, viewer, school_id=school_id, case_id=case_id, change=change, now=now)
-    except ValueError as exc:  # CrisisUpdateError, or pydantic's ValidationError (too long)
-        session.rollback()
-        detail = read_crisis_case(session, viewer, school_id=school_id, case_id=case_id, now=now, purpose="form error")
-        session.commit()
-        return _crisis_form(request, detail, error=_message(exc), values=values, status_code=400)
-    session.commit()
-    return RedirectResponse(f"/schools/{school_id}/crisis/{case_id}?ok=1", status_code=303)
-
-
-def _date(text: str) -> date | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text.replace("/", "-"))
-    except ValueError:
-        raise CrisisUpdateError(f"复学证明日期应为 YYYY-MM-DD，实为 {text!r}") from None
-
-
-def _message(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        fields = {"referral_hospital": "转介医院", "outcome": "处置结果", "certificate_on": "复学证明日期"}
-        return "；".join(f"{fields.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else ''}：内容过长或格式不对"
-                        for e in exc.errors())
-    return str(exc)
-
-
-@router.get("/api/schools/{school_id}/crisis/{case_id}", response_model=CrisisDetail, tags=[TAG], responses=ERRORS)
-def crisis_api(request: Request, school_id: SchoolId, case_id: CaseId, viewer: Viewer = Depends(current_viewer),
-               session: Session = Depends(db_session)) -> CrisisDetail:
-    """一个危机个案（C 台账）：只有处置负责人和组长可见，其他人 404；每次读取记入审计日志。"""
-    detail = read_crisis_case(session, viewer, school_id=school_id, case_id=case_id, now=web_context(request).now(),
-                              purpose="api")
-    session.commit()
-    return detail
-
-
-@router.post("/api/schools/{school_id}/crisis/{case_id}", response_model=CrisisDetail, tags=[TAG], responses=ERRORS)
-def crisis_update_api(request: Request, school_id: SchoolId, case_id: CaseId, change: CrisisUpdate,
-                      viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)
-                      ) -> CrisisDetail:
-    """更新转介医院、复学证明日期、处置结果，或结案（结案需先有处置结果）。只限处置负责人和组长；记入审计日志。"""
-    try:
-        detail = update_crisis_case(session, viewer, school_id=school_id, case_id=case_id, change=change,
-                                    now=web_context(request).now())
-    except CrisisUpdateError as exc:
-        session.rollback()
-        raise HTTPException(400, str(exc)) from exc
-    session.commit()
-    return detail

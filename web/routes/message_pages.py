@@ -61,5 +61,5 @@ def crisis_alert_page(request: Request, case_id: CaseId, viewer: Viewer = Depend
                       session: Session = Depends(db_session)) -> HTMLResponse:
     ctx = web_context(request)
     alert = crisis_alert(session, viewer, case_id, today=ctx.today(), book=ctx.book)
-    return page(request, "crisis_alert.html", a=alert,
+    return page(request, "crisis/alert.html", a=alert,
                 when=lambda moment: f"{as_local(moment):%Y-%m-%d %H:%M}" if moment else "—")

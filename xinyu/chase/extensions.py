@@ -52,6 +52,8 @@ def request_extension(
 ) -> Extension:
     task = _open_task(session, task_id)
     _check_responsible(session, task, by)
+    if task.kind == "crisis":
+        raise ExtensionError(f"任务 #{task.id} 是危机个案的当日任务（GZ-5.2 第一时间通报家长），不可申请延期")
     if not check_text(reason, "延期理由", multiline=True, error=ExtensionError).strip():
         raise ExtensionError("申请延期须说明理由")
     if not 1 <= workdays <= 30:

@@ -300,8 +300,10 @@ def resolve_for_done(session: Session, tasks: Iterable[Task], now: datetime) -> 
     lineages = [t.lineage_id or t.id for t in tasks if t.status == TaskStatus.done]
     if not lineages:
         return 0
+    # A crisis report stays open until its case is closed (xinyu.crisis.closing), not when its task is done.
     items = list(session.exec(select(Escalation).where(col(Escalation.lineage_id).in_(lineages),
-                                                       Escalation.status != "resolved")))
+                                                       Escalation.status != "resolved",
+                                                       Escalation.reason != "crisis")))
     for item in items:
         item.status, item.resolved_at, item.resolution = "resolved", now, "task_done"
     return len(items)

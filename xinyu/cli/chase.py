@@ -1,12 +1,12 @@
 """The chase's commands: the ladder's log, acknowledging, extensions, due-date reasons, the district
-inbox and the crisis fast path. Registered by xinyu.cli on the same parser."""
+inbox. Registered by xinyu.cli on the same parser (the crisis case: xinyu.cli.crisis)."""
 
 import argparse
 import json
 
 from sqlmodel import Session, col, select
 
-from models import ChaseEvent, Person, RoleAssignment, School, Student, Task
+from models import ChaseEvent, Person, RoleAssignment, School, Task
 from xinyu.cli.common import Command
 from xinyu.clock import as_local, local_date, parse_at
 from xinyu.db import transaction
@@ -53,13 +53,6 @@ def register(command: Command) -> None:
     p.add_argument("--by", help="区县负责人姓名（签收、督办时必填）")
     p.add_argument("--days", type=int, default=5, help="督办整改期限（工作日）")
     p.add_argument("--text", help="督办要求")
-    p.add_argument("--at")
-    p = command("crisis", cmd_crisis, "登记心理危机个案（严重、重大个案走快速通道）")
-    p.add_argument("--school", required=True)
-    p.add_argument("--student-no", required=True, help="学号")
-    p.add_argument("--level", required=True, choices=("一般", "严重", "重大"))
-    p.add_argument("--handler", dest="handler_name", help="处置负责人姓名（默认本校专职心理教师）")
-    p.add_argument("--by", help="登记人姓名")
     p.add_argument("--at")
 
 
@@ -220,32 +213,6 @@ def cmd_inbox(args: argparse.Namespace) -> int:
             task = issue_notice(session, escalation_id=args.escalation_id, by=by, workdays=args.days,
                                 text=args.text or "", now=now, book=book)
             print(f"已下发督办通知：学校整改任务 #{task.id}，截止 {task.due}")
-    return 0
-
-
-def cmd_crisis(args: argparse.Namespace) -> int:
-    from xinyu.crisis.opening import open_crisis_case
-
-    engine, book = _engine_and_book()
-    now = parse_at(args.at)
-    with transaction(engine) as session:
-        school = session.exec(select(School).where(School.name == args.school)).first()
-        if school is None or school.id is None:
-            raise ChaseCliError(f"没有学校 {args.school}")
-        student = session.exec(select(Student).where(Student.school_id == school.id,
-                                                     Student.student_no == args.student_no)).first()
-        if student is None or student.id is None:
-            raise ChaseCliError(f"{args.school}没有学号为 {args.student_no} 的学生")
-        opened = open_crisis_case(session, school_id=school.id, student_id=student.id, level=args.level,
-                                  handler_id=_staff(session, args.handler_name, school.id),
-                                  by=_staff(session, args.by, school.id), now=now, book=book)
-        code = f"C-{opened.case.id}"
-    print(f"已登记{args.level}心理危机个案 {code}")
-    if opened.task_id:
-        print(f"快速通道：已逐级通知 {'、'.join(opened.relay) or '（无联系人）'}；"
-              f"家长通报须于今日（{local_date(now)}）内记录（任务 #{opened.task_id}）")
-    if opened.district_escalation_id:
-        print(f"已报区县督办箱（第 {opened.district_escalation_id} 项）")
     return 0
 
 

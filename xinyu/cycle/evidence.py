@@ -1,8 +1,9 @@
 """Evidence a task asks for: typed values from form or CLI text, checked against the pack's fields."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from xinyu.clock import SHANGHAI
 from xinyu.packs import EvidenceField
 from xinyu.text_input import unsafe_character
 
@@ -67,6 +68,14 @@ def _convert(field: EvidenceField, raw: Any) -> Any:
             return date.fromisoformat(text.replace("/", "-")).isoformat()
         except ValueError:
             raise ValueError(f"应为日期 YYYY-MM-DD，实为 {text!r}") from None
+    if field.type == "datetime":  # a wall time in Asia/Shanghai, as a datetime-local picker sends it
+        try:
+            moment = datetime.fromisoformat(text.replace("/", "-").replace(" ", "T", 1))
+        except ValueError:
+            raise ValueError(f"应为日期时间 YYYY-MM-DD HH:MM，实为 {text!r}") from None
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(SHANGHAI).replace(tzinfo=None)
+        return moment.strftime("%Y-%m-%d %H:%M")
     if field.type == "choice":
         if text not in field.choices:
             raise ValueError(f"应为 {' / '.join(field.choices)} 之一，实为 {text!r}")

@@ -54,7 +54,7 @@ CRISIS_PARENTS = TaskTemplate(
     blocks_step=False,
     action="crisis_parents_informed",
     evidence=(
-        EvidenceField(name="informed_at", label="通报时间（YYYY-MM-DD HH:MM）", type="text", required=True),
+        EvidenceField(name="informed_at", label="通报时间", type="datetime", required=True),
         EvidenceField(name="method", label="通报方式", type="choice", required=True, choices=("面谈", "电话", "微信")),
         EvidenceField(name="note", label="情况说明", type="text"),
     ),

@@ -3,8 +3,9 @@
 Each ledger on its own, or combined per student. Scope is applied in SQL:
 - whole-school staff (leadership group, psychology teachers) see A, B and D of their school;
 - homeroom teachers and grade heads see the rows of students in their classes only;
-- ledger C (crisis) only for the case's handler and the school leader; everyone else sees neither the
-  rows nor a count. Every read of crisis records writes an AuditEntry (ids and counts, never names).
+- ledger C (crisis) only for its readers (the pack's ledger_readers.C: leader and psychology teachers)
+  and a case's handler (their own cases); everyone else sees neither the rows nor a count. Every read of
+  crisis records writes an AuditEntry (ids and counts, never names).
 """
 
 from collections import defaultdict
@@ -60,7 +61,7 @@ class LedgerScope:
     viewer_id: int
     class_ids: list[int] | None  # None: every class of the school
     class_filter: int | None  # the one class asked for, if any
-    crisis: CrisisAccess  # all: the leader; handled: their own cases only; none: 无权查看
+    crisis: CrisisAccess  # all: a ledger C reader; handled: their own cases only; none: 无权查看
     classes: list["ClassOption"]  # the classes the viewer may pick
 
     @property
@@ -95,11 +96,10 @@ def ledger_scope(session: Session, viewer: Viewer, school_id: int, class_id: int
 
 
 def crisis_access(session: Session, viewer: Viewer, school_id: int) -> CrisisAccess:
-    if viewer.leads(school_id):
-        return "all"
-    handles = session.exec(select(CrisisCase.id).where(CrisisCase.school_id == school_id,
-                                                       CrisisCase.handler_id == viewer.person_id).limit(1)).first()
-    return "handled" if handles is not None else "none"
+    """Who reads ledger C is decided in one place: xinyu.crisis.access (the pack's ledger_readers.C, GZ-5.3)."""
+    from xinyu.crisis.access import crisis_access as decide
+
+    return decide(session, viewer, school_id)
 
 
 def class_label(grade: int, name: str) -> str:

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from models import CrisisCase, Cycle, KeyStudentPlan, LedgerReview, School, ScreeningRecord, Student, Task
 from xinyu.clock import as_local, local_date
 from xinyu.courses.status import ClassCourseStatus, class_statuses_by_school
+from xinyu.crisis.next_step import agenda_line
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import TaskStatus
 from xinyu.render import render
@@ -33,6 +34,7 @@ class AgendaFacts:
     key_students_open: int
     reviews: list[LedgerReview]
     open_cases: list[CrisisCase]
+    open_case_lines: list[str]  # JN-4: every case not closed, by number, level, days open, next action (no names)
     classes: list[ClassCourseStatus]
     late_tasks: list[Task]
     carried_tasks: list[Task]
@@ -94,6 +96,8 @@ def agenda_facts_for(session: Session, *, cycles: list[Cycle], book: PackBook, n
             key_students_open=key_students_open.get(cycle.school_id, 0),
             reviews=reviews.get(cycle.id, []),
             open_cases=open_cases.get(cycle.school_id, []),
+            open_case_lines=[agenda_line(c, book.pack(cycle.pack).crisis, today)
+                             for c in open_cases.get(cycle.school_id, [])],
             classes=classes[(cycle.pack, cycle.month)].get(cycle.school_id, []),
             late_tasks=[t for t in tasks if work.is_overdue(t.due, today)],
             carried_tasks=[t for t in tasks if t.carried_over],

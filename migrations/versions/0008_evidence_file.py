@@ -1,6 +1,6 @@
 """evidence_file: files given as a task's evidence (the bytes live in the file store)
 
-Revision ID: 0012
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-04 10:00:00.000000
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 import models._types
 
-revision = '0012'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None
