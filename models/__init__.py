@@ -7,7 +7,14 @@ from models.chase import ChaseEvent, Escalation, Extension
 from models.courses import CourseRecord
 from models.cycle import Cycle, Step, Task
 from models.history import RecordRevision
-from models.ledgers import CrisisCase, KeyStudentPlan, LedgerReview, ScreeningRecord, TalkRecord
+from models.ledgers import (
+    CrisisCase,
+    KeyStudentPlan,
+    KeyStudentProposal,
+    LedgerReview,
+    ScreeningRecord,
+    TalkRecord,
+)
 from models.meetings import Meeting, MonthlyReport
 from models.org import District, Person, RoleAssignment, School, SchoolClass, Student
 from models.outbox import OutboxMessage
@@ -27,6 +34,7 @@ __all__ = [
     "Escalation",
     "Extension",
     "KeyStudentPlan",
+    "KeyStudentProposal",
     "LedgerReview",
     "Meeting",
     "MonthlyReport",

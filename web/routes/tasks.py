@@ -57,12 +57,14 @@ ERRORS = problems({
 
 EvidenceText = Annotated[str, StringConstraints(max_length=5000)]
 EvidenceInt = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+EvidencePicks = Annotated[list[Annotated[str, StringConstraints(max_length=32)]], Field(max_length=500)]
 
 
 class CompleteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    values: dict[Annotated[str, StringConstraints(max_length=64)], bool | EvidenceInt | EvidenceText | None] = Field(
-        default_factory=dict, description="证据字段名 → 值（字段见任务详情的 fields）")
+    values: dict[Annotated[str, StringConstraints(max_length=64)],
+                 bool | EvidenceInt | EvidenceText | EvidencePicks | None] = Field(
+        default_factory=dict, description="证据字段名 → 值（字段见任务详情的 fields；students：学号列表或逗号分隔的学号）")
 
 
 class ExtensionIn(BaseModel):
@@ -199,8 +201,11 @@ def _complete(request: Request, session: Session, viewer: Viewer, task_id: int, 
 
 
 async def read_form(request: Request) -> dict[str, str]:
-    """The posted form's text fields (read once; the CSRF check has read it already)."""
-    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    """The posted form's text fields (read once; the CSRF check has read it already); a field sent several
+    times (the class list's checkboxes) is joined with commas."""
+    form = await request.form()
+    return {k: ",".join(v for v in form.getlist(k) if isinstance(v, str)) for k in form.keys()
+            if any(isinstance(v, str) for v in form.getlist(k))}
 
 
 @router.post("/tasks/{task_id}/complete", include_in_schema=False)

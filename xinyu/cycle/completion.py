@@ -16,6 +16,7 @@ from xinyu.cycle.org_index import OrgIndex, load_org_index
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.reconcile import reconcile
 from xinyu.cycle.states import TaskStatus, check_task_move
+from xinyu.cycle.student_picks import propose_picks, resolve_picks
 from xinyu.locks import lock_schools
 from xinyu.roles import Role, role_label
 
@@ -101,10 +102,13 @@ def _complete_one(
     template = book.template(origin.pack, origin.month, task.step_key, task.template)
     try:
         evidence = parse_evidence(template.evidence, completion.values)
+        picked = resolve_picks(session, task=task, fields=template.evidence, evidence=evidence)
     except EvidenceError as exc:
         raise CompletionError(f"任务 #{task.id}「{task.title}」：{exc}") from exc
     task.status = check_task_move(task.status, TaskStatus.done)
     task.completed_at, task.completed_by_id, task.evidence = now, actor, evidence
+    if any(picked.values()):
+        propose_picks(session, task=task, fields=template.evidence, picked=picked, by=actor, now=now)
     if template.action:
         try:
             run_action(template.action, session, task=task, origin=origin, current=current, evidence=evidence,
