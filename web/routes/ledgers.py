@@ -21,6 +21,7 @@ from web.templating import page
 from xinyu.access import Viewer
 from xinyu.clock import as_local
 from xinyu.crisis.records import CrisisDetail, CrisisUpdate, CrisisUpdateError, read_crisis_case, update_crisis_case
+from xinyu.ledgers.key_student_views import pending_count
 from xinyu.ledgers.views import (
     LEDGER_LABELS,
     NO_ACCESS,
@@ -66,8 +67,9 @@ def ledgers_page(request: Request, school_id: SchoolId, view: LedgerView = "all"
     scope = _scope(session, viewer, school_id, class_id)
     listing = ledger_listing(session, scope, view=view, page=page_no, now=web_context(request).now())
     session.commit()  # the audit rows of a crisis read
+    pending = pending_count(session, school_id) if view == "B" and viewer.sees_whole_school(school_id) else None
     return page(request, "ledgers/index.html", listing=listing, view_labels=VIEW_LABELS, no_access=NO_ACCESS,
-                when=when, query=_query)
+                when=when, query=_query, pending_proposals=pending)
 
 
 def _query(listing: LedgerListing, **changes: object) -> str:
