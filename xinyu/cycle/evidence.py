@@ -88,8 +88,10 @@ def split_picks(raw: Any) -> list[str]:
         if not item:
             continue
         bad = unsafe_character(item)
-        if bad is not None or len(item) > 32:
-            raise ValueError(f"学号 {item[:32]!r} 无效")
+        if bad is not None:
+            raise ValueError(f"含有不可见的控制字符（{bad[1]}，第 {bad[0]} 个字符），请删除后重新输入")
+        if len(item) > 32:
+            raise ValueError(f"学号 {item[:32]!r}… 过长")
         picks.append(item)
     return list(dict.fromkeys(picks))
 
