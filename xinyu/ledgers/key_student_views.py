@@ -188,7 +188,35 @@ def plan_detail(session: Session, viewer: Viewer, school_id: int, plan_id: int, 
         created_by=names.get(plan.created_by_id or 0), created_at=plan.created_at, updated_at=plan.updated_at,
         may_edit=keeper and plan.status != "closed",
         edit_is_correction=keeper and is_correction(plan, viewer.person_id, now),
-        history=revisions(session, kind="ledger_b", record_id=plan.id) if keeper else None)
+        history=readable_history(session, revisions(session, kind="ledger_b", record_id=plan.id)) if keeper else None)
+
+
+def readable_history(session: Session, history: list[Revision]) -> list[Revision]:
+    """The versions as a person reads them: labels for statuses, names for mentors, lists joined, and no line
+    for a field that stayed empty (a new plan's blank fields) or for the student (fixed with the plan)."""
+    mentor_ids = {v for r in history for name, old, new in r.changed if name == "mentor_id" for v in (old, new)
+                  if isinstance(v, int)}
+    names = {pid: name for pid, name in session.exec(select(Person.id, Person.name).where(
+        col(Person.id).in_(mentor_ids)))} if mentor_ids else {}
+
+    def shown(name: str, value: object) -> object:
+        if value in (None, "", []):
+            return None
+        if name == "status":
+            return STATUS_LABELS.get(str(value), value)
+        if name == "mentor_id":
+            return names.get(value, value)  # type: ignore[call-overload]
+        if isinstance(value, list):
+            return "、".join(str(v) for v in value)
+        return value
+
+    out = []
+    for revision in history:
+        changed = [(name, shown(name, old), shown(name, new)) for name, old, new in revision.changed
+                   if name != "student_id"]
+        out.append(Revision(at=revision.at, by=revision.by, action=revision.action,
+                            changed=[(n, o, w) for n, o, w in changed if o != w]))
+    return out
 
 
 def proposal_listing(session: Session, viewer: Viewer, school_id: int, class_id: int | None = None
