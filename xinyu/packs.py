@@ -377,7 +377,7 @@ class Pack(Strict):
                     for f_index, field in enumerate(template.evidence):
                         if field.type == "students" and template.per != "class":
                             raise FieldError(("variants", name, "steps", s_index, "tasks", t_index, "evidence",
-                                              f_index, "type"), "type: students 只用于 per: class 的任务（从本班名单中选）")
+                                              f_index, "type"), "type: students 只用于 per: class 的任务")
         for index, extra in enumerate(self.extra_tasks):
             if any(f.type == "students" for f in extra.evidence) and extra.per != "class":
                 raise FieldError(("extra_tasks", index, "per"), "type: students 只用于 per: class 的任务")

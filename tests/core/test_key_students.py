@@ -230,7 +230,8 @@ def test_the_pack_refuses_a_student_pick_outside_a_class_task(tmp_path: Path, pa
     (tmp_path / "qingdao.yaml").write_text(bad, encoding="utf-8")
     with pytest.raises(PackError, match="type: students 只用于 per: class"):
         load_pack_file(tmp_path / "qingdao.yaml")
-    limit = text.replace("  categories_clause: JL-12\n", "  categories_clause: JL-12\n  max_key_students_per_mentor: 0\n")
+    limit = text.replace("  categories_clause: JL-12\n",
+                         "  categories_clause: JL-12\n  max_key_students_per_mentor: 0\n")
     (tmp_path / "qingdao.yaml").write_text(limit, encoding="utf-8")
     with pytest.raises(PackError, match="max_key_students_per_mentor"):
         load_pack_file(tmp_path / "qingdao.yaml")

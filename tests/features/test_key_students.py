@@ -17,8 +17,8 @@ from xinyu.cli import main
 from xinyu.cycle import PackBook
 from xinyu.history import revisions
 from xinyu.ledgers.key_students import PLAN_FIELDS, STATUS_LABELS, PlanInput, close_plan, create_plan, update_plan
-from xinyu.ledgers.proposals import accept_proposal, decline_proposal
 from xinyu.ledgers.proposals import STATUS_LABELS as PROPOSAL_LABELS
+from xinyu.ledgers.proposals import accept_proposal, decline_proposal
 
 scenarios("台账/一生一案成长指导方案.feature", "台账/一名教师挂点帮扶1至2名学生.feature",
           "台账/班级摸排推荐重点关爱学生.feature")

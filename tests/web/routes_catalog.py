@@ -186,7 +186,8 @@ def load_targets(session: Session, world: World) -> Targets:
             .where(col(Task.school_id) == sid),
             "escalation": sa_select(col(Escalation.id), null()).where(col(Escalation.school_id) == sid),
             "key_student": sa_select(col(KeyStudentPlan.id), col(Student.class_id))
-            .join(Student, col(Student.id) == col(KeyStudentPlan.student_id)).where(col(KeyStudentPlan.school_id) == sid),
+            .join(Student, col(Student.id) == col(KeyStudentPlan.student_id))
+            .where(col(KeyStudentPlan.school_id) == sid),
             "proposal": sa_select(col(KeyStudentProposal.id), col(KeyStudentProposal.class_id))
             .where(col(KeyStudentProposal.school_id) == sid),
         }

@@ -19,9 +19,9 @@ FULL = {"family_situation": "父母在外务工，随祖父母生活", "difficul
         "progression_path": "普通高中"}
 
 
-def _reopen_class_report(site: Site, class_id: int) -> int:
+def _reopen_class_report(live: Site, class_id: int) -> int:
     """The homeroom class's October report, still to do (the world's teachers did theirs early)."""
-    with Session(site.engine) as session:
+    with Session(live.engine) as session:
         task = session.exec(select(Task).where(Task.template == "class_report", Task.class_id == class_id)
                             .order_by(col(Task.id).desc())).first()
         assert task is not None and task.id is not None
@@ -31,8 +31,8 @@ def _reopen_class_report(site: Site, class_id: int) -> int:
         return task.id
 
 
-def _unplanned(site: Site, class_id: int | None) -> list[Student]:
-    with Session(site.engine) as session:
+def _unplanned(live: Site, class_id: int | None) -> list[Student]:
+    with Session(live.engine) as session:
         planned = set(session.exec(select(KeyStudentPlan.student_id)))
         query = select(Student).order_by(col(Student.student_no))
         if class_id is not None:

@@ -48,8 +48,9 @@ PlanId = Annotated[int, Path(ge=1, le=MAX_ID, description="一生一案 id（B-�
 ProposalId = Annotated[int, Path(ge=1, le=MAX_ID, description="推荐 id")]
 ClassPick = Annotated[int | None, Query(alias="class", ge=1, le=MAX_ID, description="班级")]
 ERRORS = problems({400: "内容不符合规则（中文说明），未写入", 404: "学校、学生、方案或推荐不存在，或无权查看"})
-OK = {"created": "已建立一生一案。", "saved": "已保存。", "closed": "已结案。", "accepted": "已接受推荐，已建立草稿方案，请补全五项内容。",
-      "declined": "已标记为不采纳。", "proposed": "已推荐给专职心理教师。"}
+OK = {"created": "已建立一生一案。", "saved": "已保存。", "closed": "已结案。",
+      "accepted": "已接受推荐，已建立草稿方案，请补全五项内容。", "declined": "已标记为不采纳。",
+      "proposed": "已推荐给专职心理教师。"}
 
 
 class PlanIn(PlanInput):
@@ -142,7 +143,8 @@ def new_plan_page(request: Request, school_id: SchoolId, class_id: ClassPick = N
 
 @router.post("/schools/{school_id}/key-students", include_in_schema=False)
 def new_plan_form(
-    request: Request, school_id: SchoolId, student_id: int = Form(ge=1, le=MAX_ID), class_id: int = Form(ge=1, le=MAX_ID),
+    request: Request, school_id: SchoolId, student_id: int = Form(ge=1, le=MAX_ID),
+    class_id: int = Form(ge=1, le=MAX_ID),
     family_situation: str = Form("", max_length=2000), difficulties: str = Form("", max_length=2000),
     study_plan: str = Form("", max_length=2000), growth_advice: str = Form("", max_length=2000),
     progression_path: str = Form("", max_length=2000), mentor_id: str = Form("", max_length=12),
@@ -153,7 +155,8 @@ def new_plan_form(
     rule = _rule(request, session, school_id)
     require_keeper_viewer(viewer, school_id)
     _check_student(session, viewer, school_id, student_id)
-    values = {"family_situation": family_situation, "difficulties": difficulties, "study_plan": study_plan,
+    values: dict[str, object] = {
+              "family_situation": family_situation, "difficulties": difficulties, "study_plan": study_plan,
               "growth_advice": growth_advice, "progression_path": progression_path, "mentor_id": mentor_id,
               "reason": reason, "categories": categories[:20], "parents_informed_on": parents_informed_on}
     try:
@@ -378,7 +381,8 @@ def plan_form(
 ) -> Response:
     plan = _editable(session, viewer, school_id, plan_id)
     now = web_context(request).now()
-    values = {"family_situation": family_situation, "difficulties": difficulties, "study_plan": study_plan,
+    values: dict[str, object] = {
+              "family_situation": family_situation, "difficulties": difficulties, "study_plan": study_plan,
               "growth_advice": growth_advice, "progression_path": progression_path, "mentor_id": mentor_id,
               "reason": reason, "categories": categories[:20], "parents_informed_on": parents_informed_on}
     try:

@@ -64,7 +64,8 @@ class CompleteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     values: dict[Annotated[str, StringConstraints(max_length=64)],
                  bool | EvidenceInt | EvidenceText | EvidencePicks | None] = Field(
-        default_factory=dict, description="证据字段名 → 值（字段见任务详情的 fields；students：学号列表或逗号分隔的学号）")
+        default_factory=dict,
+        description="证据字段名 → 值（字段见任务详情的 fields；students：学号列表或逗号分隔的学号）")
 
 
 class ExtensionIn(BaseModel):

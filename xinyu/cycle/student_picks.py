@@ -34,7 +34,7 @@ def resolve_picks(session: Session, *, task: Task, fields: tuple[EvidenceField, 
         strangers = [n for n in numbers if n not in found]
         if strangers:
             raise EvidenceError(f"“{field.label}”（{field.name}）中 {'、'.join(strangers)} 不是本班学生的学号")
-        picked[field.name] = [int(found[n]) for n in numbers]
+        picked[field.name] = [found[n] or 0 for n in numbers]
     return picked
 
 
