@@ -141,6 +141,8 @@ def test_the_class_report_names_students_and_the_psychology_teacher_decides(
     assert {p["source"] for p in mine_pending.values()} == {"班级摸排"}
     tab = psych.get(f"/schools/{sid}/ledgers?view=B")
     assert re.search(r"班主任推荐（\d+ 条待处理）", tab.text)
+    assert 'data-testid="pending-proposals"' in psych.get("/tasks").text  # on the task list too
+    assert 'data-testid="pending-proposals"' not in homeroom.get("/tasks").text
     page = psych.get(f"/schools/{sid}/key-students/proposals")
     accept = psych.post(f"/schools/{sid}/key-students/proposals/{mine_pending[first.id]['id']}/accept",
                         data={"csrf_token": form_token(page.text)}, follow_redirects=False)

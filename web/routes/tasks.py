@@ -23,6 +23,7 @@ from xinyu.chase.extensions import ExtensionError, acknowledge_task, decide_exte
 from xinyu.clock import as_local
 from xinyu.cycle import CompletionError, complete_task
 from xinyu.cycle.states import InvalidTransition
+from xinyu.ledgers.key_student_views import pending_count
 from xinyu.task_views import GROUP_LABELS, GROUPS, Group, TaskDetail, TaskList, TaskQuery, list_my_tasks, task_detail
 
 
@@ -121,8 +122,9 @@ def tasks_page(request: Request, scope: str = "", step: str = "", class_id: str 
                session: Session = Depends(db_session)) -> HTMLResponse:
     query = _form_query(scope, step, class_id, status, month)
     listing = _list(request, session, viewer, query)
+    proposals = [(sid, n) for sid in sorted(viewer.school_roles) if (n := pending_count(session, sid))]
     return page(request, "tasks/list.html", listing=listing, query=query, group_labels=GROUP_LABELS,
-                groups=GROUPS)
+                groups=GROUPS, pending_proposals=proposals)
 
 
 @router.get("/api/tasks", response_model=TaskList, tags=[TAG], summary="我的任务")

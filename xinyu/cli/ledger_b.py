@@ -68,6 +68,8 @@ def add_key_student(args: argparse.Namespace, values: dict[str, str] | None = No
               f"状态 {STATUS_LABELS[shown['status']]}，成长导师 {shown['mentor']}，列入原因 {shown['reason']}"
               + (f"，处境不利类别 {'、'.join(shown['categories'])}" if shown["categories"] else "")
               + (f"，{shown['parents_informed_on']} 已告知家长" if shown["parents_informed_on"] else ""))
+        for name, label in PLAN_FIELDS.items():
+            print(f"  {label}：{shown[name]}")
     return 0
 
 
