@@ -31,10 +31,10 @@ def _reopen_class_report(live: Site, class_id: int) -> int:
         return task.id
 
 
-def _unplanned(live: Site, class_id: int | None) -> list[Student]:
+def _unplanned(live: Site, class_id: int | None, school_id: int) -> list[Student]:
     with Session(live.engine) as session:
         planned = set(session.exec(select(KeyStudentPlan.student_id)))
-        query = select(Student).order_by(col(Student.student_no))
+        query = select(Student).where(Student.school_id == school_id).order_by(col(Student.student_no))
         if class_id is not None:
             query = query.where(Student.class_id == class_id)
         return [s for s in session.exec(query) if s.id not in planned]
@@ -46,7 +46,7 @@ def test_class_report_picks_then_the_psychology_teacher_fills_the_plan_on_a_phon
     assert teacher.class_id is not None and teacher.school_id is not None
     sid, cid = teacher.school_id, teacher.class_id
     report = _reopen_class_report(site, cid)
-    first, second = _unplanned(site, cid)[:2]
+    first, second = _unplanned(site, cid, sid)[:2]
 
     homeroom = open_as(page_factory, console, site, world, "homeroom", viewport=PHONE)
     homeroom.goto(f"{site.url}/tasks/{report}")
@@ -84,7 +84,7 @@ def test_class_report_picks_then_the_psychology_teacher_fills_the_plan_on_a_phon
     expect(psych.locator("details.history")).to_contain_text("更正")
     phone_shot(psych, "ledger-b-plan-saved-phone.png")
 
-    other = next(s for s in _unplanned(site, None) if s.class_id != cid)
+    other = next(s for s in _unplanned(site, None, sid) if s.class_id != cid)
     psych.goto(f"{site.url}/schools/{sid}/ledgers?view=B")
     psych.get_by_test_id("plan-new").click()
     psych.get_by_test_id("plan-class").select_option(str(other.class_id))

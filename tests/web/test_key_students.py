@@ -17,9 +17,11 @@ FULL = {"family_situation": "父母在外务工，随祖父母生活", "difficul
         "progression_path": "普通高中"}
 
 
-def _students(engine: Engine, class_id: int | None, *, other_than: int | None = None) -> list[Student]:
+def _students(engine: Engine, school_id: int, class_id: int | None, *, other_than: int | None = None
+              ) -> list[Student]:
+    """Students of the school without an open plan (of the class, if one is given)."""
     with Session(engine) as session:
-        query = select(Student).order_by(col(Student.student_no))
+        query = select(Student).where(Student.school_id == school_id).order_by(col(Student.student_no))
         if class_id is not None:
             query = query.where(Student.class_id == class_id)
         planned = set(session.exec(select(KeyStudentPlan.student_id).where(
@@ -36,7 +38,7 @@ def test_the_psychology_teacher_keeps_a_plan_with_its_history(world: World, worl
     psych, leader = client_for("psych"), client_for("leader")
     tab = psych.get(f"/schools/{sid}/ledgers?view=B")
     assert 'data-testid="plan-new"' in tab.text and "班主任推荐" in tab.text
-    student = _students(world_engine, None)[0]
+    student = _students(world_engine, sid, None)[0]
     new = psych.get(f"/schools/{sid}/key-students/new?class={student.class_id}")
     assert new.status_code == 200 and f'value="{student.id}"' in new.text and "成长导师" in new.text
     token = form_token(new.text)
@@ -73,7 +75,7 @@ def test_homeroom_reads_own_class_only_and_cannot_edit(world: World, world_engin
                                                        client_for: ClientFor) -> None:
     sid, mine = world.school_id, world.accounts["homeroom"].class_id
     psych = client_for("psych")
-    own, other = _students(world_engine, mine)[0], _students(world_engine, None, other_than=mine)[0]
+    own, other = _students(world_engine, sid, mine)[0], _students(world_engine, sid, None, other_than=mine)[0]
     ids = {}
     for student in (own, other):
         response = psych.post(f"/api/schools/{sid}/key-students", json={**FULL, "student_id": student.id})
@@ -116,11 +118,11 @@ def test_the_class_report_names_students_and_the_psychology_teacher_decides(
         world: World, world_engine: Engine, client_for: ClientFor, open_report: int) -> None:
     sid, mine = world.school_id, world.accounts["homeroom"].class_id
     homeroom, psych = client_for("homeroom"), client_for("psych")
-    first, second = _students(world_engine, mine)[:2]
+    first, second = _students(world_engine, sid, mine)[:2]
     form = homeroom.get(f"/tasks/{open_report}")
     assert 'data-testid="student-picks-attention_students"' in form.text
     assert f'value="{first.student_no}"' in form.text and 'type="number" name="attention_students"' not in form.text
-    stranger = _students(world_engine, None, other_than=mine)[0]
+    stranger = _students(world_engine, sid, None, other_than=mine)[0]
     refused = homeroom.post(f"/tasks/{open_report}/complete", data={
         "attention_students": [first.student_no, stranger.student_no], "committee_consulted": "是",
         "csrf_token": form_token(form.text)}, follow_redirects=False)
@@ -167,8 +169,8 @@ def test_a_homeroom_teacher_proposes_from_their_class_only(world: World, world_e
                                                            client_for: ClientFor) -> None:
     sid, mine = world.school_id, world.accounts["homeroom"].class_id
     homeroom = client_for("homeroom")
-    own = _students(world_engine, mine)[-1]
-    stranger = _students(world_engine, None, other_than=mine)[-1]
+    own = _students(world_engine, sid, mine)[-1]
+    stranger = _students(world_engine, sid, None, other_than=mine)[-1]
     made = homeroom.post(f"/api/schools/{sid}/key-students/proposals", json={"student_id": own.id,
                                                                             "note": "近两周常独自一人"})
     assert made.status_code == 200 and any(p["student_id"] == own.id and p["source"] == "教师推荐"
