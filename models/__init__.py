@@ -9,7 +9,14 @@ from models.crisis import CrisisAction, DistrictHospital
 from models.cycle import Cycle, Step, Task
 from models.evidence_files import EvidenceFile
 from models.history import RecordRevision
-from models.ledgers import CrisisCase, KeyStudentPlan, LedgerReview, ScreeningRecord, TalkRecord
+from models.ledgers import (
+    CrisisCase,
+    KeyStudentPlan,
+    KeyStudentProposal,
+    LedgerReview,
+    ScreeningRecord,
+    TalkRecord,
+)
 from models.meetings import Meeting, MonthlyReport
 from models.org import District, Person, RoleAssignment, School, SchoolClass, Student
 from models.outbox import OutboxMessage
@@ -32,6 +39,7 @@ __all__ = [
     "EvidenceFile",
     "Extension",
     "KeyStudentPlan",
+    "KeyStudentProposal",
     "LedgerReview",
     "Meeting",
     "MonthlyReport",

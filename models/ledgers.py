@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models._types import aware_datetime
@@ -42,10 +42,38 @@ class KeyStudentPlan(SQLModel, table=True):
     study_plan: str = Field(default="", max_length=2000)
     growth_advice: str = Field(default="", max_length=2000)
     progression_path: str = Field(default="", max_length=2000)
+    reason: str = Field(default="", max_length=16, description="测评预警 | 班级摸排 | 危机个案 | 教师推荐")
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False),
+                                  description="处境不利类别 (JL-12), from the pack's key_students.categories")
+    parents_informed_on: date | None = None  # GZ-A2.2.4: 及时告知学生家人或监护人
     opened_on: date
     closed_on: date | None = None
+    close_reason: str = Field(default="", max_length=500)
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")  # the author (corrections)
     created_at: datetime | None = aware_datetime(index=True)  # when the row was added (QD-ANNEX counts)
     updated_at: datetime | None = aware_datetime(index=True)  # last change (QD-ANNEX: 本月新增或更新)
+
+
+class KeyStudentProposal(SQLModel, table=True):
+    """A homeroom teacher's proposal to put a student of their class on ledger B (class report or referral);
+    the psychology teacher accepts it (a draft plan) or declines it with a reason."""
+
+    __tablename__ = "ledger_b_proposal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    student_id: int = Field(foreign_key="student.id", index=True)
+    class_id: int = Field(foreign_key="school_class.id", index=True)
+    source: str = Field(max_length=16, description="班级摸排 (the class report) | 教师推荐 (a referral)")
+    task_id: int | None = Field(default=None, foreign_key="task.id")  # the class report that picked the student
+    proposed_by_id: int | None = Field(default=None, foreign_key="person.id")
+    note: str = Field(default="", max_length=500)
+    status: str = Field(default="pending", max_length=12, index=True, description="pending | accepted | declined")
+    decided_by_id: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = aware_datetime()
+    decline_reason: str = Field(default="", max_length=500)
+    plan_id: int | None = Field(default=None, foreign_key="ledger_b_key_student.id")
+    created_at: datetime | None = aware_datetime(index=True)
 
 
 class CrisisCase(SQLModel, table=True):

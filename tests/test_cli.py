@@ -60,7 +60,7 @@ def test_import_open_advance_list_and_complete(
                                                                                     "2026-10-13", False)
         assert task["class"] and task["assignee"]
         assert all(FIELD_KEYS <= f.keys() for f in task["fields"])
-        assert {f["type"] for f in task["fields"]} <= {"text", "int", "bool", "date", "datetime", "choice"}
+        assert {f["type"] for f in task["fields"]} <= {"text", "int", "bool", "date", "datetime", "choice", "students"}
     first = tasks[0]
     assert [t["id"] for t in tasks_json(capsys, "--status", "overdue", "--at", "2026-10-14T09:00")
             if t["role"] == "班主任"] == [t["id"] for t in tasks]  # overdue from the first workday after 13th
@@ -69,12 +69,12 @@ def test_import_open_advance_list_and_complete(
     assert code == 1 and "缺少必填项" in err
     assert tasks_json(capsys, "--status", "done") == []  # refused: nothing written
 
-    code, out, err = run(capsys, "complete", str(first["id"]), "--set", "attention_students=1",
+    code, out, err = run(capsys, "complete", str(first["id"]), "--set", "note=本月无异常",
                          "--set", "committee_consulted=是", "--at", "2026-10-09T10:00")
     assert code == 0, err
     (done,) = tasks_json(capsys, "--status", "done")
     assert (done["id"], done["assignee"]) == (first["id"], first["assignee"])
-    code, _, err = run(capsys, "complete", str(first["id"]), "--set", "attention_students=1",
+    code, _, err = run(capsys, "complete", str(first["id"]), "--set", "note=本月无异常",
                        "--set", "committee_consulted=是")
     assert code == 1 and "已于此前完成" in err
 

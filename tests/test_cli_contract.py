@@ -164,16 +164,16 @@ def test_evidence_out_of_the_packs_bounds_and_hidden_controls_are_refused(env: d
     roster(env, tmp_path)
     assert xinyu(env, tmp_path, "open", "2026-10", "--at", "2026-10-08T09:00", "--direct").returncode == 0
     report = next(t for t in tasks(env, tmp_path) if t["step"] == "screening" and t["role"] == "班主任")
-    count = next(f for f in report["fields"] if f["name"] == "attention_students")
-    assert (count["min"], count["max"]) == (0, 200)
+    picks = next(f for f in report["fields"] if f["name"] == "attention_students")
+    assert (picks["type"], picks["proposes"]) == ("students", "B")  # picked from the class list, no typed count
     task = str(report["id"])
-    for value, word in (("-3", "应在 0 到 200 之间，实为 -3"), ("201", "实为 201"), ("\u202e5", "U+202E")):
+    for value, word in (("-3", "-3 不是本班学生的学号"), ("201", "201 不是本班学生的学号"), ("\u202e5", "U+202E")):
         assert_refused(xinyu(env, tmp_path, "complete", task, "--set", f"attention_students={value}",
                              "--set", "committee_consulted=是", "--at", "2026-10-09T10:00"), word)
     assert_refused(xinyu(env, tmp_path, "extend", task, "--days", "2", "--reason", "家长会\u202e推迟",
                          "--at", "2026-10-09T10:00"), "延期理由含有不可见的控制字符")
     assert next(t for t in tasks(env, tmp_path) if t["id"] == report["id"])["status"] == "open"
-    done = xinyu(env, tmp_path, "complete", task, "--set", "attention_students=0", "--set", "committee_consulted=是",
+    done = xinyu(env, tmp_path, "complete", task, "--set", "attention_students=", "--set", "committee_consulted=是",
                  "--at", "2026-10-09T10:00")
     assert done.returncode == 0, done.stderr
 

@@ -106,8 +106,10 @@ def test_ganzhou_class_report_names_the_health_committee(packs_dir: Path) -> Non
     assert report.role == "homeroom" and report.per == "class" and report.clause == "GZ-5.1"
     assert "健康委员" in report.title
     assert any(f.required and "健康委员" in f.label for f in report.evidence)
-    # The agenda sums this field over the class reports (xinyu/meetings/agenda.py).
-    assert any(f.name == "attention_students" and f.type == "int" for f in report.evidence)
+    # The agenda counts this field's picks over the class reports (xinyu/meetings/agenda.py); each pick
+    # proposes a ledger B entry (issue 12 item 4).
+    assert any(f.name == "attention_students" and f.type == "students" and f.proposes == "B"
+               for f in report.evidence)
 
 
 @pytest.mark.parametrize("pack_id", SHIPPED)

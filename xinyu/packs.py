@@ -67,7 +67,7 @@ FILE_MAX_MB = 50  # the largest per-file limit a pack may set (the web's upload 
 class EvidenceField(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
-    type: Literal["text", "int", "bool", "date", "datetime", "choice", "file"]
+    type: Literal["text", "int", "bool", "date", "datetime", "choice", "file", "students"]  # students: class list pick
     required: bool = False
     choices: tuple[str, ...] = ()
     accept: tuple[Literal[FILE_KINDS], ...] = Field(  # type: ignore[valid-type]
@@ -78,6 +78,8 @@ class EvidenceField(Strict):
                             description="type: int only; the smallest value accepted (default 0: a count)")
     max: int | None = Field(default=None, ge=-INT_LIMIT, le=INT_LIMIT,
                             description="type: int only; the largest value accepted")
+    proposes: Literal["B"] | None = Field(default=None, description="type: students only; each pick proposes a "
+                                                                    "ledger B entry to the psychology teacher")
 
     @model_validator(mode="before")
     @classmethod
@@ -98,6 +100,8 @@ class EvidenceField(Strict):
             raise FieldError(("min",), "min/max 只用于 type: int")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise FieldError(("max",), f"max（{self.max}）小于 min（{self.min}）")
+        if self.proposes is not None and self.type != "students":
+            raise FieldError(("proposes",), "proposes 只用于 type: students")
         return self
 
     @property
@@ -342,6 +346,28 @@ class LedgerReaders(Strict):
         return tuple(getattr(self, ledger))
 
 
+class KeyStudentRule(Strict):
+    """Ledger B 一生一案 (QD-2): who may mentor how many (GZ-5.1), the categories of disadvantage (JL-12)."""
+
+    clause: str = "QD-2"
+    max_key_students_per_mentor: int | None = Field(
+        default=None, ge=1, le=100, description="GZ-5.1 一名教师挂点帮扶1至2名; None: no limit")
+    mentor_clause: str | None = None
+    categories: tuple[str, ...] = Field(default=("留守", "贫困", "流动", "单亲", "残疾", "丧亲"), min_length=1)
+    categories_clause: str = "JL-12"
+
+    @model_validator(mode="after")
+    def _categories(self) -> "KeyStudentRule":
+        for index, category in enumerate(self.categories):
+            if not category.strip() or len(category) > 16 or "," in category:
+                raise FieldError(("categories", index), f"类别“{category}”应为 1–16 个字且不含逗号")
+            if category in self.categories[:index]:
+                raise FieldError(("categories", index), f"类别“{category}”重复")
+        if self.max_key_students_per_mentor is not None and not self.mentor_clause:
+            raise FieldError(("mentor_clause",), "设了 max_key_students_per_mentor 须注明依据条款 mentor_clause")
+        return self
+
+
 class Variant(Strict):
     steps: tuple[StepRule, ...] = Field(min_length=1)
 
@@ -367,11 +393,13 @@ class Pack(Strict):
     chase: ChaseRule | None = Field(default=None, description="None: this pack's tasks are not chased")
     crisis: CrisisRule | None = None
     ledger_readers: LedgerReaders = LedgerReaders()
+    key_students: KeyStudentRule = KeyStudentRule()
     definitions: dict[str, object] = Field(default_factory=dict, description="YAML anchors only")
     _file: str | None = PrivateAttr(default=None)  # where it was loaded from, for errors found later
 
     @model_validator(mode="after")
     def _variants_and_extras(self) -> "Pack":
+        self._check_student_fields()
         if "regular" not in self.variants:
             raise FieldError(("variants", "regular"), "必须定义 variants.regular")
         if self.calendar.vacation_months and "vacation" not in self.variants:
@@ -405,6 +433,19 @@ class Pack(Strict):
                 raise FieldError(("extra_tasks", index, "role"),
                                  f"{extra.ledger}台账的更新任务 {extra.key} 交给了{extra.role.label}，"
                                  f"但{extra.role.label}无权查看{extra.ledger}台账")
+
+    def _check_student_fields(self) -> None:
+        """A pick of students needs a class to pick from: only on a per-class task."""
+        for name, variant in self.variants.items():
+            for s_index, step in enumerate(variant.steps):
+                for t_index, template in enumerate(step.tasks):
+                    for f_index, field in enumerate(template.evidence):
+                        if field.type == "students" and template.per != "class":
+                            raise FieldError(("variants", name, "steps", s_index, "tasks", t_index, "evidence",
+                                              f_index, "type"), "type: students 只用于 per: class 的任务")
+        for index, extra in enumerate(self.extra_tasks):
+            if any(f.type == "students" for f in extra.evidence) and extra.per != "class":
+                raise FieldError(("extra_tasks", index, "per"), "type: students 只用于 per: class 的任务")
 
     def _check_extra_keys(self, index: int, extra: "ExtraTask", month: int) -> None:
         """An extra task's key must be new in its step that month, and its `after` must exist there."""

@@ -68,6 +68,8 @@ def auto_evidence(fields: tuple[EvidenceField, ...], rng: random.Random, today: 
             values[field.name] = rng.choice(field.choices)
         elif field.type == "file":  # files are uploads, not values; the sample world attaches none
             continue
+        elif field.type == "students":  # nobody picked: the simulation keeps ledger B itself
+            values[field.name] = ""
         elif field.name == "informed_at":  # a crisis case's parents told: a moment, not a sentence
             values[field.name] = f"{today.isoformat()} 09:00"
         elif field.name != "decisions":
@@ -192,7 +194,7 @@ def record_ledger_entries(session: Session, *, now: datetime) -> int:
         school, student = record.school_id, record.student_id
         entries.append(KeyStudentPlan(
             school_id=school, student_id=student, mentor_id=by, opened_on=today, created_at=now, updated_at=now,
-            difficulties="测评预警，情绪困扰", growth_advice="每两周谈心一次，家校同步关注"))
+            reason="测评预警", difficulties="测评预警，情绪困扰", growth_advice="每两周谈心一次，家校同步关注"))
         entries.append(TalkRecord(
             school_id=school, student_id=student, kind="谈心", held_on=today, by_id=by,
             summary="测评后首次谈心，已告知家长", created_at=now, updated_at=now))

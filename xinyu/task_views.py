@@ -16,7 +16,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from models import Cycle, Extension, Person, School, SchoolClass, Task
+from models import Cycle, Extension, Person, School, SchoolClass, Student, Task
 from xinyu.access import Viewer
 from xinyu.chase.explain import explain_due
 from xinyu.clock import as_local
@@ -321,7 +321,7 @@ def _options(session: Session, viewer: Viewer, book: PackBook) -> tuple[list[Opt
 class FieldSpec(BaseModel):
     name: str
     label: str
-    type: Literal["text", "int", "bool", "date", "datetime", "choice", "file"]
+    type: Literal["text", "int", "bool", "date", "datetime", "choice", "file", "students"]
     required: bool
     choices: list[str]
     min: int | None = None  # type int: the pack's bounds
@@ -330,6 +330,9 @@ class FieldSpec(BaseModel):
     accept: list[str] | None = Field(default=None, exclude_if=lambda v: v is None)
     max_mb: float | None = Field(default=None, exclude_if=lambda v: v is None)
     max_files: int | None = Field(default=None, exclude_if=lambda v: v is None)
+
+    proposes: Literal["B"] | None = None  # type students: each pick proposes a ledger B entry
+    options: list[Option] = []  # type students: the class list (value 学号, label 学号 姓名)
 
 
 class FileItem(BaseModel):
@@ -351,7 +354,8 @@ class FileItem(BaseModel):
 class EvidenceValue(BaseModel):
     name: str
     label: str
-    value: str | int | bool | None
+    value: str | int | bool | list[str] | None
+    shown: str | None = None  # students: 学号 and name, for the school's own pages
 
 
 class ExtensionItem(BaseModel):
@@ -416,6 +420,8 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
     evidence = [EvidenceValue(name=k, label=labels.get(k, k), value=v) for k, v in task.evidence.items()
                 if k not in file_names]
     stored = task_files(session, task_id)
+    if any(f.type == "students" for f in fields):
+        _class_list(session, task, fields, evidence)
     extensions = list(session.exec(select(Extension).where(Extension.task_id == task_id)
                                    .order_by(col(Extension.id))))
     people = _names(session, [task.completed_by_id] + [e.requested_by_id for e in extensions]
@@ -453,6 +459,25 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
         may_read_history=task.completed_by_id == viewer.person_id or viewer.leads(task.school_id),
         files_only=template.action is not None,
     )
+
+
+def _class_list(session: Session, task: Task, fields: list[FieldSpec], evidence: list[EvidenceValue]) -> None:
+    """A students field's options (the task's class list) and the picks shown with names (school pages only)."""
+    students = [(no, name) for no, name in session.exec(
+        select(Student.student_no, Student.name).where(Student.class_id == task.class_id)
+        .order_by(col(Student.student_no)))] if task.class_id is not None else []
+    options = [Option(value=no, label=f"{no} {name}") for no, name in students]
+    names = dict(students)
+    for spec in fields:
+        if spec.type == "students":
+            spec.options = options
+    kinds = {f.name: f.type for f in fields}
+    for item in evidence:
+        if kinds.get(item.name) == "students":
+            if isinstance(item.value, list):
+                item.shown = "、".join(f"{no} {names.get(no, '')}".strip() for no in item.value) or "（无）"
+            else:  # a count typed before picks existed
+                item.shown = f"{item.value} 人"
 
 
 def _names(session: Session, ids: list[int | None]) -> dict[int, str]:

@@ -152,7 +152,7 @@ def test_a_later_phase_that_starts_after_the_due_date_gets_its_own_working_days(
     run_days(session, book, DAY0, date(2026, 10, 20))
     cycle = cycle_of(session, school.id, OCTOBER)
     for report in tasks_of(session, cycle.id, template="class_report"):
-        complete_task(session, task_id=report.id or 0, values={"attention_students": "0", "committee_consulted": "是"},
+        complete_task(session, task_id=report.id or 0, values={"committee_consulted": "是"},
                       now=at("2026-10-21", 15), book=book)
     session.commit()
     run_days(session, book, date(2026, 10, 21), date(2026, 10, 22))
@@ -175,7 +175,7 @@ def test_a_district_notice_becomes_a_task_and_the_escalation_closes_with_its_tas
     assert (notice.kind, notice.role, notice.assignee_id, notice.due) == (
         "notice", "leader", school.people["leader"].id, date(2026, 10, 23))
     assert item.status == "acknowledged" and item.notice_task_id == notice.id
-    complete_task(session, task_id=task.id or 0, values={"attention_students": "1", "committee_consulted": "是"},
+    complete_task(session, task_id=task.id or 0, values={"committee_consulted": "是"},
                   now=at("2026-10-21", 9), book=book)
     session.commit()
     assert (item.status, item.resolution) == ("resolved", "task_done")

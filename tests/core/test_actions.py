@@ -261,8 +261,10 @@ def month_with_named_students(session: Session, book: PackBook) -> NamedMonth:
     advance(session, now=at("2026-10-08"), book=book)
     cycle = cycle_of(session, school.id, OCTOBER)
     for report in tasks_of(session, cycle.id, template="class_report"):
+        picked = session.exec(select(Student.student_no).where(Student.class_id == report.class_id)
+                              .order_by(col(Student.student_no))).all()[:2]  # picks: ledger B proposals too
         complete_task(session, task_id=report.id or 0, now=at("2026-10-08", 16), book=book, values={
-            "attention_students": "1", "committee_consulted": "是", "note": f"{NAMES[1]}与同学发生矛盾"})
+            "attention_students": ",".join(picked), "committee_consulted": "是", "note": f"{NAMES[1]}与同学发生矛盾"})
     now = drive_to(session, book, school.id, OCTOBER, "feedback")
     complete_task(session, task_id=only_task(session, cycle.id, "report").id or 0, now=now, book=book,
                   values={"summary": "本月闭环工作按期完成"})

@@ -26,6 +26,7 @@ from models import (
     RoleAssignment,
     SchoolClass,
     Step,
+    Student,
     Task,
 )
 from xinyu.clock import parse_at
@@ -181,11 +182,27 @@ def evidence_values(session: Session, book: PackBook, task: Task, table: list[li
     assert origin is not None
     template = book.template(origin.pack, origin.month, task.step_key, task.template)
     by_label = {f.label: f.name for f in template.evidence}
+    picks = {f.name for f in template.evidence if f.type == "students"}
     values = {}
     for label, value in table:
         assert label in by_label, f"任务“{task.title}”的表单没有“{label}”（有：{'、'.join(by_label)}）"
-        values[by_label[label]] = value
+        name = by_label[label]
+        values[name] = _student_numbers(session, task.school_id, value) if name in picks else value
     return values
+
+
+def _student_numbers(session: Session, school_id: int, text: str) -> str:
+    """A pick from the class list as a scenario writes it (“林小雨”、“周子航”) → the student numbers the form sends."""
+    names = re.findall(r"“([^”]+)”", text)
+    if not names:
+        return text
+    numbers = []
+    for name in names:
+        number = session.exec(select(Student.student_no).where(Student.school_id == school_id,
+                                                               Student.name == name)).first()
+        assert number is not None, f"没有学生“{name}”"
+        numbers.append(number)
+    return ",".join(numbers)
 
 
 def default_evidence(session: Session, book: PackBook, task: Task, on: date) -> dict[str, Any]:

@@ -23,6 +23,8 @@ from models import (
     Escalation,
     EvidenceFile,
     Extension,
+    KeyStudentPlan,
+    KeyStudentProposal,
     Person,
     RoleAssignment,
     School,
@@ -59,6 +61,7 @@ PARAM_KINDS = {
     "district_id": "district", "did": "district",
     "class_id": "class", "cid": "class",
     "file_id": "evidence_file",
+    "plan_id": "key_student", "proposal_id": "proposal",
 }
 # Query parameters that name objects (by their alias): the sweeps try objects in and out of scope there too.
 QUERY_KINDS = {"class": "class", "class_id": "class", "school": "school", "school_id": "school", "sid": "school",
@@ -187,6 +190,11 @@ def load_targets(session: Session, world: World) -> Targets:
             .where(col(Task.school_id) == sid),
             "escalation": sa_select(col(Escalation.id), null()).where(col(Escalation.school_id) == sid),
             "evidence_file": sa_select(col(EvidenceFile.id), null()).where(col(EvidenceFile.school_id) == sid),
+            "key_student": sa_select(col(KeyStudentPlan.id), col(Student.class_id))
+            .join(Student, col(Student.id) == col(KeyStudentPlan.student_id))
+            .where(col(KeyStudentPlan.school_id) == sid),
+            "proposal": sa_select(col(KeyStudentProposal.id), col(KeyStudentProposal.class_id))
+            .where(col(KeyStudentProposal.school_id) == sid),
         }
         for kind, query in queries.items():
             for object_id, class_id in session.execute(query.order_by(text("1"))):
@@ -222,6 +230,7 @@ def complete_world(session: Session, world: World) -> None:
                                    raised_at=NOW - timedelta(days=1)))
         if not session.exec(select(CrisisCase.id).where(CrisisCase.school_id == sid)).first():
             _open_crisis(session, sid)
+        _key_student_objects(session, sid)
     session.commit()
 
 
@@ -241,6 +250,20 @@ def world_files(session: Session, world: World, folder: Path) -> LocalStore:
                                  uploaded_by_id=task.assignee_id, uploaded_at=NOW))
     session.commit()
     return store
+
+
+def _key_student_objects(session: Session, sid: int) -> None:
+    """A ledger B plan and a pending proposal (issue 12) in every school that has students."""
+    students = list(session.exec(select(Student).where(Student.school_id == sid).order_by(col(Student.id))))
+    planned = set(session.exec(select(KeyStudentPlan.student_id).where(KeyStudentPlan.school_id == sid)))
+    free = [s for s in students if s.id not in planned]
+    if not planned and free:
+        student = free.pop(0)
+        session.add(KeyStudentPlan(school_id=sid, student_id=student.id or 0, opened_on=NOW.date(), status="draft",
+                                   reason="教师推荐", created_at=NOW, updated_at=NOW))
+    if free and not session.exec(select(KeyStudentProposal.id).where(KeyStudentProposal.school_id == sid)).first():
+        session.add(KeyStudentProposal(school_id=sid, student_id=free[-1].id or 0, class_id=free[-1].class_id,
+                                       source="班级摸排", status="pending", created_at=NOW))
 
 
 def _open_crisis(session: Session, sid: int) -> None:

@@ -151,7 +151,7 @@ def denial_probes(route: RouteInfo, role: str, t: Targets) -> list[tuple[str, st
         mine = {c for c in [_ACCOUNT_CLASSES.get(role)] if c is not None}
         if "crisis" in kinds and not route.path.startswith("/crisis-alerts/"):  # the relay's own page: its
             add(picks(home), "a crisis record: only its handler and the school leader")  # rule in test_message_pages
-        if kinds & {"task", "class", "course_record"}:
+        if kinds & {"task", "class", "course_record", "key_student", "proposal"}:
             add(picks(home, not_classes=mine), "another class of the own school")
     if "extension" in kinds and "decision" in route.path and route.method in WRITES and role in STAFF_SCHOOL \
             and role not in ("leader", "other_leader", "foreign_leader"):
@@ -321,7 +321,7 @@ def _student_of(t: Targets, school: SchoolObjects, skip: int) -> str:
 
 def _evidence(detail: dict[str, Any], text: str) -> dict[str, Any]:
     """Evidence for a task's form: every text field says `text`, the others a plausible value."""
-    plain = {"int": 1, "bool": True, "date": "2026-10-20"}
+    plain = {"int": 1, "bool": True, "date": "2026-10-20", "students": []}
     return {f["name"]: text if f["type"] == "text" else f["choices"][0] if f["type"] == "choice" else plain[f["type"]]
             for f in detail["fields"] if f["type"] != "file"}
 

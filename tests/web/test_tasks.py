@@ -145,7 +145,8 @@ def test_the_task_page_explains_the_due_date_and_shows_the_evidence_form(
     detail = psych.get(f"/api/tasks/{task.id}").json()
     assert [f["name"] for f in detail["fields"]] == ["changed", "note"]
     assert detail["fields"][0] == {"name": "changed", "label": "本月新增或更新条数", "type": "int", "required": True,
-                                   "choices": [], "min": 0, "max": 20000}
+                                   "choices": [], "min": 0, "max": 20000,
+                                   "proposes": None, "options": []}
     assert detail["may_act"] and detail["may_ask"] and not detail["may_decide"] and detail["task"]["clause"] == "QD-2"
     assert any("当前截止：2026-10-20" in line for line in detail["due_explained"])
     # A finished task shows what was given and no form.
@@ -224,7 +225,7 @@ def test_the_api_completes_and_answers_with_the_updated_task(
     assert answer.status_code == 200
     body = answer.json()
     assert body["task"]["status"] == "done" and body["task"]["group"] == "done" and not body["may_act"]
-    assert {"name": "changed", "label": "本月新增或更新条数", "value": 0} in body["evidence"]
+    assert {"name": "changed", "label": "本月新增或更新条数", "value": 0, "shown": None} in body["evidence"]
     again = psych.post(f"/api/tasks/{task.id}/complete", json={"values": {"changed": 0}})
     assert again.status_code == 403  # done: nothing more to do
 

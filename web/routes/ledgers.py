@@ -21,6 +21,7 @@ from web.templating import page
 from xinyu.access import Viewer
 from xinyu.clock import as_local
 from xinyu.crisis.access import opener_kind
+from xinyu.ledgers.key_student_views import pending_count
 from xinyu.ledgers.views import (
     LEDGER_LABELS,
     NO_ACCESS,
@@ -67,8 +68,9 @@ def ledgers_page(request: Request, school_id: SchoolId, view: LedgerView = "all"
     listing = ledger_listing(session, scope, view=view, page=page_no, now=web_context(request).now())
     session.commit()  # the audit rows of a crisis read
     opener = opener_kind(session, viewer, school_id, web_context(request).book)  # who may open a crisis case
+    pending = pending_count(session, school_id) if view == "B" and viewer.sees_whole_school(school_id) else None
     return page(request, "ledgers/index.html", listing=listing, view_labels=VIEW_LABELS, no_access=NO_ACCESS,
-                when=when, query=_query, crisis_opener=opener)
+                when=when, query=_query, crisis_opener=opener, pending_proposals=pending)
 
 
 def _query(listing: LedgerListing, **changes: object) -> str:

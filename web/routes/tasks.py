@@ -30,6 +30,7 @@ from xinyu.cycle.states import InvalidTransition
 from xinyu.evidence_files import Upload
 from xinyu.evidence_files.records import file_of_task
 from xinyu.history import revisions
+from xinyu.ledgers.key_student_views import pending_count
 from xinyu.task_views import GROUP_LABELS, GROUPS, Group, TaskDetail, TaskList, TaskQuery, list_my_tasks, task_detail
 
 
@@ -66,12 +67,15 @@ ERRORS = problems({
 
 EvidenceText = Annotated[str, StringConstraints(max_length=5000)]
 EvidenceInt = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+EvidencePicks = Annotated[list[Annotated[str, StringConstraints(max_length=32)]], Field(max_length=500)]
 
 
 class CompleteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    values: dict[Annotated[str, StringConstraints(max_length=64)], bool | EvidenceInt | EvidenceText | None] = Field(
-        default_factory=dict, description="证据字段名 → 值（字段见任务详情的 fields）")
+    values: dict[Annotated[str, StringConstraints(max_length=64)],
+                 bool | EvidenceInt | EvidenceText | EvidencePicks | None] = Field(
+        default_factory=dict,
+        description="证据字段名 → 值（字段见任务详情的 fields；students：学号列表或逗号分隔的学号）")
 
 
 class ExtensionIn(BaseModel):
@@ -127,8 +131,9 @@ def tasks_page(request: Request, scope: str = "", step: str = "", class_id: str 
                session: Session = Depends(db_session)) -> HTMLResponse:
     query = _form_query(scope, step, class_id, status, month)
     listing = _list(request, session, viewer, query)
+    proposals = [(sid, n) for sid in sorted(viewer.school_roles) if (n := pending_count(session, sid))]
     return page(request, "tasks/list.html", listing=listing, query=query, group_labels=GROUP_LABELS,
-                groups=GROUPS)
+                groups=GROUPS, pending_proposals=proposals)
 
 
 @router.get("/api/tasks", response_model=TaskList, tags=[TAG], summary="我的任务")
@@ -216,8 +221,11 @@ def _complete(request: Request, session: Session, viewer: Viewer, task_id: int, 
 
 
 async def read_form(request: Request) -> dict[str, str]:
-    """The posted form's text fields (read once; the CSRF check has read it already)."""
-    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    """The posted form's text fields (read once; the CSRF check has read it already); a field sent several
+    times (the class list's checkboxes) is joined with commas."""
+    form = await request.form()
+    return {k: ",".join(v for v in form.getlist(k) if isinstance(v, str)) for k in form.keys()
+            if any(isinstance(v, str) for v in form.getlist(k))}
 
 
 @dataclass

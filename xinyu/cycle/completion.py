@@ -16,6 +16,7 @@ from xinyu.cycle.org_index import OrgIndex, load_org_index
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.reconcile import reconcile
 from xinyu.cycle.states import TaskStatus, check_task_move
+from xinyu.cycle.student_picks import propose_picks, resolve_picks
 from xinyu.evidence_files import FileRefused, FileStore, Upload, default_store
 from xinyu.evidence_files.records import check_uploads, history_view, save_uploads
 from xinyu.history import record_change
@@ -111,6 +112,7 @@ def _complete_one(
     try:
         evidence = parse_evidence(template.evidence, completion.values)
         checked = check_uploads(template.evidence, completion.files)
+        picked = resolve_picks(session, task=task, fields=template.evidence, evidence=evidence)
     except (EvidenceError, FileRefused) as exc:
         raise CompletionError(f"任务 #{task.id}「{task.title}」：{exc}") from exc
     task.status = check_task_move(task.status, TaskStatus.done)
@@ -121,6 +123,8 @@ def _complete_one(
         record_change(session, kind="evidence", record_id=task.id or 0, school_id=task.school_id, by=actor, now=now,
                       action="created", before=None, after=history_view(session, evidence, template.evidence))
     task.completed_at, task.completed_by_id, task.evidence = now, actor, evidence
+    if any(picked.values()):
+        propose_picks(session, task=task, fields=template.evidence, picked=picked, by=actor, now=now)
     if template.action:
         try:
             run_action(template.action, session, task=task, origin=origin, current=current, evidence=evidence,

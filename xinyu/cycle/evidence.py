@@ -1,5 +1,6 @@
 """Evidence a task asks for: typed values from form or CLI text, checked against the pack's fields."""
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -35,6 +36,8 @@ def parse_evidence(fields: tuple[EvidenceField, ...], values: dict[str, Any]) ->
             continue
         try:
             parsed[field.name] = _convert(field, raw)
+            if field.required and parsed[field.name] == []:
+                problems.append(f"缺少必填项“{field.label}”（{field.name}）")
         except ValueError as exc:
             problems.append(f"“{field.label}”（{field.name}）{exc}")
     if problems:
@@ -43,6 +46,8 @@ def parse_evidence(fields: tuple[EvidenceField, ...], values: dict[str, Any]) ->
 
 
 def _convert(field: EvidenceField, raw: Any) -> Any:
+    if field.type == "students":
+        return split_picks(raw)
     text = str(raw).strip()
     bad = unsafe_character(text, multiline=field.type == "text")
     if bad is not None:  # the same refusal as xinyu.text_input.check_text, under the field's label
@@ -83,12 +88,35 @@ def _convert(field: EvidenceField, raw: Any) -> Any:
     return text
 
 
+PICK_SEPARATORS = re.compile(r"[,，、;；\s]+")
+
+
+def split_picks(raw: Any) -> list[str]:
+    """Student numbers picked from a class list: a list, or text separated by commas (学号1,学号2), once each.
+    Which class they belong to is checked where the task is known (xinyu.cycle.student_picks)."""
+    items = [str(v) for v in raw] if isinstance(raw, list | tuple) else PICK_SEPARATORS.split(str(raw))
+    picks = []
+    for item in items:
+        item = item.strip()
+        if not item:
+            continue
+        bad = unsafe_character(item)
+        if bad is not None:
+            raise ValueError(f"含有不可见的控制字符（{bad[1]}，第 {bad[0]} 个字符），请删除后重新输入")
+        if len(item) > 32:
+            raise ValueError(f"学号 {item[:32]!r}… 过长")
+        picks.append(item)
+    return list(dict.fromkeys(picks))
+
+
 def describe_fields(fields: tuple[EvidenceField, ...]) -> list[dict[str, Any]]:
-    """The form a client builds: name, label, type, required, choices."""
+    """The form a client builds: name, label, type, required, choices (students: student numbers of the class,
+    comma-separated; `proposes`: B when each pick proposes a ledger B entry)."""
     return [
         {"name": f.name, "label": f.label, "type": f.type, "required": f.required, "choices": list(f.choices),
          **({"min": f.bounds[0], "max": f.bounds[1]} if f.type == "int" else {}),
          **({"accept": list(f.accept), "max_mb": f.file_limits[0] / 1024 / 1024, "max_files": f.file_limits[1]}
-            if f.type == "file" else {})}
+            if f.type == "file" else {}),
+         **({"proposes": f.proposes} if f.type == "students" else {})}
         for f in fields
     ]

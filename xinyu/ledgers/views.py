@@ -147,6 +147,7 @@ class ScreeningRow(StudentCells):
 
 class KeyStudentRow(StudentCells):
     id: int
+    status: str = "draft"  # draft | active | closed (xinyu.ledgers.key_students)
     mentor: str | None
     opened_on: date
     closed_on: date | None
@@ -261,7 +262,7 @@ def key_student_rows(session: Session, scope: LedgerScope, *, limit: int | None 
     query = _order(_in_scope(_joined(KeyStudentPlan), scope, KeyStudentPlan))
     found = list(session.exec(query.order_by(col(KeyStudentPlan.id)).offset(offset).limit(limit)))
     mentors = _people(session, {r.mentor_id for r, _, _ in found})
-    return [KeyStudentRow(**_student_cells(s, c), id=r.id, mentor=mentors.get(r.mentor_id or 0),
+    return [KeyStudentRow(**_student_cells(s, c), id=r.id, status=r.status, mentor=mentors.get(r.mentor_id or 0),
                           opened_on=r.opened_on, closed_on=r.closed_on, family_situation=r.family_situation,
                           difficulties=r.difficulties, study_plan=r.study_plan, growth_advice=r.growth_advice,
                           progression_path=r.progression_path)

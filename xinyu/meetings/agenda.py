@@ -19,6 +19,7 @@ from xinyu.courses.status import ClassCourseStatus, class_statuses_by_school
 from xinyu.crisis.next_step import agenda_line
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import TaskStatus
+from xinyu.cycle.student_picks import count_picks
 from xinyu.render import render
 
 
@@ -54,7 +55,7 @@ def agenda_facts_for(session: Session, *, cycles: list[Cycle], book: PackBook, n
         select(Task.cycle_id, Task.evidence)  # type: ignore[call-overload]
         .where(col(Task.cycle_id).in_(cycle_ids), Task.template == "class_report", Task.status == TaskStatus.done)
     ):
-        attention[cycle_id] += int(evidence.get("attention_students", 0))
+        attention[cycle_id] += count_picks(evidence.get("attention_students"))  # picks; an old count as is
         class_reports[cycle_id] += 1
     open_tasks = _grouped(session.exec(select(Task).where(col(Task.cycle_id).in_(cycle_ids),
                                                           Task.status == TaskStatus.open).order_by(col(Task.id))),
