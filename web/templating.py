@@ -16,6 +16,20 @@ from xinyu.roles import role_label
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals.update(role_label=role_label, grade_label=grade_label, calendar_banner=calendar_banner)
 templates.env.filters["md"] = lambda d: f"{d:%m-%d}" if d else "—"
+
+
+def history_value(value: Any) -> str:
+    """A value of a record's history as people read it: 是/否, lists joined, an empty value as （空）."""
+    if value is True or value is False:
+        return "是" if value else "否"
+    if value is None or value == "" or value == []:
+        return "（空）"
+    if isinstance(value, list | tuple):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+templates.env.filters["history_value"] = history_value
 templates.env.filters["local_time"] = lambda t: f"{as_local(t):%Y-%m-%d %H:%M}" if t else "—"
 
 

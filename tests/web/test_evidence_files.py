@@ -127,19 +127,19 @@ def test_the_author_corrects_her_class_report_and_the_leader_reads_the_history(
     assert 'data-testid="correct-form"' in page and "可更正至 2026-10-31" in page
     old = dict(task.evidence)
     sent = homeroom.post(f"/tasks/{task.id}/correct", follow_redirects=False, data={
-        "csrf_token": form_token(page), "attention_students": str(old["attention_students"] + 1),
-        "committee_consulted": "是" if old["committee_consulted"] else "否", "note": "补充：一人转学"})
+        "csrf_token": form_token(page),
+        "committee_consulted": "否" if old["committee_consulted"] else "是", "note": "补充：一人转学"})
     assert sent.status_code == 303, sent.text
     with Session(world_engine) as session:
         fixed = session.get(Task, task.id)
         (revision,) = session.exec(select(RecordRevision).where(RecordRevision.kind == "evidence",
                                                                 RecordRevision.record_id == task.id)).all()
-    assert fixed is not None and fixed.evidence["attention_students"] == old["attention_students"] + 1
-    assert revision.before is not None and revision.before["attention_students"] == old["attention_students"]
+    assert fixed is not None and fixed.evidence["committee_consulted"] is not old["committee_consulted"]
+    assert revision.before is not None and revision.before["committee_consulted"] == old["committee_consulted"]
     for role in ("homeroom", "leader"):
         shown = client_for(role).get(f"/tasks/{task.id}").text
         assert 'data-testid="evidence-history"' in shown and "更正" in shown and "补充：一人转学" in shown, role
-        assert f"<del>{old['attention_students']}</del>" in shown, role
+        assert f"<del>{'是' if old['committee_consulted'] else '否'}</del>" in shown, role
     psych = client_for("psych")  # sees the task, is neither its author nor the leader
     shown = psych.get(f"/tasks/{task.id}").text
     assert 'data-testid="evidence-history"' not in shown and 'data-testid="correct-form"' not in shown
