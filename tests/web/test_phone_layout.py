@@ -303,8 +303,8 @@ GRID = """() => {
   const r = before ? before.getBoundingClientRect() : null;
   return {
     scroll: wrap.scrollLeft, max: wrap.scrollWidth - wrap.clientWidth, more: wrap.dataset.more,
-    current: document.querySelectorAll('.course-grid .current-month').length,
-    currentOff: off('.course-grid .current-month'), totalsOff: off('.course-grid .totals, .course-grid .totals-col'),
+    current: document.querySelectorAll('.course-grid [data-now]').length,
+    currentOff: off('.course-grid [data-now]'), totalsOff: off('.course-grid .totals, .course-grid .totals-col'),
     classesOff: off('.course-grid .class-col'),
     beforeSeen: r ? Math.max(0, Math.min(r.right, right) - Math.max(r.left, left)) : null,
     pageWidth: document.scrollingElement.scrollWidth,
