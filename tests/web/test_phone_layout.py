@@ -10,11 +10,11 @@ tomorrow is checked as soon as it is routed. One browser, one page, one copy of 
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -46,6 +46,7 @@ from web.app import create_app
 from xinyu.clock import parse_at
 from xinyu.cycle import PackBook
 
+LOG = logging.getLogger(__name__)
 # The people whose pages are checked: the school's leadership, psychology and homeroom teachers, an officer.
 ROLES = ("leader", "psych", "homeroom", "officer")
 DOWNLOADS = (".xlsx", ".ics", ".js", ".css", ".csv", ".json", ".pdf")
@@ -150,7 +151,7 @@ def role_urls(phone: Phone, route: RouteInfo, role: str) -> list[str]:
 
 # One function (Playwright polls strings with eval(), which the app's CSP forbids): opens every <details>
 # (forms folded in them count too), then measures the page, its controls and its sideways scrollers.
-MEASURE = """() => {
+MEASURE = """tap => {
   document.querySelectorAll('details').forEach(d => { d.open = true; });
   const vw = window.innerWidth;
   const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.name ? '[name=' + el.name + ']' : '')
@@ -174,9 +175,9 @@ MEASURE = """() => {
     out.controls += 1;
     // A checkbox or radio is tapped through its label; everything else through itself.
     const label = (el.type === 'checkbox' || el.type === 'radio') && el.labels.length ? el.labels[0] : null;
-    const tap = (label || el).getBoundingClientRect();
-    if (tap.height < %(tap)d - 0.5 || tap.width < %(tap)d - 0.5)
-      out.small.push(name(el) + ' ' + Math.round(tap.width) + '×' + Math.round(tap.height));
+    const target = (label || el).getBoundingClientRect();
+    if (target.height < tap - 0.5 || target.width < tap - 0.5)
+      out.small.push(name(el) + ' ' + Math.round(target.width) + '×' + Math.round(target.height));
     if (own.width > vw + 0.5) out.wide.push(name(el) + ' ' + Math.round(own.width) + 'px');
     // Off the screen's right edge and not inside something that scrolls: a person cannot reach it.
     if (own.right > vw + 1 && !scrollerOf(el)) out.hidden.push(name(el) + ' right=' + Math.round(own.right));
@@ -192,7 +193,7 @@ MEASURE = """() => {
     if (mask === 'none' && !shadow) out.silent.push(name(el).slice(0, 60));
   }
   return out;
-}""" % {"tap": MIN_TAP}
+}"""
 
 
 def page_problems(measured: dict[str, Any]) -> list[str]:
@@ -239,9 +240,9 @@ def _shot_name(role: str, url: str) -> str:
     return f"{role}-{slug}"[:120].replace("=", "_").replace("&", "_") + ".png"
 
 
-def test_every_page_fits_a_phone(phone: Phone) -> None:
+def test_every_page_fits_a_phone(phone: Phone, record_property: Callable[[str, object], None]) -> None:
     """The module's guard: every page a school person or an officer can open, at 390 px, and the tabs they
-    link to. The pages checked are listed in test-output/phone-pages.txt (and printed with -s)."""
+    link to. The pages checked are listed in test-output/phone-pages.txt (and logged: -o log_cli=true)."""
     failures: list[str] = []
     checked: list[str] = []
     opened: set[str] = set()
@@ -265,7 +266,7 @@ def test_every_page_fits_a_phone(phone: Phone) -> None:
                     seen.add(target)
                     if not queue and len(seen) == 1:
                         queue += tab_links(phone.page)
-                    measured: dict[str, Any] = phone.page.evaluate(MEASURE)
+                    measured: dict[str, Any] = phone.page.evaluate(MEASURE, MIN_TAP)
                     problems = page_problems(measured)
                     label = f"{role:8} {target.removeprefix(phone.url)}"
                     checked.append(f"{label}  ({measured['controls']} controls)")
@@ -274,7 +275,8 @@ def test_every_page_fits_a_phone(phone: Phone) -> None:
                     failures += [f"{label}: {p}" for p in problems]
     report = "\n".join(checked)
     (screenshot_dir().parent / "phone-pages.txt").write_text(report + "\n", encoding="utf-8")
-    print(f"\nphone layout: {len(checked)} pages checked at {PHONE['width']}px\n{report}")
+    LOG.info("phone layout: %d pages checked at %dpx\n%s", len(checked), PHONE["width"], report)
+    record_property("phone_pages", len(checked))
     assert not failures, f"{len(failures)} problems on {len(checked)} pages:\n" + "\n".join(failures)
     uncovered = [r.label for r in PAGES if r.label not in opened]
     assert not uncovered, f"no role of {ROLES} could open these pages: {uncovered}"
