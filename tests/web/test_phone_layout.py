@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -409,3 +410,74 @@ def test_board_screenshots(phone: Phone) -> None:
     phone.page.goto(f"{phone.url}/district/board")
     phone.page.screenshot(path=screenshot_dir() / "phone-district-board.png", full_page=True)
     assert phone.page.evaluate("() => document.scrollingElement.scrollWidth") <= PHONE["width"] + 1
+
+
+# ---- the shared classes, before any page uses them ----
+
+SAMPLE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>样例</title>
+<link rel="stylesheet" href="/static/app.css"><script src="/static/app.js" defer></script></head>
+<body><main>
+<nav class="tabs scroll-x" data-testid="tabs">
+  <a href="?v=1">综合（按学生）</a><a href="?v=2">A 心理测评与档案台账</a><a href="?v=3">B 重点关爱学生台账</a>
+  <a href="?v=4">C 心理危机干预与转介台账</a><a href="?v=5" aria-current="page">D 谈心谈话与家校反馈台账</a>
+</nav>
+<form class="card">
+  <div class="form-grid">
+    <label>学生<select><option>一年级1班 黄晨超（2026010101）</option></select></label>
+    <label>日期<input type="date" value="2026-10-20"></label>
+    <label>时间<input type="datetime-local" value="2026-10-20T18:00"></label>
+    <label>附件<input type="file"></label>
+  </div>
+  <fieldset class="chips"><legend>方式</legend>
+    <label><input type="radio" name="kind" checked> 谈心</label><label><input type="radio" name="kind"> 家访</label>
+    <label><input type="radio" name="kind"> 电话</label><label><input type="radio" name="kind"> 微信</label>
+    <label><input type="radio" name="kind"> 家长会</label>
+  </fieldset>
+  <div class="field-row"><label>年级<input></label><label>班级<input></label></div>
+  <label><input type="checkbox"> 已告知家长</label>
+  <label>内容摘要<textarea></textarea></label>
+  <table class="form-rows" data-testid="rows"><thead><tr><th>事项</th><th>负责</th><th>截止</th><th></th></tr></thead>
+  <tbody><tr><td data-label="事项"><input value="完善一生一案"></td><td data-label="负责"><select><option>专职心理教师</option></select></td>
+  <td data-label="截止"><input type="date"></td><td><button type="button" class="link">删除</button></td></tr></tbody></table>
+  <button class="primary">保存</button>
+</form>
+<div class="scroll-x" data-testid="wide"><table><tr>
+  <th class="sticky-start">学号</th><th>姓名</th><th>班级</th><th>最近测评</th><th>预警等级</th><th>一生一案</th><th>谈心谈话</th>
+</tr><tr><td class="sticky-start">2026010101</td><td>黄晨超</td><td>一年级1班</td><td>2026-09-12</td><td>无</td><td>—</td><td>2</td></tr>
+</table></div>
+</main></body></html>"""
+
+
+def test_the_shared_classes_fit_a_phone(phone: Phone) -> None:
+    """The classes app.css offers the pages other areas are adding (tabs, chips, form rows, sticky columns,
+    every kind of input) on one sample page: the guard's rules hold, tabs stay on one line with the current
+    one in view, form rows become cards, the wide table says it scrolls."""
+    from starlette.applications import Starlette
+    from starlette.responses import HTMLResponse
+    from starlette.routing import Mount, Route
+    from starlette.staticfiles import StaticFiles
+
+    static = Path(__file__).resolve().parents[2] / "web" / "static"
+    app = Starlette(routes=[Route("/", lambda _request: HTMLResponse(SAMPLE)),
+                            Mount("/static", StaticFiles(directory=static))])
+    with LiveServer(app) as server:
+        phone.page.goto(server.url + "/")
+        measured = phone.page.evaluate(MEASURE, MIN_TAP)
+        assert measured["controls"] >= 15, measured
+        assert not page_problems(measured), page_problems(measured)
+        tabs = phone.page.get_by_test_id("tabs")
+        assert tabs.evaluate("n => new Set([...n.children].map(a => Math.round(a.getBoundingClientRect().top))).size") == 1
+        assert tabs.evaluate("n => { const a = n.querySelector('[aria-current]').getBoundingClientRect(), "
+                             "b = n.getBoundingClientRect(); return a.left >= b.left - 0.5 && a.right <= b.right + 0.5; }")
+        assert tabs.get_attribute("data-more") == "left"
+        assert phone.page.get_by_test_id("rows").locator("tr").last.evaluate("r => getComputedStyle(r).display") == "block"
+        wide = phone.page.get_by_test_id("wide")
+        assert wide.get_attribute("data-more") == "right"
+        assert wide.evaluate("w => getComputedStyle(w.querySelector('.sticky-start')).position") == "sticky"
+        # Chinese in a squeezed column would break after every character: each cell stays one line.
+        lines = wide.evaluate("w => [...w.querySelectorAll('td')].map(td => { const s = getComputedStyle(td); "
+                              "return Math.round((td.clientHeight - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom))"
+                              " / parseFloat(s.lineHeight)); })")
+        assert max(lines) == 1, f"cells of the wide table wrap: {lines}"
+        phone.page.screenshot(path=screenshot_dir() / "phone-shared-classes.png", full_page=True)
