@@ -438,13 +438,16 @@ SAMPLE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
   <label><input type="checkbox"> 已告知家长</label>
   <label>内容摘要<textarea></textarea></label>
   <table class="form-rows" data-testid="rows"><thead><tr><th>事项</th><th>负责</th><th>截止</th><th></th></tr></thead>
-  <tbody><tr><td data-label="事项"><input value="完善一生一案"></td><td data-label="负责"><select><option>专职心理教师</option></select></td>
-  <td data-label="截止"><input type="date"></td><td><button type="button" class="link">删除</button></td></tr></tbody></table>
+  <tbody><tr><td data-label="事项"><input value="完善一生一案"></td>
+  <td data-label="负责"><select><option>专职心理教师</option></select></td>
+  <td data-label="截止"><input type="date"></td>
+  <td><button type="button" class="link">删除</button></td></tr></tbody></table>
   <button class="primary">保存</button>
 </form>
 <div class="scroll-x" data-testid="wide"><table><tr>
-  <th class="sticky-start">学号</th><th>姓名</th><th>班级</th><th>最近测评</th><th>预警等级</th><th>一生一案</th><th>谈心谈话</th>
-</tr><tr><td class="sticky-start">2026010101</td><td>黄晨超</td><td>一年级1班</td><td>2026-09-12</td><td>无</td><td>—</td><td>2</td></tr>
+  <th class="sticky-start">学号</th><th>姓名</th><th>班级</th><th>最近测评</th><th>预警等级</th><th>一生一案</th>
+  <th>谈心谈话</th></tr><tr><td class="sticky-start">2026010101</td><td>黄晨超</td><td>一年级1班</td><td>2026-09-12</td>
+  <td>无</td><td>—</td><td>2</td></tr>
 </table></div>
 </main></body></html>"""
 
@@ -467,17 +470,20 @@ def test_the_shared_classes_fit_a_phone(phone: Phone) -> None:
         assert measured["controls"] >= 15, measured
         assert not page_problems(measured), page_problems(measured)
         tabs = phone.page.get_by_test_id("tabs")
-        assert tabs.evaluate("n => new Set([...n.children].map(a => Math.round(a.getBoundingClientRect().top))).size") == 1
-        assert tabs.evaluate("n => { const a = n.querySelector('[aria-current]').getBoundingClientRect(), "
-                             "b = n.getBoundingClientRect(); return a.left >= b.left - 0.5 && a.right <= b.right + 0.5; }")
+        rows = "n => new Set([...n.children].map(a => Math.round(a.getBoundingClientRect().top))).size"
+        assert tabs.evaluate(rows) == 1, "the tabs wrap"
+        inside = ("n => { const a = n.querySelector('[aria-current]').getBoundingClientRect(), "
+                  "b = n.getBoundingClientRect(); return a.left >= b.left - 0.5 && a.right <= b.right + 0.5; }")
+        assert tabs.evaluate(inside), "the current tab is out of view"
         assert tabs.get_attribute("data-more") == "left"
-        assert phone.page.get_by_test_id("rows").locator("tr").last.evaluate("r => getComputedStyle(r).display") == "block"
+        card = phone.page.get_by_test_id("rows").locator("tr").last
+        assert card.evaluate("r => getComputedStyle(r).display") == "block"
         wide = phone.page.get_by_test_id("wide")
         assert wide.get_attribute("data-more") == "right"
         assert wide.evaluate("w => getComputedStyle(w.querySelector('.sticky-start')).position") == "sticky"
         # Chinese in a squeezed column would break after every character: each cell stays one line.
         lines = wide.evaluate("w => [...w.querySelectorAll('td')].map(td => { const s = getComputedStyle(td); "
-                              "return Math.round((td.clientHeight - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom))"
-                              " / parseFloat(s.lineHeight)); })")
+                              "const inner = td.clientHeight - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom); "
+                              "return Math.round(inner / parseFloat(s.lineHeight)); })")
         assert max(lines) == 1, f"cells of the wide table wrap: {lines}"
         phone.page.screenshot(path=screenshot_dir() / "phone-shared-classes.png", full_page=True)
