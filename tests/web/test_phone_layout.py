@@ -142,7 +142,7 @@ def role_urls(phone: Phone, route: RouteInfo, role: str) -> list[str]:
     pick = {k: v if v is not None else picks(home).get(k) for k, v in pick.items()}
     tasks: list[int | None] = [pick.get("task")]
     if "task" in kinds_of(route) and role != "officer":
-        tasks = _task_pages(phone.engine, account.person_id, home.school_id) or tasks
+        tasks = list(_task_pages(phone.engine, account.person_id, home.school_id)) or tasks
     month = {"month": MONTHS[1]} if "month" in route.path_params else None
     urls = [fill(route, {**pick, "task": task}, month) for task in tasks]
     return list(dict.fromkeys(u for u in urls if u is not None))
