@@ -166,7 +166,7 @@ def class_report(session: Session, book: PackBook) -> tuple[Task, datetime]:
     opened = drive_to(session, book, school.id, "2026-10", "screening")
     task = tasks_of(session, cycle_of(session, school.id, "2026-10").id, template="class_report")[0]
     complete_task(session, task_id=task.id or 0, now=at("2026-10-09"), book=book,
-                  values={"attention_students": "2", "committee_consulted": "是", "note": "两人情绪低落"})
+                  values={"committee_consulted": "是", "note": "两人情绪低落"})
     session.commit()
     return task, opened
 
@@ -175,14 +175,14 @@ def test_the_author_corrects_within_the_month_and_the_old_value_stays(
         session: Session, book: PackBook, class_report: tuple[Task, datetime]) -> None:
     task, _ = class_report
     correct_evidence(session, task_id=task.id or 0, by=task.assignee_id or 0, now=at("2026-10-31", 23, 30),
-                     book=book, values={"attention_students": "3", "note": ""})
+                     book=book, values={"committee_consulted": "否", "note": ""})
     session.commit()
     fixed = session.get(Task, task.id)
-    assert fixed is not None and fixed.evidence == {"attention_students": 3, "committee_consulted": True}
+    assert fixed is not None and fixed.evidence == {"attention_students": [], "committee_consulted": False}
     (revision,) = session.exec(select(RecordRevision).where(RecordRevision.record_id == task.id)).all()
     assert (revision.kind, revision.action, revision.by_id) == ("evidence", "corrected", task.assignee_id)
-    assert revision.before == {"attention_students": 2, "committee_consulted": True, "note": "两人情绪低落"}
-    assert revision.after == {"attention_students": 3, "committee_consulted": True}
+    assert revision.before == {"attention_students": [], "committee_consulted": True, "note": "两人情绪低落"}
+    assert revision.after == {"attention_students": [], "committee_consulted": False}
 
 
 @pytest.mark.parametrize(("who", "when", "message"), [
@@ -197,7 +197,7 @@ def test_others_and_late_corrections_are_refused_writing_nothing(
     before = snapshot(engine)
     with pytest.raises(CorrectionError, match=message):
         correct_evidence(session, task_id=task.id or 0, by=(task.assignee_id if who == "author" else other) or 0,
-                         now=at(when, 0, 0), book=book, values={"attention_students": "5"})
+                         now=at(when, 0, 0), book=book, values={"note": "五人"})
     session.rollback()
     assert snapshot(engine) == before
 
@@ -206,12 +206,12 @@ def test_a_bad_value_or_no_change_is_refused(session: Session, book: PackBook,
                                              class_report: tuple[Task, datetime]) -> None:
     task, _ = class_report
     by, now = task.assignee_id or 0, at("2026-10-20")
-    with pytest.raises(CorrectionError, match="“本月需关注学生人数”（attention_students）应为整数"):
-        correct_evidence(session, task_id=task.id or 0, by=by, now=now, book=book, values={"attention_students": "两"})
+    with pytest.raises(CorrectionError, match="“已听取本班心理委员反馈”（committee_consulted）应为"):
+        correct_evidence(session, task_id=task.id or 0, by=by, now=now, book=book, values={"committee_consulted": "两"})
     with pytest.raises(CorrectionError, match="缺少必填项“已听取本班心理委员反馈”"):
         correct_evidence(session, task_id=task.id or 0, by=by, now=now, book=book, values={"committee_consulted": ""})
     with pytest.raises(CorrectionError, match="没有任何更改"):
-        correct_evidence(session, task_id=task.id or 0, by=by, now=now, book=book, values={"attention_students": "2"})
+        correct_evidence(session, task_id=task.id or 0, by=by, now=now, book=book, values={"note": "两人情绪低落"})
 
 
 def test_a_replaced_file_stays_stored_and_listed(session: Session, book: PackBook, meeting: tuple[Task, datetime],

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.exc import DataError
 from sqlmodel import Session
+from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from web.context import db_session, web_context
@@ -223,7 +224,11 @@ def _complete(request: Request, session: Session, viewer: Viewer, task_id: int, 
 async def read_form(request: Request) -> dict[str, str]:
     """The posted form's text fields (read once; the CSRF check has read it already); a field sent several
     times (the class list's checkboxes) is joined with commas."""
-    form = await request.form()
+    return _text_fields(await request.form())
+
+
+def _text_fields(form: FormData) -> dict[str, str]:
+    """A form's text fields; one sent several times (the class list's checkboxes) joined with commas."""
     return {k: ",".join(v for v in form.getlist(k) if isinstance(v, str)) for k in form.keys()
             if any(isinstance(v, str) for v in form.getlist(k))}
 
@@ -248,7 +253,7 @@ async def read_upload_form(request: Request) -> PostedForm:
             data = await item.read()
             if data:
                 files.setdefault(name, []).append(Upload(name=item.filename, data=data))
-    texts = {k: v for k, v in form.items() if isinstance(v, str)}
+    texts = _text_fields(form)
     remove = [v for v in form.getlist("remove") if isinstance(v, str)]
     return PostedForm(texts=texts, files=files, remove=remove)
 
