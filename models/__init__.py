@@ -8,7 +8,7 @@ from models.courses import CourseRecord
 from models.cycle import Cycle, Step, Task
 from models.history import RecordRevision
 from models.ledgers import CrisisCase, KeyStudentPlan, LedgerReview, ScreeningRecord, TalkRecord
-from models.meetings import Meeting, MonthlyReport
+from models.meetings import Meeting, MeetingAttendee, MonthlyReport
 from models.org import District, Person, RoleAssignment, School, SchoolClass, Student
 from models.outbox import OutboxMessage
 
@@ -29,6 +29,7 @@ __all__ = [
     "KeyStudentPlan",
     "LedgerReview",
     "Meeting",
+    "MeetingAttendee",
     "MonthlyReport",
     "OutboxMessage",
     "RecordRevision",

@@ -21,6 +21,7 @@ from xinyu.access import Viewer
 from xinyu.chase.explain import explain_due
 from xinyu.clock import as_local
 from xinyu.cycle.evidence import describe_fields
+from xinyu.ledgers.monthly_counts import ReviewCounts, review_counts
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import CycleStatus, TaskStatus
 from xinyu.cycle.system_templates import FREE_TEXT_TITLES, SYSTEM_STEP_LABELS
@@ -359,6 +360,7 @@ class TaskDetail(BaseModel):
     may_act: bool  # may complete it (when open)
     may_ask: bool  # may acknowledge it and ask for more time (when open)
     may_decide: bool  # the school leader decides extension requests
+    ledger_counts: ReviewCounts | None = None  # a ledger task: 本月新增/更新, counted from the ledger's rows
 
 
 def find_task(session: Session, viewer: Viewer, task_id: int, *, today: date, book: PackBook) -> TaskRow | None:
@@ -383,7 +385,8 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
     template = book.template(origin.pack, origin.month, task.step_key, task.template)
     fields = [FieldSpec(**f) for f in describe_fields(template.evidence)]
     labels = {f.name: f.label for f in fields}
-    evidence = [EvidenceValue(name=k, label=labels.get(k, k), value=v) for k, v in task.evidence.items()]
+    evidence = [EvidenceValue(name=k, label=labels.get(k, LEGACY_LABELS.get(k, k)), value=v)
+                for k, v in task.evidence.items()]
     extensions = list(session.exec(select(Extension).where(Extension.task_id == task_id)
                                    .order_by(col(Extension.id))))
     people = _names(session, [task.completed_by_id] + [e.requested_by_id for e in extensions]
@@ -411,7 +414,24 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
         may_act=row.status in ("open", "overdue") and may_act(viewer, row),
         may_ask=row.status in ("open", "overdue") and may_ask(viewer, row),
         may_decide=viewer.leads(task.school_id),
+        ledger_counts=_ledger_counts(session, viewer, row, task, template.ledger if template.action == "ledger_review"
+                                     else None, origin),
     )
+
+
+# Evidence fields a pack no longer asks for, still shown on the tasks completed with them.
+LEGACY_LABELS = {"changed": "本月新增或更新条数（填报）"}
+
+
+def _ledger_counts(session: Session, viewer: Viewer, row: TaskRow, task: Task, ledger: str | None,
+                   origin: Cycle) -> ReviewCounts | None:
+    """Ledger C's counts tell of cases: only for whoever may act on its task and the leader."""
+    if ledger is None or origin.id is None:
+        return None
+    if ledger == "C" and not (may_act(viewer, row) or viewer.leads(task.school_id)):
+        return None
+    return review_counts(session, ledger=ledger, cycle_id=origin.id, school_id=origin.school_id, month=origin.month,
+                         done=task.status == TaskStatus.done)
 
 
 def _names(session: Session, ids: list[int | None]) -> dict[int, str]:
