@@ -21,11 +21,11 @@ from xinyu.access import Viewer
 from xinyu.chase.explain import explain_due
 from xinyu.clock import as_local
 from xinyu.cycle.evidence import describe_fields
-from xinyu.ledgers.monthly_counts import ReviewCounts, review_counts
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import CycleStatus, TaskStatus
 from xinyu.cycle.system_templates import FREE_TEXT_TITLES, SYSTEM_STEP_LABELS
 from xinyu.grades import grade_label
+from xinyu.ledgers.monthly_counts import ReviewCounts, review_counts
 from xinyu.privacy import mask_texts
 from xinyu.roles import Role, role_label
 from xinyu.statutory import PAGE_MAX_AGE, sync_calendar

@@ -26,7 +26,7 @@ def meeting_open(world_engine: Engine, world: World, packs_dir_session: Path) ->
         open_ledger_tasks = session.exec(select(Task.id).where(Task.school_id == world.school_id,
                                                                Task.step_key == "ledgers", Task.status == "open")).all()
         for task_id in open_ledger_tasks:
-            complete_task(session, task_id=task_id or 0, values={"changed": "0"}, now=NOW, book=book)
+            complete_task(session, task_id=task_id or 0, values={}, now=NOW, book=book)
         session.commit()
         task = session.exec(select(Task).where(Task.school_id == world.school_id, Task.step_key == "meeting",
                                                Task.template == "minutes")).one()
