@@ -5,7 +5,7 @@ import json
 
 from sqlmodel import Session, col, select
 
-from models import Task
+from models import Cycle, LedgerReview, Task
 from xinyu.board import render_board, render_shortfalls
 from xinyu.cli.common import CliError, Command, add_run_options, engine_and_book, resolve_person
 from xinyu.cli.errors import run_flow
@@ -161,6 +161,12 @@ def cmd_complete(args: argparse.Namespace) -> int:
         by = resolve_person(session, args.by, task.school_id) if args.by else None
         task = complete_task(session, task_id=args.task_id, values=values, now=now, book=book, by=by)
         print(f"任务 #{task.id}「{task.title}」已完成（{now:%Y-%m-%d %H:%M}）")
+        origin = session.get(Cycle, task.origin_cycle_id)
+        template = book.template(origin.pack, origin.month, task.step_key, task.template) if origin else None
+        if template is not None and template.action == "ledger_review":  # the month's count, not typed
+            review = session.exec(select(LedgerReview).where(LedgerReview.cycle_id == task.origin_cycle_id,
+                                                             LedgerReview.ledger == template.ledger)).one()
+            print(f"{review.ledger}台账本月新增 {review.added}、更新 {review.updated}（系统按台账记录统计）")
     return 0
 
 
