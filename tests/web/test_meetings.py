@@ -65,8 +65,8 @@ def test_once_open_the_agenda_is_the_generated_one_and_the_leader_has_the_form(
     leader = client_for("leader")
     page = leader.get(f"/schools/{world.school_id}/meeting?month={MONTH}")
     assert 'data-testid="meeting-not-open"' not in page.text and 'data-testid="minutes-form"' in page.text
-    assert 'data-testid="decisions-hint"' in page.text and "事项｜负责角色｜截止日期" in page.text
-    assert "｜专职心理教师｜" in page.text  # an example line
+    assert 'data-testid="decision-rows"' in page.text and page.text.count('name="decision_what"') == 2
+    assert "｜" not in page.text.split('data-testid="minutes-form"')[1].split("</form>")[0]  # rows, no separator
     assert f'href="/tasks/{meeting_open}"' in page.text
     api = leader.get(f"/api/schools/{world.school_id}/meetings/{MONTH}").json()
     assert api["step_status"] == "open" and api["agenda_preview"] is False and api["may_record"] is True
@@ -83,13 +83,15 @@ def test_the_form_records_the_minutes_completes_the_step_and_creates_decision_ta
     url = f"/schools/{world.school_id}/meeting?month={MONTH}"
     page = leader.get(url)
     response = leader.post(url, data={
-        "csrf_token": form_token(page.text), "held_on": "2026-10-20", "attendees": ["甲老师", "乙老师"],
+        "csrf_token": form_token(page.text), "held_on": "2026-10-20",
         "other_attendees": "丙老师、丁老师", "minutes": "一、通报本月筛查情况。\n二、研究危机个案 C-2 的处置。",
-        "decisions": DECISIONS}, follow_redirects=False)
+        "decision_what": ["为新增重点关爱学生制定成长指导方案", "各班开展一次心理主题班会", ""],
+        "decision_owner": ["专职心理教师", "班主任", ""], "decision_due": ["2026-10-30", "2026-11-06", ""]},
+        follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == f"{url}&ok=1"
     status, minutes, decisions = meeting_state(world_engine, world.school_id)
     assert status == "done" and minutes is not None
-    assert minutes.startswith("参会人员：甲老师、乙老师、丙老师、丁老师") and "研究危机个案" in minutes
+    assert minutes.startswith("参会人员：丙老师、丁老师") and "研究危机个案" in minutes
     with Session(world_engine) as session:
         classes = len(session.exec(select(SchoolClass.id).where(SchoolClass.school_id == world.school_id)).all())
         task = session.get(Task, meeting_open)
@@ -103,7 +105,7 @@ def test_the_form_records_the_minutes_completes_the_step_and_creates_decision_ta
     assert "为新增重点关爱学生制定成长指导方案" in shown and 'data-testid="minutes-form"' not in shown
     api = leader.get(f"/api/schools/{world.school_id}/meetings/{MONTH}").json()
     assert api["held_on"] == "2026-10-20" and api["step_status"] == "done" and len(api["decisions"]) == len(decisions)
-    assert api["decisions_text"] == DECISIONS and api["recorded_by"] == world.accounts["leader"].name
+    assert api["decisions_text"] == DECISIONS.replace("|", "｜") and api["recorded_by"] == world.accounts["leader"].name
 
 
 def test_a_bad_decision_line_is_400_with_the_message_and_nothing_is_written(
@@ -112,12 +114,18 @@ def test_a_bad_decision_line_is_400_with_the_message_and_nothing_is_written(
     url = f"/schools/{world.school_id}/meeting?month={MONTH}"
     token = form_token(leader.get(url).text)
     bad = leader.post(url, data={"csrf_token": token, "held_on": "2026-10-20", "minutes": "纪要",
-                                 "decisions": "只有事项没有角色和日期"})
-    assert bad.status_code == 400 and 'data-testid="meeting-error"' in bad.text and "第1行" in bad.text
-    assert "只有事项没有角色和日期" in bad.text  # the form keeps what was typed
+                                 "decision_what": ["只有事项没有负责和日期"], "decision_owner": [""],
+                                 "decision_due": [""]})
+    assert bad.status_code == 400 and 'data-testid="meeting-error"' in bad.text
+    assert "第1项会议决定缺少负责、截止日期" in bad.text
+    assert "只有事项没有负责和日期" in bad.text  # the form keeps what was typed
     wrong_role = leader.post(url, data={"csrf_token": token, "held_on": "2026-10-20", "minutes": "纪要",
-                                        "decisions": "开展活动｜门卫｜2026-10-30"})
+                                        "decision_what": ["开展活动"], "decision_owner": ["门卫"],
+                                        "decision_due": ["2026-10-30"]})
     assert wrong_role.status_code == 400 and "不是学校教职工角色" in wrong_role.text
+    bar = leader.post(url, data={"csrf_token": token, "held_on": "2026-10-20", "minutes": "纪要",
+                                 "decision_what": ["甲｜乙"], "decision_owner": ["组长"], "decision_due": ["2026-10-30"]})
+    assert bar.status_code == 400 and "不能含竖线" in bar.text
     future = leader.post(url, data={"csrf_token": token, "held_on": "2026-10-25", "minutes": "纪要"})
     assert future.status_code == 400 and "晚于今天" in future.text
     empty = leader.post(url, data={"csrf_token": token, "held_on": "2026-10-20", "minutes": ""})

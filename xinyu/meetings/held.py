@@ -105,6 +105,16 @@ def attendees(session: Session, meeting: Meeting | None, staff: list[Staff]) -> 
                      attended=r.attended) for r in rows]
 
 
+def invitees_with_emails(session: Session, invited: list[Attendee]) -> list[tuple[Attendee, str | None]]:
+    """The invited people with their email addresses (the calendar invitation's ATTENDEE lines)."""
+    ids = [a.person_id for a in invited]
+    emails: dict[int, str | None] = {}
+    if ids:
+        emails = {pid: email for pid, email in session.execute(
+            sa_select(col(Person.id), col(Person.email)).where(col(Person.id).in_(ids)))}
+    return [(a, emails.get(a.person_id)) for a in invited]
+
+
 def held_snapshot(session: Session, meeting: Meeting, staff: list[Staff]) -> dict[str, Any]:
     """The meeting as kept in its history: names rather than ids, so the old value reads as it was."""
     people = {s.person_id: s.name for s in staff}

@@ -142,6 +142,8 @@ class MeetingView(BaseModel):
     may_correct: bool = False  # the minutes' author, within the month they were recorded
     decision_numbers: dict[int, str] = {}  # decision task id → its number ('{minutes task}:{n}') for corrections
     owner_choices: list[str] = []  # roles, then staff names, for a decision row
+    meeting_id: int | None = None
+    viewer_leads: bool = False  # the leader reads the meeting's history
 
 
 class MinutesForm(BaseModel):
@@ -271,7 +273,8 @@ def meeting_view(session: Session, viewer: Viewer, *, school_id: int, month: str
         fields=[FormField(**f) for f in describe_fields(template.evidence)],
         members=[m for m, _ in leadership_members(session, school_id)],
         **_held(session, viewer, meeting, staff, now),
-        staff=staff, may_set=viewer.leads(school_id) and not done,
+        staff=staff, may_set=viewer.leads(school_id) and not done, viewer_leads=viewer.leads(school_id),
+        meeting_id=meeting.id if meeting else None,
         decision_numbers={t.id or 0: decision_number(t.key) for t in decisions},
         owner_choices=[*OWNER_ROLES, *dict.fromkeys(s.name for s in staff)],
     )
