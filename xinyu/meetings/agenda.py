@@ -52,7 +52,8 @@ class WorkItem:
     def text(self) -> str:
         marks = [*(["逾期"] if self.overdue else []), *(["上月结转"] if self.carried else [])]
         where = f"：{'、'.join(self.classes)}" if self.classes else ""
-        return f"{self.title}{where}（{'、'.join(marks)}，截止 {self.due.isoformat()}）"
+        when = f"截止 {self.due.isoformat()}"
+        return f"{self.title}{where}（{'、'.join(marks) + '，' if marks else ''}{when}）"
 
 
 Loader = Callable[[Session, list[Cycle], PackBook, datetime], dict[int, Any]]
