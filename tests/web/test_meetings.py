@@ -305,6 +305,7 @@ def test_the_leader_sets_time_place_and_attendees_and_the_invitation_and_printou
     data = setup_data(leader, page, invited=kept, add_person=str(homeroom.id), recorder_id=str(psych_person.id))
     saved = leader.post(f"/schools/{world.school_id}/meeting/setup?month={MONTH}", data=data, follow_redirects=False)
     assert saved.status_code == 303 and saved.headers["location"].endswith("&ok=2")
+    assert 'data-testid="meeting-ok"' in leader.get(saved.headers["location"]).text
     api = leader.get(f"/api/schools/{world.school_id}/meetings/{MONTH}").json()
     names = [a["name"] for a in api["attendees"]]
     assert homeroom.name in names and psych_person.name not in names
@@ -382,6 +383,7 @@ def test_the_author_corrects_the_minutes_within_the_month_and_the_leader_reads_t
                               f"what_{number}": "复核A、B台账", f"due_{number}": "2026-10-31"},
                         follow_redirects=False)
     assert fixed.status_code == 303 and fixed.headers["location"].endswith("&ok=3")
+    assert "纪要已更正" in leader.get(fixed.headers["location"]).text
     with Session(world_engine) as session:
         task = session.get(Task, decision["id"])
         assert task is not None and task.title == "会议决定：复核A、B台账" and task.due.isoformat() == "2026-10-31"

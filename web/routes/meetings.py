@@ -128,7 +128,7 @@ def local_input(moment: object) -> str:
 
 @router.get("/schools/{school_id}/meeting", response_class=HTMLResponse, include_in_schema=False)
 def meeting_page(request: Request, school_id: SchoolId, month: MonthQuery = None,
-                 ok: int | None = Query(None, ge=0, le=1), viewer: Viewer = Depends(current_viewer),
+                 ok: int | None = Query(None, ge=0, le=3), viewer: Viewer = Depends(current_viewer),
                  session: Session = Depends(db_session)) -> HTMLResponse:
     shown, fallback_from = _shown_month(request, session, school_id, month)
     return _page(request, session, _view(request, session, viewer, school_id, shown), ok=bool(ok),
