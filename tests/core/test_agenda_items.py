@@ -1,8 +1,8 @@
 """The agenda's overdue and carried work: grouped by task, each once, with its classes named (issue 12 item 8)."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
-from models import Task
+from models import LedgerReview, Task
 from xinyu.meetings.agenda import SECTIONS, AgendaFacts, render_agenda, work_items
 
 
@@ -36,3 +36,16 @@ def test_the_agenda_is_its_sections_in_order_numbered() -> None:
     numerals = "一二三四五六七八九十"
     assert headings == [f"{numerals[n]}、{s.heading}" for n, s in enumerate(SECTIONS)]
     assert "- 本班月度心理状况摸排：初一1班（截止 2026-10-09）" in text.split("逾期与结转事项")[1]
+
+
+def test_each_ledger_review_is_its_own_line_with_the_counted_or_the_typed_figure() -> None:
+    reviews = [LedgerReview(cycle_id=1, ledger="A", reviewed_at=datetime(2026, 10, 12, tzinfo=UTC), entries=3,
+                            changed=2, added=2, updated=0),
+               LedgerReview(cycle_id=1, ledger="B", reviewed_at=datetime(2026, 10, 12, tzinfo=UTC), entries=5,
+                            changed=25)]  # reviewed before the counts: the typed figure
+    facts = AgendaFacts(school="一中", month="2026-10", attention_students=0, class_reports=0, level_counts={},
+                        students=0, screened_students=0, key_students_open=0, reviews=reviews, open_cases=[],
+                        classes=[], late_tasks=[], carried_tasks=[], generated_on="2026-10-14")
+    lines = render_agenda(facts).splitlines()
+    assert "- A台账：2026-10-12 已更新，共 3 条，本月新增 2 条、更新 0 条" in lines
+    assert "- B台账：2026-10-12 已更新，共 5 条，本月新增或更新 25 条（填报）" in lines

@@ -270,7 +270,7 @@ def test_leader_on_a_phone_sets_the_meeting_and_enters_two_decision_rows_which_b
     setup.locator("#starts_at").fill(f"{TODAY.isoformat()}T15:00")
     setup.locator("#place").fill("行政楼三楼会议室")
     setup.locator("#recorder_id").select_option(str(world.accounts["psych"].person_id))
-    page.screenshot(path=shots / "meeting-setup-phone.png", full_page=True)
+    page.get_by_test_id("meeting-arrangement").screenshot(path=shots / "meeting-setup-phone.png")
     page.get_by_test_id("setup-submit").click()
     page.wait_for_url(lambda url: "ok=2" in url)
     expect(page.get_by_test_id("meeting-place")).to_have_text("行政楼三楼会议室")
@@ -300,7 +300,8 @@ def test_leader_on_a_phone_sets_the_meeting_and_enters_two_decision_rows_which_b
     expect(rows.nth(0)).to_contain_text(world.accounts["psych"].name)  # the school's psychology teacher owns it
     expect(rows.nth(1)).to_contain_text(decisions[1][0])
     expect(rows.nth(1)).to_contain_text(later.isoformat())
-    page.screenshot(path=shots / "meeting-recorded-phone.png", full_page=True)
+    page.get_by_test_id("meeting-minutes").screenshot(path=shots / "meeting-recorded-phone.png")
+    page.get_by_test_id("meeting-agenda").screenshot(path=shots / "meeting-agenda-phone.png")
     phone_shot(page, "meeting-phone.png")
     printable = page_factory(viewport=PHONE)
     printable.context.add_cookies(page.context.cookies())
