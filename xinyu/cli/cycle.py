@@ -1,9 +1,10 @@
-"""The monthly loop's commands: open and advance the cycle, list and complete tasks, the board, the agenda."""
+"""The monthly loop's commands: open and advance the cycle, list and complete tasks, the board (the agenda:
+xinyu.cli.meetings)."""
 
 import argparse
 import json
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from models import Cycle, LedgerReview, Task
 from xinyu.board import render_board, render_shortfalls
@@ -40,9 +41,6 @@ def register(command: Command) -> None:
     p = command("board", cmd_board, "月度闭环看板")
     p.add_argument("--month")
     p.add_argument("--at")
-    p = command("agenda", cmd_agenda, "显示领导小组会议议程")
-    p.add_argument("--school", required=True)
-    p.add_argument("--month")
 
 
 NO_SCHOOL = "数据库中还没有学校：没有可开启或推进的周期（请先用 xinyu import 导入教职工名册）"
@@ -179,24 +177,4 @@ def cmd_board(args: argparse.Namespace) -> int:
         print(render_board(session, month=month, today=today, book=book))
         print()
         print(render_shortfalls(session, month=month, book=book))
-    return 0
-
-
-def cmd_agenda(args: argparse.Namespace) -> int:
-    from models import Cycle, Meeting, School
-
-    engine, _ = engine_and_book()
-    month = args.month or month_of(local_date(parse_at(None)))
-    month_parts(month)
-    with Session(engine) as session:
-        meeting = session.exec(
-            select(Meeting).join(Cycle, col(Cycle.id) == col(Meeting.cycle_id))
-            .join(School, col(School.id) == col(Cycle.school_id))
-            .where(School.name == args.school, Cycle.month == month)
-        ).first()
-        if meeting is None:
-            raise CliError(f"{args.school} {month} 的会议步骤尚未开启")
-        print(meeting.agenda)
-        if meeting.minutes:
-            print(f"## 会议纪要（{meeting.held_on}）\n{meeting.minutes}")
     return 0
