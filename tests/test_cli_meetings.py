@@ -27,8 +27,8 @@ def test_the_leader_sets_the_meeting_and_the_agenda_shows_it(cli_db: str, engine
         school = make_school(session, name="芝罘第一中学")
         drive_to(session, book, school.id, "2026-10", "meeting")
         leader, deputy = school.people["leader"].name, school.people["deputy"].name
-        psych, homeroom = school.people["psych_teacher"].name, school.classes and next(
-            p.name for k, p in school.people.items() if k.startswith("homeroom:"))
+        psych = school.people["psych_teacher"].name
+        homeroom = next(p.name for k, p in school.people.items() if k.startswith("homeroom:"))
     base = ["meeting", "set", "--school", "芝罘第一中学", "--month", "2026-10", "--at", "2026-10-14T10:00"]
     code, _, err = run(capsys, *base, "--at-time", "2026-10-16T15:00", "--place", "会议室", "--by", psych)
     assert code == 1 and err.startswith("错误：") and "只有组长" in err
