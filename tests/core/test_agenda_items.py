@@ -8,7 +8,8 @@ from xinyu.meetings.agenda import SECTIONS, AgendaFacts, render_agenda, work_ite
 
 def _task(n: int, title: str, class_id: int | None, due: str, carried: bool = False) -> Task:
     return Task(id=n, cycle_id=1, origin_cycle_id=1, school_id=1, step_key="screening", template="t", key=f"k{n}",
-                title=title, role="homeroom", class_id=class_id, clause="QD-T10", due=date.fromisoformat(due), carried_over=carried)
+                title=title, role="homeroom", class_id=class_id, clause="QD-T10", due=date.fromisoformat(due),
+                carried_over=carried)
 
 
 def test_work_is_grouped_by_task_with_its_classes_in_class_order() -> None:
