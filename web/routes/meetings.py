@@ -99,7 +99,7 @@ def when(moment: object) -> str:
     return as_local(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"  # type: ignore[arg-type]
 
 
-def _page(request: Request, session: Session, view: MeetingView, *, ok: bool = False, error: str | None = None,
+def _page(request: Request, session: Session, view: MeetingView, *, ok: int = 0, error: str | None = None,
           values: dict[str, object] | None = None, status_code: int = 200,
           fallback_from: str | None = None) -> HTMLResponse:
     today = web_context(request).today()
@@ -131,7 +131,7 @@ def meeting_page(request: Request, school_id: SchoolId, month: MonthQuery = None
                  ok: int | None = Query(None, ge=0, le=3), viewer: Viewer = Depends(current_viewer),
                  session: Session = Depends(db_session)) -> HTMLResponse:
     shown, fallback_from = _shown_month(request, session, school_id, month)
-    return _page(request, session, _view(request, session, viewer, school_id, shown), ok=bool(ok),
+    return _page(request, session, _view(request, session, viewer, school_id, shown), ok=ok or 0,
                  fallback_from=fallback_from)
 
 

@@ -204,7 +204,11 @@ NUMERALS = "一二三四五六七八九十"
 
 
 def render_agenda(facts: AgendaFacts) -> str:
-    return render("meeting_agenda.md.j2", f=facts, local=_local_day, sections=SECTIONS, numerals=NUMERALS)
+    """The header, then each section's heading (numbered) and its template's text."""
+    bodies = [(f"{NUMERALS[n]}、{section.heading}",
+               render(section.template, f=facts, s=facts.sections.get(section.key), local=_local_day).strip("\n"))
+              for n, section in enumerate(SECTIONS)]
+    return render("meeting_agenda.md.j2", f=facts, sections=bodies)
 
 
 def _local_day(moment: Any) -> str:
