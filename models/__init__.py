@@ -17,7 +17,7 @@ from models.ledgers import (
     ScreeningRecord,
     TalkRecord,
 )
-from models.meetings import Meeting, MonthlyReport
+from models.meetings import Meeting, MeetingAttendee, MonthlyReport
 from models.org import District, Person, RoleAssignment, School, SchoolClass, Student
 from models.outbox import OutboxMessage
 
@@ -42,6 +42,7 @@ __all__ = [
     "KeyStudentProposal",
     "LedgerReview",
     "Meeting",
+    "MeetingAttendee",
     "MonthlyReport",
     "OutboxMessage",
     "RecordRevision",

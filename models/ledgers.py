@@ -126,5 +126,7 @@ class LedgerReview(SQLModel, table=True):
     reviewed_by_id: int | None = Field(default=None, foreign_key="person.id")
     reviewed_at: datetime | None = aware_datetime()
     entries: int = Field(default=0, description="Rows in the ledger at review time")
-    changed: int = Field(default=0, description="Rows added or changed this month")
+    changed: int = Field(default=0, description="Rows added or changed this month (added + updated)")
+    added: int | None = Field(default=None, description="Rows added this month, counted (None: typed before 0011)")
+    updated: int | None = Field(default=None, description="Rows changed this month, added earlier, counted")
     note: str = Field(default="", max_length=2000)

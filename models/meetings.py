@@ -19,6 +19,23 @@ class Meeting(SQLModel, table=True):
     held_on: date | None = None
     minutes: str | None = None
     recorded_at: datetime | None = aware_datetime()
+    recorded_by_id: int | None = Field(default=None, foreign_key="person.id")  # the minutes' author (corrections)
+    starts_at: datetime | None = aware_datetime()  # set by the leader; the invitation's time
+    place: str | None = Field(default=None, max_length=128)
+    host_id: int | None = Field(default=None, foreign_key="person.id")  # 主持人
+    recorder_id: int | None = Field(default=None, foreign_key="person.id")  # 记录人
+
+
+class MeetingAttendee(SQLModel, table=True):
+    """One invited person (签到表 row); `attended` is recorded after the meeting (None: not yet)."""
+
+    __tablename__ = "meeting_attendee"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    attended: bool | None = None
 
 
 class MonthlyReport(SQLModel, table=True):

@@ -27,7 +27,6 @@ from models import (
 )
 from xinyu.clock import SHANGHAI
 from xinyu.cycle import PackBook
-from xinyu.cycle.actions.ledger import ledger_rows_in_month
 from xinyu.cycle.completion import Completion, complete_tasks
 from xinyu.cycle.states import CycleStatus, TaskStatus
 from xinyu.months import month_range
@@ -127,8 +126,6 @@ def simulate_work(
         values = auto_evidence(template.evidence, rng, today)
         if template.action == "meeting_minutes":
             values["decisions"] = decisions_text(today, work)
-        if template.action == "ledger_review" and template.ledger:
-            values["changed"] = str(ledger_rows_in_month(session, template.ledger, task.school_id, origin.month))
         completions.append(Completion(task_id=task.id or 0, values=values))
         result.late += work.is_overdue(task.due, today)
     if completions:

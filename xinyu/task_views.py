@@ -27,6 +27,7 @@ from xinyu.cycle.states import CycleStatus, TaskStatus
 from xinyu.cycle.system_templates import FREE_TEXT_TITLES, SYSTEM_STEP_LABELS
 from xinyu.evidence_files.records import task_files
 from xinyu.grades import grade_label
+from xinyu.ledgers.monthly_counts import ReviewCounts, review_counts
 from xinyu.links import path
 from xinyu.privacy import mask_texts
 from xinyu.roles import Role, role_label
@@ -391,6 +392,7 @@ class TaskDetail(BaseModel):
     correct_until: date | None = None
     may_read_history: bool = False  # the author and the school leader read the evidence's history
     files_only: bool = False  # the system acted on the evidence (minutes, reviews…): a correction takes files only
+    ledger_counts: ReviewCounts | None = None  # a ledger task: 本月新增/更新, counted from the ledger's rows
 
 
 def find_task(session: Session, viewer: Viewer, task_id: int, *, today: date, book: PackBook) -> TaskRow | None:
@@ -417,8 +419,8 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
     fields = [FieldSpec(**f) for f in describe_fields(template.evidence)]
     labels = {f.name: f.label for f in fields}
     file_names = {f.name for f in fields if f.type == "file"}
-    evidence = [EvidenceValue(name=k, label=labels.get(k, k), value=v) for k, v in task.evidence.items()
-                if k not in file_names]
+    evidence = [EvidenceValue(name=k, label=labels.get(k, LEGACY_LABELS.get(k, k)), value=v)
+                for k, v in task.evidence.items() if k not in file_names]
     stored = task_files(session, task_id)
     if any(f.type == "students" for f in fields):
         _class_list(session, task, fields, evidence)
@@ -458,6 +460,8 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
         correct_until=correction_deadline(task.completed_at).date() if task.completed_at else None,
         may_read_history=task.completed_by_id == viewer.person_id or viewer.leads(task.school_id),
         files_only=template.action is not None,
+        ledger_counts=_ledger_counts(session, viewer, row, task, template.ledger if template.action == "ledger_review"
+                                     else None, origin),
     )
 
 
@@ -478,6 +482,22 @@ def _class_list(session: Session, task: Task, fields: list[FieldSpec], evidence:
                 item.shown = "、".join(f"{no} {names.get(no, '')}".strip() for no in item.value) or "（无）"
             else:  # a count typed before picks existed
                 item.shown = f"{item.value} 人"
+
+
+
+# Evidence fields a pack no longer asks for, still shown on the tasks completed with them.
+LEGACY_LABELS = {"changed": "本月新增或更新条数（填报）"}
+
+
+def _ledger_counts(session: Session, viewer: Viewer, row: TaskRow, task: Task, ledger: str | None,
+                   origin: Cycle) -> ReviewCounts | None:
+    """Ledger C's counts tell of cases: only for whoever may act on its task and the leader."""
+    if ledger is None or origin.id is None:
+        return None
+    if ledger == "C" and not (may_act(viewer, row) or viewer.leads(task.school_id)):
+        return None
+    return review_counts(session, ledger=ledger, cycle_id=origin.id, school_id=origin.school_id, month=origin.month,
+                         done=task.status == TaskStatus.done)
 
 
 def _names(session: Session, ids: list[int | None]) -> dict[int, str]:

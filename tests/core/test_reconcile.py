@@ -37,7 +37,7 @@ from xinyu.db import make_engine, transaction
 
 OCTOBER = "2026-10"
 CLASS_REPORT = {"committee_consulted": "是"}
-LEDGER = {"changed": "2"}
+LEDGER: dict[str, str] = {}
 
 
 @pytest.fixture
@@ -314,13 +314,15 @@ def test_the_ledger_step_needs_a_review_of_each_ledger_a_to_d(session: Session, 
 
 def test_a_ledger_review_records_the_ledgers_size_and_the_changes(session: Session, book: PackBook,
                                                                    school: SchoolFixture) -> None:
-    add_crisis_cases(session, school, ["王一", "王二"])
+    first, _ = add_crisis_cases(session, school, ["王一", "王二"])  # opened in September
     now = drive_to(session, book, school.id, OCTOBER, "ledgers")
+    first.updated_at = now  # one of them changed in October
     cycle = cycle_of(session, school.id, OCTOBER)
     task = one_task(session, cycle.id, "ledger_c")
-    complete_task(session, task_id=task.id or 0, values={"changed": "2", "note": "新增两例"}, now=now, book=book)
+    complete_task(session, task_id=task.id or 0, values={"note": "一例更新"}, now=now, book=book)
     review = session.exec(select(LedgerReview).where(LedgerReview.cycle_id == cycle.id)).one()
-    assert (review.ledger, review.entries, review.changed, review.note) == ("C", 2, 2, "新增两例")
+    assert (review.ledger, review.entries, review.added, review.updated, review.changed, review.note) == (
+        "C", 2, 0, 1, 1, "一例更新")
     assert review.reviewed_by_id == school.people["psych_teacher"].id
 
 

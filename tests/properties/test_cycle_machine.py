@@ -47,7 +47,6 @@ from xinyu.chase.extensions import ExtensionError, acknowledge_task, decide_exte
 from xinyu.clock import SHANGHAI, local_date
 from xinyu.consistency import check_consistency
 from xinyu.cycle import PackBook, advance, complete_task
-from xinyu.cycle.actions.ledger import ledger_rows_in_month
 from xinyu.db import make_engine, transaction
 from xinyu.packs import Pack
 from xinyu.roles import Role
@@ -202,8 +201,6 @@ class CycleMachine(RuleBasedStateMachine):
         values = auto_evidence(template.evidence, random.Random(f"{task.id}"), today)
         if template.action == "meeting_minutes":
             values["decisions"] = decisions_text(today, work)
-        if template.action == "ledger_review" and template.ledger:
-            values["changed"] = str(ledger_rows_in_month(session, template.ledger, task.school_id, origin.month))
         return values
 
     @rule(data=st.data())

@@ -2,7 +2,8 @@
 test's private copy of the world, each checked on the page and in the database:
 
 1. a homeroom teacher on a phone records what their class misses and its "1+1" cell turns green;
-2. the school leader records the leadership meeting's minutes and a decision, which becomes a task;
+2. the school leader, on a phone, sets the meeting (time, place) and records its minutes with two decision
+   rows, which become tasks;
 3. a district officer acknowledges an escalation (签收) and issues a notice (督办); the dashboard's chart draws.
 
 Every page must load without console errors: the Content-Security-Policy reports a blocked inline script or
@@ -246,46 +247,79 @@ def meeting_step(site: Site, school_id: int) -> Step:
         return session.exec(select(Step).where(Step.cycle_id == cycle.id, Step.key == "meeting")).one()
 
 
-def test_leader_records_the_meeting_minutes_and_a_decision_becomes_a_task(
+def test_leader_on_a_phone_sets_the_meeting_and_enters_two_decision_rows_which_become_tasks(
     page_factory: PageFactory, console: Console, site: Site, world: World,
 ) -> None:
     sid = world.school_id
     bring_to_meeting(site, sid)
     assert meeting_step(site, sid).status == StepStatus.open
     due = site.book.calendar("qingdao").add_workdays(TODAY, 5)
-    decision = "为新增重点关爱学生制定成长指导方案"
+    later = site.book.calendar("qingdao").add_workdays(TODAY, 8)
+    decisions = [("为新增重点关爱学生制定成长指导方案", "专职心理教师", due),
+                 ("复核四类台账本月新增记录", "副组长", later)]
     minutes = "研判本月测评预警与重点关爱学生情况，部署“1+1”课程补足与家校沟通工作。"
+    shots = Path("/tmp/h4")
+    shots.mkdir(exist_ok=True)
 
-    page = open_as(page_factory, console, site, world, "leader")
+    page = open_as(page_factory, console, site, world, "leader", viewport=PHONE)
     follow_menu(page, "会议")
     assert page.url.endswith(f"/schools/{sid}/meeting")
     expect(page.get_by_test_id("meeting-status")).to_have_attribute("data-status", "open")
-    hint = page.get_by_test_id("decisions-hint")
-    expect(hint).to_contain_text("事项｜负责角色｜截止日期")  # the format the decision line follows
+    # The leader sets time and place; the attendees are the leadership group and the psychology teachers.
+    setup = page.get_by_test_id("setup-form")
+    setup.locator("#starts_at").fill(f"{TODAY.isoformat()}T15:00")
+    setup.locator("#place").fill("行政楼三楼会议室")
+    setup.locator("#recorder_id").select_option(str(world.accounts["psych"].person_id))
+    page.get_by_test_id("meeting-arrangement").screenshot(path=shots / "meeting-setup-phone.png")
+    page.get_by_test_id("setup-submit").click()
+    page.wait_for_url(lambda url: "ok=2" in url)
+    expect(page.get_by_test_id("meeting-place")).to_have_text("行政楼三楼会议室")
+    expect(page.get_by_test_id("meeting-time")).to_have_text(f"{TODAY.isoformat()} 15:00")
+    expect(page.get_by_test_id("meeting-attendees")).to_contain_text(world.accounts["psych"].name)
+
     form = page.get_by_test_id("minutes-form")
     form.locator("#held_on").fill(TODAY.isoformat())
     form.locator("#minutes").fill(minutes)
-    form.locator("#decisions").fill(f"{decision}｜专职心理教师｜{due.isoformat()}")
+    for n, (what, owner, day) in enumerate(decisions, start=1):
+        row = page.get_by_test_id(f"decision-row-{n}")
+        row.locator("input[name=decision_what]").fill(what)
+        row.locator("input[name=decision_owner]").fill(owner)
+        row.locator("input[name=decision_due]").fill(day.isoformat())
+    page.wait_for_function("() => document.documentElement.scrollWidth <= window.innerWidth", timeout=5000)
+    page.get_by_test_id("decision-rows").screenshot(path=shots / "meeting-decision-rows-phone.png")
+    page.screenshot(path=shots / "meeting-minutes-form-phone.png", full_page=True)
     page.get_by_test_id("minutes-submit").click()
     page.wait_for_url(lambda url: "ok=1" in url)
 
-    expect(page.get_by_test_id("meeting-ok")).to_contain_text("1 项会议决定已生成任务")
+    expect(page.get_by_test_id("meeting-ok")).to_contain_text("2 项会议决定已生成任务")
     expect(page.get_by_test_id("meeting-status")).to_have_attribute("data-status", "done")
     expect(page.get_by_test_id("meeting-minutes")).to_contain_text(minutes)
-    row = page.get_by_test_id("meeting-decisions").locator("tbody tr")
-    expect(row).to_have_count(1)
-    expect(row).to_contain_text(decision)
-    expect(row).to_contain_text(due.isoformat())
-    expect(row).to_contain_text(world.accounts["psych"].name)  # the school's psychology teacher owns it
+    rows = page.get_by_test_id("meeting-decisions").locator("tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text(decisions[0][0])
+    expect(rows.nth(0)).to_contain_text(world.accounts["psych"].name)  # the school's psychology teacher owns it
+    expect(rows.nth(1)).to_contain_text(decisions[1][0])
+    expect(rows.nth(1)).to_contain_text(later.isoformat())
+    page.get_by_test_id("meeting-minutes").screenshot(path=shots / "meeting-recorded-phone.png")
+    page.get_by_test_id("meeting-agenda").screenshot(path=shots / "meeting-agenda-phone.png")
+    phone_shot(page, "meeting-phone.png")
+    printable = page_factory(viewport=PHONE)
+    printable.context.add_cookies(page.context.cookies())
+    printable.goto(f"{site.url}/schools/{sid}/meeting/print?month={MONTH}")
+    expect(printable.get_by_test_id("sign-in")).to_contain_text(world.accounts["leader"].name)
+    expect(printable.get_by_test_id("print-place")).to_have_text("行政楼三楼会议室")
+    printable.screenshot(path=shots / "meeting-print-phone.png", full_page=True)
 
     with Session(site.engine) as session:
         cycle = session.exec(select(Cycle).where(Cycle.school_id == sid, Cycle.month == MONTH)).one()
         meeting = session.exec(select(Meeting).where(Meeting.cycle_id == cycle.id)).one()
-        tasks = session.exec(select(Task).where(Task.cycle_id == cycle.id, Task.kind == "decision")).all()
-    assert meeting.held_on == TODAY and minutes in (meeting.minutes or "")
-    (task,) = [t for t in tasks if decision in t.title]
-    assert (task.due, task.status, task.assignee_id) == (due, TaskStatus.open, world.accounts["psych"].person_id)
-    assert row.get_attribute("data-task") == str(task.id)
+        tasks = session.exec(select(Task).where(Task.cycle_id == cycle.id, Task.kind == "decision")
+                             .order_by(col(Task.id))).all()
+    assert meeting.held_on == TODAY and minutes in (meeting.minutes or "") and meeting.place == "行政楼三楼会议室"
+    assert [(t.title, t.due, t.role) for t in tasks] == [
+        (f"会议决定：{decisions[0][0]}", due, "psych_teacher"), (f"会议决定：{decisions[1][0]}", later, "deputy")]
+    assert tasks[0].assignee_id == world.accounts["psych"].person_id and tasks[0].status == TaskStatus.open
+    assert rows.nth(0).get_attribute("data-task") == str(tasks[0].id)
     assert meeting_step(site, sid).status == StepStatus.done
     shot(page, "meeting.png")
 

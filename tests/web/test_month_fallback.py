@@ -57,3 +57,11 @@ def test_boards_say_they_show_the_latest_month_with_cycles(december: dict[str, T
     notice = re.search(r'data-testid="month-fallback"[^>]*>(.*?)</p>', answer.text, re.S)
     assert notice and "2026-12" in notice.group(1) and "2026年10月" in notice.group(1)
     assert options(answer.text, "board-month") == ["2026-10"]
+
+
+def test_meeting_print_and_invitation_fall_back_too(december: dict[str, TestClient], world: World) -> None:
+    printable = december["leader"].get(f"/schools/{world.school_id}/meeting/print")
+    assert printable.status_code == 200 and "2026年10月" in printable.text
+    invitation = december["leader"].get(f"/schools/{world.school_id}/meeting.ics")
+    assert invitation.status_code == 200 and "10月专题会议" in invitation.text.replace("\r\n ", "")
+    assert december["leader"].get(f"/schools/{world.school_id}/meeting.ics?month=2026-12").status_code == 404

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from models import Extension, Meeting, Step, Student, Task
+from models import Extension, LedgerReview, Meeting, Step, Student, Task
 from tests.web.app_fixtures import ClientFor, form_token
 from tests.web.world import World
 from xinyu.clock import parse_at
@@ -139,14 +139,13 @@ def test_the_task_page_explains_the_due_date_and_shows_the_evidence_form(
     task = ledger_b(world_engine, world)
     page = psych.get(f"/tasks/{task.id}")
     assert page.status_code == 200
-    assert 'id="evidence-form"' in page.text and 'name="changed"' in page.text and 'type="number"' in page.text
+    assert 'id="evidence-form"' in page.text and 'name="note"' in page.text and 'name="changed"' not in page.text
+    assert 'data-testid="ledger-counts"' in page.text and "确认台账已核对并完成" in page.text  # counted, not typed
     assert "当前截止：2026-10-20" in page.text and "QD-2" in page.text and "台账A–D更新" in page.text
     assert 'id="ack-form"' in page.text and 'id="extension-form"' in page.text
     detail = psych.get(f"/api/tasks/{task.id}").json()
-    assert [f["name"] for f in detail["fields"]] == ["changed", "note"]
-    assert detail["fields"][0] == {"name": "changed", "label": "本月新增或更新条数", "type": "int", "required": True,
-                                   "choices": [], "min": 0, "max": 20000,
-                                   "proposes": None, "options": []}
+    assert [f["name"] for f in detail["fields"]] == ["note"]
+    assert detail["ledger_counts"]["ledger"] == "B" and detail["ledger_counts"]["recorded"] is False
     assert detail["may_act"] and detail["may_ask"] and not detail["may_decide"] and detail["task"]["clause"] == "QD-2"
     assert any("当前截止：2026-10-20" in line for line in detail["due_explained"])
     # A finished task shows what was given and no form.
@@ -165,11 +164,11 @@ def test_completing_through_the_form_writes_and_the_loop_moves_on(
     task = ledger_b(world_engine, world)
     assert step_status(world_engine, task.cycle_id, "meeting") == "pending"
     token = form_token(psych.get(f"/tasks/{task.id}").text)
-    response = psych.post(f"/tasks/{task.id}/complete", data={"csrf_token": token, "changed": "3", "note": "新增两例"},
+    response = psych.post(f"/tasks/{task.id}/complete", data={"csrf_token": token, "note": "新增两例"},
                           follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == f"/tasks/{task.id}?ok=done"
     done = reload(world_engine, task.id or 0)
-    assert done.status == "done" and done.evidence == {"changed": 3, "note": "新增两例"}
+    assert done.status == "done" and done.evidence == {"note": "新增两例"}
     assert done.completed_by_id == world.accounts["psych"].person_id
     assert step_status(world_engine, task.cycle_id, "ledgers") == "done"
     assert step_status(world_engine, task.cycle_id, "meeting") == "open"
@@ -183,31 +182,33 @@ def test_bad_evidence_is_refused_with_the_cores_message_and_nothing_is_written(
     psych = client_for("psych")
     task = ledger_b(world_engine, world)
     token = form_token(psych.get(f"/tasks/{task.id}").text)
-    page = psych.post(f"/tasks/{task.id}/complete", data={"csrf_token": token, "changed": "", "note": "漏填"})
-    assert page.status_code == 400 and "缺少必填项“本月新增或更新条数”" in page.text
-    assert 'data-testid="task-error"' in page.text and "漏填" in page.text  # what was typed is kept
-    page = psych.post(f"/tasks/{task.id}/complete", data={"csrf_token": token, "changed": "三"})
-    assert page.status_code == 400 and "应为整数" in page.text
-    page = psych.post(f"/tasks/{task.id}/complete", data={"csrf_token": token, "changed": "-2"})
-    assert page.status_code == 400 and "应在 0 到 20000 之间，实为 -2" in page.text
-    assert 'min="0" max="20000"' in psych.get(f"/tasks/{task.id}").text  # the pack's bounds in the form
-    api = psych.post(f"/api/tasks/{task.id}/complete", json={"values": {"changed": "abc"}})
-    assert api.status_code == 400 and "应为整数" in api.json()["detail"]
-    api = psych.post(f"/api/tasks/{task.id}/complete", json={"values": {"changed": 1, "colour": "red"}})
+    # The month's count is not typed any more (QD-ANNEX: counted from the ledger's rows).
+    api = psych.post(f"/api/tasks/{task.id}/complete", json={"values": {"changed": 25}})
+    assert api.status_code == 400 and "没有字段 changed" in api.json()["detail"]
+    api = psych.post(f"/api/tasks/{task.id}/complete", json={"values": {"note": "x", "colour": "red"}})
     assert api.status_code == 400 and "没有字段 colour" in api.json()["detail"]
-    assert psych.post(f"/api/tasks/{task.id}/complete", json={"values": {"changed": [1]}}).status_code == 422
+    assert psych.post(f"/api/tasks/{task.id}/complete", json={"values": {"note": [1]}}).status_code == 422
     assert psych.post(f"/api/tasks/{task.id}/complete", json={"vals": {}}).status_code == 422
     unchanged = reload(world_engine, task.id or 0)
     assert unchanged.status == "open" and unchanged.evidence == {} and unchanged.completed_at is None
     assert step_status(world_engine, task.cycle_id, "ledgers") == "open"
+    # The form has no field for it; a typed figure sent anyway is not what the review keeps.
+    counted = psych.get(f"/api/tasks/{task.id}").json()["ledger_counts"]
+    page = psych.post(f"/tasks/{task.id}/complete", data={"csrf_token": token, "changed": "25", "note": "已核"})
+    assert page.status_code in (200, 303)
+    with Session(world_engine) as session:
+        review = session.exec(select(LedgerReview).where(LedgerReview.cycle_id == task.cycle_id,
+                                                         LedgerReview.ledger == "B")).one()
+    assert (review.added, review.updated, review.changed) == (
+        counted["added"], counted["updated"], counted["added"] + counted["updated"]) and review.changed != 25
 
 
 def test_a_write_without_the_csrf_token_is_refused(client_for: ClientFor, world: World, world_engine: Engine) -> None:
     psych = client_for("psych")
     task = ledger_b(world_engine, world)
-    form = psych.post(f"/tasks/{task.id}/complete", data={"changed": "3"}, headers={"X-CSRF-Token": ""})
+    form = psych.post(f"/tasks/{task.id}/complete", data={"note": "3"}, headers={"X-CSRF-Token": ""})
     assert form.status_code == 403
-    api = psych.post(f"/api/tasks/{task.id}/complete", json={"values": {"changed": 3}},
+    api = psych.post(f"/api/tasks/{task.id}/complete", json={"values": {}},
                      headers={"X-CSRF-Token": "forged"})
     assert api.status_code == 403
     for path in ("acknowledge", "extensions"):
@@ -221,19 +222,19 @@ def test_the_api_completes_and_answers_with_the_updated_task(
         client_for: ClientFor, world: World, world_engine: Engine) -> None:
     psych = client_for("psych")
     task = ledger_b(world_engine, world)
-    answer = psych.post(f"/api/tasks/{task.id}/complete", json={"values": {"changed": 0}})
+    answer = psych.post(f"/api/tasks/{task.id}/complete", json={"values": {}})
     assert answer.status_code == 200
     body = answer.json()
     assert body["task"]["status"] == "done" and body["task"]["group"] == "done" and not body["may_act"]
-    assert {"name": "changed", "label": "本月新增或更新条数", "value": 0, "shown": None} in body["evidence"]
-    again = psych.post(f"/api/tasks/{task.id}/complete", json={"values": {"changed": 0}})
+    assert body["evidence"] == [] and body["ledger_counts"]["recorded"] is True
+    again = psych.post(f"/api/tasks/{task.id}/complete", json={"values": {}})
     assert again.status_code == 403  # done: nothing more to do
 
 
 def test_the_meeting_is_recorded_through_the_generic_form_and_others_may_not(
         client_for: ClientFor, world: World, world_engine: Engine) -> None:
     psych = client_for("psych")
-    psych.post(f"/api/tasks/{ledger_b(world_engine, world).id}/complete", json={"values": {"changed": 1}})
+    psych.post(f"/api/tasks/{ledger_b(world_engine, world).id}/complete", json={"values": {}})
     minutes = task_of(world_engine, school_id=world.school_id, template="minutes")
     # The psychology teacher sees the leader's task but may not complete it.
     page = psych.get(f"/tasks/{minutes.id}")
@@ -308,10 +309,10 @@ def test_text_the_database_cannot_hold_is_refused_not_a_crash(
     with Session(world_engine) as session:
         assert session.exec(select(Extension).where(Extension.task_id == task.id)).first() is None
     token = form_token(psych.get(f"/tasks/{task.id}").text)
-    page = psych.post(f"/tasks/{task.id}/complete", data={"csrf_token": token, "changed": "1", "note": "已\u202e核"})
+    page = psych.post(f"/tasks/{task.id}/complete", data={"csrf_token": token, "note": "已\u202e核"})
     assert page.status_code == 400 and "含有不可见的控制字符" in page.text
     # PostgreSQL refuses text longer than a column; SQLite keeps it. Never a 500.
-    done = psych.post(f"/api/tasks/{task.id}/complete", json={"values": {"changed": 1, "note": "x" * 4000}})
+    done = psych.post(f"/api/tasks/{task.id}/complete", json={"values": {"note": "x" * 4000}})
     assert done.status_code in (200, 400)
     assert reload(world_engine, task.id or 0).status == ("done" if done.status_code == 200 else "open")
 

@@ -1,11 +1,12 @@
-"""The monthly loop's commands: open and advance the cycle, list and complete tasks, the board, the agenda."""
+"""The monthly loop's commands: open and advance the cycle, list and complete tasks, the board (the agenda:
+xinyu.cli.meetings)."""
 
 import argparse
 import json
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from models import Task
+from models import Cycle, LedgerReview, Task
 from xinyu.board import render_board, render_shortfalls
 from xinyu.cli.common import CliError, Command, add_run_options, engine_and_book, resolve_person
 from xinyu.cli.errors import run_flow
@@ -42,9 +43,6 @@ def register(command: Command) -> None:
     p = command("board", cmd_board, "月度闭环看板")
     p.add_argument("--month")
     p.add_argument("--at")
-    p = command("agenda", cmd_agenda, "显示领导小组会议议程")
-    p.add_argument("--school", required=True)
-    p.add_argument("--month")
 
 
 NO_SCHOOL = "数据库中还没有学校：没有可开启或推进的周期（请先用 xinyu import 导入教职工名册）"
@@ -166,6 +164,12 @@ def cmd_complete(args: argparse.Namespace) -> int:
         attached = sum(len(v) for v in files.values())
         print(f"任务 #{task.id}「{task.title}」已完成（{now:%Y-%m-%d %H:%M}）"
               + (f"，附件 {attached} 个" if attached else ""))
+        origin = session.get(Cycle, task.origin_cycle_id)
+        template = book.template(origin.pack, origin.month, task.step_key, task.template) if origin else None
+        if template is not None and template.action == "ledger_review":  # the month's count, not typed
+            review = session.exec(select(LedgerReview).where(LedgerReview.cycle_id == task.origin_cycle_id,
+                                                             LedgerReview.ledger == template.ledger)).one()
+            print(f"{review.ledger}台账本月新增 {review.added}、更新 {review.updated}（系统按台账记录统计）")
     return 0
 
 
@@ -178,24 +182,4 @@ def cmd_board(args: argparse.Namespace) -> int:
         print(render_board(session, month=month, today=today, book=book))
         print()
         print(render_shortfalls(session, month=month, book=book))
-    return 0
-
-
-def cmd_agenda(args: argparse.Namespace) -> int:
-    from models import Cycle, Meeting, School
-
-    engine, _ = engine_and_book()
-    month = args.month or month_of(local_date(parse_at(None)))
-    month_parts(month)
-    with Session(engine) as session:
-        meeting = session.exec(
-            select(Meeting).join(Cycle, col(Cycle.id) == col(Meeting.cycle_id))
-            .join(School, col(School.id) == col(Cycle.school_id))
-            .where(School.name == args.school, Cycle.month == month)
-        ).first()
-        if meeting is None:
-            raise CliError(f"{args.school} {month} 的会议步骤尚未开启")
-        print(meeting.agenda)
-        if meeting.minutes:
-            print(f"## 会议纪要（{meeting.held_on}）\n{meeting.minutes}")
     return 0

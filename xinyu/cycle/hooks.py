@@ -16,11 +16,15 @@ from xinyu.meetings.agenda import agenda_facts_for, render_agenda
 def create_meeting_agendas(
     session: Session, *, opened: list[tuple[Cycle, Step]], now: datetime, book: PackBook
 ) -> None:
-    have = set(session.exec(select(Meeting.cycle_id).where(col(Meeting.cycle_id).in_([c.id for c, _ in opened]))))
-    cycles = [cycle for cycle, _ in opened if cycle.id not in have]
+    # A meeting the leader set before the step opened exists with an empty agenda: it gets its agenda now.
+    have = {m.cycle_id: m for m in session.exec(select(Meeting).where(col(Meeting.cycle_id).in_(
+        [c.id for c, _ in opened])))}
+    cycles = [cycle for cycle, _ in opened if cycle.id not in have or not have[cycle.id or 0].agenda]
     for cycle, facts in zip(cycles, agenda_facts_for(session, cycles=cycles, book=book, now=now), strict=True):
         assert cycle.id is not None
-        session.add(Meeting(cycle_id=cycle.id, agenda=render_agenda(facts)))
+        meeting = have.get(cycle.id) or Meeting(cycle_id=cycle.id, agenda="")
+        meeting.agenda = render_agenda(facts)
+        session.add(meeting)
 
 
 STEP_HOOKS = {"meeting_agenda": create_meeting_agendas}

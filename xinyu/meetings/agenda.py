@@ -1,26 +1,72 @@
 """The leadership meeting's agenda (QD-S1b), generated from the ledgers and the course records.
 
 Four topics as the clause names them: 学生心理健康问题, 心理健康档案管理, 心理危机协同干预,
-心理健康课程和专题活动“1+1”. Within the school, cases are named by number, never by student name.
+心理健康课程和专题活动“1+1”, then the overdue and carried work and the decisions to take. Within the school,
+cases are named by number, never by student name.
+
+The agenda is a list of sections (SECTIONS), each a heading and a template under
+xinyu/templates/agenda/; the template sees the common facts as `f` and, when the section has a loader,
+what the loader gave for the cycle as `s`. A loader takes (session, cycles, book, now) and answers
+{cycle id: value} for the whole batch with a few queries. To add a section: write its template (and
+loader), append an AgendaSection; the headings are numbered in order.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from models import CrisisCase, Cycle, KeyStudentPlan, LedgerReview, School, ScreeningRecord, Student, Task
+from models import (
+    CrisisCase,
+    Cycle,
+    KeyStudentPlan,
+    LedgerReview,
+    School,
+    SchoolClass,
+    ScreeningRecord,
+    Student,
+    Task,
+)
 from xinyu.clock import as_local, local_date
 from xinyu.courses.status import ClassCourseStatus, class_statuses_by_school
 from xinyu.crisis.next_step import agenda_line
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import TaskStatus
 from xinyu.cycle.student_picks import count_picks
+from xinyu.grades import grade_label
 from xinyu.render import render
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One open task of the month, once, with the classes it is open for ("本班月度心理状况摸排：四年级1班、…")."""
+
+    title: str
+    classes: list[str]
+    overdue: bool
+    carried: bool
+    due: date
+
+    def text(self) -> str:
+        marks = [*(["逾期"] if self.overdue else []), *(["上月结转"] if self.carried else [])]
+        where = f"：{'、'.join(self.classes)}" if self.classes else ""
+        when = f"截止 {self.due.isoformat()}"
+        return f"{self.title}{where}（{'、'.join(marks) + '，' if marks else ''}{when}）"
+
+
+Loader = Callable[[Session, list[Cycle], PackBook, datetime], dict[int, Any]]
+
+
+@dataclass(frozen=True)
+class AgendaSection:
+    key: str
+    heading: str
+    template: str  # under xinyu/templates/agenda/
+    load: Loader | None = None
 
 
 @dataclass
@@ -40,6 +86,8 @@ class AgendaFacts:
     late_tasks: list[Task]
     carried_tasks: list[Task]
     generated_on: str
+    work_items: list[WorkItem] = field(default_factory=list)
+    sections: dict[str, Any] = field(default_factory=dict)  # section key → its loader's value for the cycle
 
 
 def agenda_facts(session: Session, *, cycle: Cycle, book: PackBook, now: datetime) -> AgendaFacts:
@@ -80,12 +128,15 @@ def agenda_facts_for(session: Session, *, cycles: list[Cycle], book: PackBook, n
             session, school_ids={c.school_id for c in cycles if (c.pack, c.month) == (pack_id, month)},
             month=month, pack=book.pack(pack_id), work=book.calendar(pack_id))
     today = local_date(now)
+    labels = _class_labels(session, {t.class_id for ts in open_tasks.values() for t in ts})
+    loaded = {section.key: section.load(session, cycles, book, now) for section in SECTIONS if section.load}
     facts = []
     for cycle in cycles:
         assert cycle.id is not None
         work = book.calendar(cycle.pack)
         tasks = open_tasks.get(cycle.id, [])
         levels = latest_level.get(cycle.school_id, {})
+        late = [t for t in tasks if work.is_overdue(t.due, today)]
         facts.append(AgendaFacts(
             school=schools[cycle.school_id].name,
             month=cycle.month,
@@ -100,11 +151,38 @@ def agenda_facts_for(session: Session, *, cycles: list[Cycle], book: PackBook, n
             open_case_lines=[agenda_line(c, book.pack(cycle.pack).crisis, today)
                              for c in open_cases.get(cycle.school_id, [])],
             classes=classes[(cycle.pack, cycle.month)].get(cycle.school_id, []),
-            late_tasks=[t for t in tasks if work.is_overdue(t.due, today)],
+            late_tasks=late,
             carried_tasks=[t for t in tasks if t.carried_over],
             generated_on=today.isoformat(),
+            work_items=work_items([t for t in tasks if t in late or t.carried_over], {id(t) for t in late}, labels),
+            sections={key: values.get(cycle.id) for key, values in loaded.items()},
         ))
     return facts
+
+
+def work_items(tasks: list[Task], late: set[int], labels: dict[int, str]) -> list[WorkItem]:
+    """Overdue and carried tasks grouped by title, each once, naming the classes (in class order)."""
+    groups: dict[str, list[Task]] = defaultdict(list)
+    for task in tasks:
+        groups[task.title].append(task)
+    order = {class_id: n for n, class_id in enumerate(labels)}
+    items = []
+    for title, group in groups.items():
+        class_ids = sorted({t.class_id for t in group if t.class_id is not None}, key=lambda c: order.get(c, 0))
+        items.append(WorkItem(title=title, classes=[labels[c] for c in class_ids if c in labels],
+                              overdue=any(id(t) in late for t in group), carried=any(t.carried_over for t in group),
+                              due=min(t.due for t in group)))
+    return sorted(items, key=lambda i: (i.due, i.title))
+
+
+def _class_labels(session: Session, ids: set[int | None]) -> dict[int, str]:
+    """Class id → 四年级1班, in grade and name order."""
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    classes = sorted(session.exec(select(SchoolClass).where(col(SchoolClass.id).in_(wanted))),
+                     key=lambda c: (c.grade, len(c.name), c.name))
+    return {c.id or 0: f"{grade_label(c.grade)}{c.name}" for c in classes}
 
 
 def _grouped(rows: Iterable[Any], key: str) -> dict[int, list[Any]]:
@@ -119,8 +197,23 @@ def _count_by_school(session: Session, table: Any, school_ids: list[int], *where
                              .group_by(table.school_id)).all())
 
 
+SECTIONS: list[AgendaSection] = [
+    AgendaSection("students", "学生心理健康问题", "agenda/students.md.j2"),
+    AgendaSection("records", "心理健康档案管理", "agenda/records.md.j2"),
+    AgendaSection("crisis", "心理危机协同干预", "agenda/crisis.md.j2"),
+    AgendaSection("courses", "心理健康课程和专题活动“1+1”", "agenda/courses.md.j2"),
+    AgendaSection("work", "逾期与结转事项", "agenda/work.md.j2"),
+    AgendaSection("decisions", "研究决定事项", "agenda/decisions.md.j2"),
+]
+NUMERALS = "一二三四五六七八九十"
+
+
 def render_agenda(facts: AgendaFacts) -> str:
-    return render("meeting_agenda.md.j2", f=facts, local=_local_day)
+    """The header, then each section's heading (numbered) and its template's text."""
+    bodies = [(f"{NUMERALS[n]}、{section.heading}",
+               render(section.template, f=facts, s=facts.sections.get(section.key), local=_local_day).strip("\n"))
+              for n, section in enumerate(SECTIONS)]
+    return render("meeting_agenda.md.j2", f=facts, sections=bodies)
 
 
 def _local_day(moment: Any) -> str:

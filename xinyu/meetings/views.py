@@ -8,7 +8,7 @@ decision line into a task with an owner role and a due date).
 
 import re
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select as sa_select
@@ -23,7 +23,19 @@ from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import LABELS as STATUS_LABELS
 from xinyu.cycle.states import TaskStatus
 from xinyu.grades import grade_label
+from xinyu.history import record_change
 from xinyu.meetings.agenda import agenda_facts, render_agenda
+from xinyu.meetings.held import (
+    Attendee,
+    Staff,
+    attendees,
+    decision_number,
+    held_snapshot,
+    may_correct,
+    meeting_of,
+    record_attendance,
+    school_staff,
+)
 from xinyu.months import month_range
 from xinyu.packs import TaskTemplate
 from xinyu.roles import Role, role_label
@@ -78,6 +90,16 @@ class Member(BaseModel):
     roles: list[str]  # Chinese labels
 
 
+class DecisionRow(BaseModel):
+    """One decision as entered on a phone: 事项, 负责角色 or a named person, 截止日期."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    what: str = Field(min_length=1, max_length=MAX_DECISION_LINE - 40, description="事项")
+    owner: str = Field(min_length=1, max_length=64, description="负责角色（如 副组长）或本校教职工姓名")
+    due: date = Field(description="截止日期")
+
+
 class MeetingView(BaseModel):
     school_id: int
     school_name: str
@@ -108,6 +130,20 @@ class MeetingView(BaseModel):
     fields: list[FormField]
     decision_format: str = DECISION_FORMAT
     members: list[Member]
+    starts_at: datetime | None = None
+    place: str | None = None
+    host: str | None = None
+    host_id: int | None = None
+    recorder: str | None = None
+    recorder_id: int | None = None
+    attendees: list[Attendee] = []
+    staff: list[Staff] = []
+    may_set: bool = False  # the leader sets time, place and attendees
+    may_correct: bool = False  # the minutes' author, within the month they were recorded
+    decision_numbers: dict[int, str] = {}  # decision task id → its number ('{minutes task}:{n}') for corrections
+    owner_choices: list[str] = []  # roles, then staff names, for a decision row
+    meeting_id: int | None = None
+    viewer_leads: bool = False  # the leader reads the meeting's history
 
 
 class MinutesForm(BaseModel):
@@ -118,7 +154,9 @@ class MinutesForm(BaseModel):
                                                                   description="参会人员")
     minutes: str = Field(min_length=1, max_length=20000, description="会议纪要")
     decisions: str = Field(default="", max_length=10000,
-                           description=f"会议决定，每行一项：{DECISION_FORMAT}（YYYY-MM-DD）")
+                           description=f"会议决定（旧格式，每行一项：{DECISION_FORMAT}）；手机上请用 decision_rows")
+    decision_rows: list[DecisionRow] = Field(default_factory=list, max_length=50, description="会议决定，每项一行")
+    attended_ids: list[int] | None = Field(default=None, max_length=60, description="实到人员（受邀人员中）")
 
 
 def minutes_template(book: PackBook, cycle: Cycle) -> tuple[str, TaskTemplate, str, str]:
@@ -200,6 +238,7 @@ def meeting_view(session: Session, viewer: Viewer, *, school_id: int, month: str
     missed = next((t for t in live if t.kind == "missed"), None)
     decisions = [t for t in live if t.kind == "decision"]
     today = local_date(now)
+    staff = school_staff(session, school_id)
     cutoff = book.calendar(cycle.pack).overdue_cutoff(today)
     names = _names(session, {t.assignee_id for t in decisions} | {minutes_task.completed_by_id if minutes_task
                                                                    else None})
@@ -233,7 +272,30 @@ def meeting_view(session: Session, viewer: Viewer, *, school_id: int, month: str
         and may_record(viewer, minutes_task),
         fields=[FormField(**f) for f in describe_fields(template.evidence)],
         members=[m for m, _ in leadership_members(session, school_id)],
+        **_held(session, viewer, meeting, staff, now),
+        staff=staff, may_set=viewer.leads(school_id) and not done, viewer_leads=viewer.leads(school_id),
+        meeting_id=meeting.id if meeting else None,
+        decision_numbers={t.id or 0: decision_number(t.key) for t in decisions},
+        owner_choices=[*OWNER_ROLES, *dict.fromkeys(s.name for s in staff)],
     )
+
+
+OWNER_ROLES = [role_label(r) for r in (Role.leader, Role.deputy, Role.health_vice_principal, Role.department_head,
+                                       Role.grade_head, Role.psych_teacher, Role.homeroom)]
+
+
+def _held(session: Session, viewer: Viewer, meeting: Meeting | None, staff: list[Staff],
+          now: datetime) -> dict[str, Any]:
+    names = {s.person_id: s.name for s in staff}
+    leader = next((s for s in staff if "组长" in s.roles), None)
+    host_id = meeting.host_id if meeting and meeting.host_id else (leader.person_id if leader else None)
+    return {
+        "starts_at": meeting.starts_at if meeting else None, "place": meeting.place if meeting else None,
+        "host_id": host_id, "host": names.get(host_id or 0),
+        "recorder_id": meeting.recorder_id if meeting else None,
+        "recorder": names.get(meeting.recorder_id or 0) if meeting else None,
+        "attendees": attendees(session, meeting, staff), "may_correct": may_correct(viewer, meeting, now),
+    }
 
 
 def may_record(viewer: Viewer, task: Task) -> bool:
@@ -285,6 +347,9 @@ def check_minutes(form: MinutesForm, *, month: str, today: date) -> None:
                 continue  # the core's parser explains a bad date
             if day > form.held_on + DECISION_HORIZON:
                 raise MeetingError(f"第{number}行截止日期 {day} 距会议日期超过一年")
+    for number, row in enumerate(form.decision_rows, start=1):
+        if row.due > form.held_on + DECISION_HORIZON:
+            raise MeetingError(f"第{number}项会议决定的截止日期 {row.due} 距会议日期超过一年")
 
 
 def record_meeting(session: Session, viewer: Viewer, *, school_id: int, month: str, form: MinutesForm,
@@ -304,11 +369,29 @@ def record_meeting(session: Session, viewer: Viewer, *, school_id: int, month: s
     if not may_record(viewer, task):
         raise NotAllowed(f"只有{role_label(task.role)}或组长可以录入会议纪要")
     check_minutes(form, month=month, today=local_date(now))
-    attendees = [a.strip() for a in form.attendees if a.strip()]
+    others = [a.strip() for a in form.attendees if a.strip()]
     minutes = form.minutes.strip()
-    if attendees:
-        minutes = f"参会人员：{'、'.join(dict.fromkeys(attendees))}\n\n{minutes}"
-    values = {"held_on": form.held_on.isoformat(), "minutes": minutes, "decisions": form.decisions}
+    if others:
+        minutes = f"参会人员：{'、'.join(dict.fromkeys(others))}\n\n{minutes}"
+    decisions = "\n".join([*(line for line in form.decisions.splitlines() if line.strip()),
+                           *(decision_line(n, row) for n, row in enumerate(form.decision_rows, start=1))])
+    values = {"held_on": form.held_on.isoformat(), "minutes": minutes, "decisions": decisions}
     if "decisions" not in {f.name for f in template.evidence}:
         values.pop("decisions")
-    return complete_task(session, task_id=task.id or 0, values=values, now=now, book=book, by=viewer.person_id)
+    done = complete_task(session, task_id=task.id or 0, values=values, now=now, book=book, by=viewer.person_id)
+    meeting = meeting_of(session, cycle)
+    staff = school_staff(session, school_id)
+    if form.attended_ids is not None:
+        record_attendance(session, meeting, staff, set(form.attended_ids))
+    record_change(session, kind="meeting", record_id=meeting.id or 0, school_id=school_id, by=viewer.person_id,
+                  now=now, action="created", before=None, after=held_snapshot(session, meeting, staff))
+    return done
+
+
+def decision_line(number: int, row: DecisionRow) -> str:
+    """A decision row as the core's line (事项｜负责｜截止日期); a separator inside a cell is refused."""
+    for label, text in (("事项", row.what), ("负责", row.owner)):
+        if "|" in text or "｜" in text:
+            raise MeetingError(f"第{number}项会议决定的{label}不能含竖线“｜”")
+        check_text(text, f"第{number}项会议决定的{label}", error=MeetingError)
+    return f"{row.what.strip()}｜{row.owner.strip()}｜{row.due.isoformat()}"

@@ -71,7 +71,7 @@ def run_import(
         elif columns.kind is Kind.students:
             result = import_students(session, table, columns)
         else:
-            result = import_screening(session, table, columns, school=school)
+            result = import_screening(session, table, columns, school=school, now=now)
         audit(session, result, at=now)
     log.info("导入 %s", result.summary())
     return result

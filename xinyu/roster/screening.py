@@ -1,12 +1,13 @@
 """Screening results from a provider → ledger A (QD-3): one record per student, date and scale."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from models import SchoolClass, ScreeningRecord, Student
+from xinyu.clock import now as clock_now
 from xinyu.roster.bulk import chunked, fetch, insert_plain, update_by_id
 from xinyu.roster.columns import Columns, Kind
 from xinyu.roster.errors import ErrorList, RosterError, RowError
@@ -30,7 +31,8 @@ class ScreeningRow:
     method: str
 
 
-def import_screening(session: Session, table: Table, columns: Columns, *, school: str | None) -> ImportResult:
+def import_screening(session: Session, table: Table, columns: Columns, *, school: str | None,
+                     now: datetime | None = None) -> ImportResult:
     """Every row must name a student on record; grades 1–3 are rated by teachers and parents (QD-3)."""
     if "school" not in columns.index and not school:
         expected = "缺少此列且导入时未指定学校（应在文件中加“学校”列，或用 --school 指定学校）"
@@ -54,7 +56,7 @@ def import_screening(session: Session, table: Table, columns: Columns, *, school
             errors.add(number, "student_no", text["student_no"], expected)
     errors.raise_if_any()
     result = ImportResult(file=table.file, kind=Kind.screening, rows=len(table.rows))
-    _write(session, list(rows.values()), result)
+    _write(session, list(rows.values()), result, now or clock_now())
     return result
 
 
@@ -126,7 +128,8 @@ def _parse(
     return ScreeningRow(number, school.id, student_id, screened_on, scale, score, level, method)
 
 
-def _write(session: Session, rows: list[ScreeningRow], result: ImportResult) -> None:
+def _write(session: Session, rows: list[ScreeningRow], result: ImportResult, now: datetime) -> None:
+    """New rows and changed rows carry `now` (created_at/updated_at: the ledger step counts them)."""
     existing: dict[tuple[int, date, str], tuple[int, float, str, str]] = {}
     if rows:
         first, last = min(r.screened_on for r in rows), max(r.screened_on for r in rows)
@@ -145,11 +148,11 @@ def _write(session: Session, rows: list[ScreeningRow], result: ImportResult) -> 
         old = existing.get((row.student_id, row.screened_on, row.scale))
         if old is None:
             new.append({"school_id": row.school_id, "student_id": row.student_id, "screened_on": row.screened_on,
-                        "scale": row.scale, **wanted})
+                        "scale": row.scale, **wanted, "created_at": now, "updated_at": now})
             continue
         change = {k: v for (k, v), was in zip(wanted.items(), old[1:], strict=True) if v != was}
         if change:
-            changed.append({"id": old[0], **change})
+            changed.append({"id": old[0], **change, "updated_at": now})
     insert_plain(session, ScreeningRecord, new)
     update_by_id(session, ScreeningRecord, changed)
     counts = result.count("screenings")

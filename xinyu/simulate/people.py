@@ -20,7 +20,6 @@ from models import CourseRecord, Cycle, Escalation, RoleAssignment, SchoolClass,
 from xinyu.chase.inbox import acknowledge, issue_notice
 from xinyu.clock import SHANGHAI, local_date
 from xinyu.cycle import PackBook
-from xinyu.cycle.actions.ledger import ledger_rows_in_month
 from xinyu.cycle.completion import Completion, complete_tasks
 from xinyu.cycle.states import CycleStatus, TaskStatus
 from xinyu.months import month_range
@@ -121,8 +120,6 @@ class People:
             values = auto_evidence(template.evidence, rng, today)
             if template.action == "meeting_minutes":
                 values["decisions"] = decisions_text(today, work)
-            if template.action == "ledger_review" and template.ledger:
-                values["changed"] = str(ledger_rows_in_month(session, template.ledger, task.school_id, origin.month))
             by = None if task.assignee_id else self._leader(session, task.school_id)
             completions.append(Completion(task_id=task.id or 0, values=values, by=by))
             late += work.is_overdue(task.due, today)

@@ -1,14 +1,15 @@
 """Meeting step (QD-S1b): minutes are recorded; each decision becomes a task with owner and due date."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from models import Cycle, Meeting, Task
+from models import Cycle, Meeting, Person, RoleAssignment, Task
 from xinyu.cycle.evidence import EvidenceError
 from xinyu.cycle.org_index import OrgIndex
 from xinyu.cycle.system_templates import DECISION
@@ -26,10 +27,14 @@ class Decision:
     what: str
     role: Role
     due: date
+    person_id: int | None = None  # a named person instead of a role's holder
 
 
-def parse_decisions(text: str, *, held_on: date) -> list[Decision]:
-    """One decision per line: 事项｜负责角色｜截止日期 (YYYY-MM-DD)."""
+PersonLookup = Callable[[str], "tuple[int, Role] | str | None"]  # name → (person, role), a refusal, or unknown
+
+
+def parse_decisions(text: str, *, held_on: date, people: PersonLookup | None = None) -> list[Decision]:
+    """One decision per line: 事项｜负责角色或人员｜截止日期 (YYYY-MM-DD)."""
     decisions, problems = [], []
     for number, line in enumerate((line.strip() for line in text.splitlines()), start=1):
         if not line:
@@ -39,18 +44,24 @@ def parse_decisions(text: str, *, held_on: date) -> list[Decision]:
             problems.append(f"第{number}行应为“事项｜负责角色｜截止日期”，实为 {line!r}")
             continue
         what, role_text, due_text = parts
-        role = parse_role(role_text)
+        role, person_id = parse_role(role_text), None
+        found = people(role_text) if role is None and people is not None else None
+        if isinstance(found, str):
+            problems.append(f"第{number}行{found}")
+            continue
+        if found is not None:
+            person_id, role = found
         try:
             due = date.fromisoformat(due_text.replace("/", "-"))
         except ValueError:
             problems.append(f"第{number}行截止日期应为 YYYY-MM-DD，实为 {due_text!r}")
             continue
         if role is None or role.is_student:
-            problems.append(f"第{number}行负责角色“{role_text}”不是学校教职工角色")
+            problems.append(f"第{number}行负责角色“{role_text}”不是学校教职工角色，也不是本校教职工姓名")
         elif due < held_on:
             problems.append(f"第{number}行截止日期 {due} 早于会议日期 {held_on}")
         elif what:
-            decisions.append(Decision(what=what, role=role, due=due))
+            decisions.append(Decision(what=what, role=role, due=due, person_id=person_id))
     if problems:
         raise EvidenceError("会议决定无法登记：" + "；".join(problems))
     return decisions
@@ -61,24 +72,48 @@ def record_minutes(
     org: OrgIndex, facts: "BatchFacts | None" = None, **_: Any,
 ) -> None:
     held_on = date.fromisoformat(evidence["held_on"])
-    decisions = parse_decisions(str(evidence.get("decisions", "")), held_on=held_on)
+    decisions = parse_decisions(str(evidence.get("decisions", "")), held_on=held_on,
+                                people=staff_lookup(session, origin.school_id))
     assert origin.id is not None
     meeting = session.exec(select(Meeting).where(Meeting.cycle_id == origin.id)).first() or Meeting(
         cycle_id=origin.id, agenda="")
     meeting.held_on, meeting.minutes, meeting.recorded_at = held_on, evidence["minutes"], now
+    meeting.recorded_by_id = task.completed_by_id
     session.add(meeting)
     rows = [
         task_row(cycle=current, key=f"decision:{task.id}:{n}{class_suffix}", template=DECISION, org=org,
                  due=d.due, now=now, step_id=None, step_key=task.step_key, kind="decision", role=d.role.value,
-                 title=f"会议决定：{d.what}", origin_cycle_id=origin.id, class_id=class_id)
+                 title=f"会议决定：{d.what}", origin_cycle_id=origin.id, class_id=class_id, assignee_id=d.person_id)
         for n, d in enumerate(decisions, start=1)
-        for class_id, class_suffix in _scopes(d.role, org, origin.school_id)
+        for class_id, class_suffix in ([(None, "")] if d.person_id else _scopes(d.role, org, origin.school_id))
     ]
     if rows:
         with session.no_autoflush:  # new rows only: the batch's pending changes can wait for its flush
             session.execute(insert(Task), rows)
         if facts is not None:  # a report in the same batch counts these
             facts.tasks_added(current.id or 0)
+
+
+def staff_lookup(session: Session, school_id: int) -> PersonLookup:
+    """A decision's owner by name: one of the school's staff, with the first of their roles (by rank)."""
+    order = {r.value: n for n, r in enumerate(Role)}
+    rows = session.exec(select(Person.id, Person.name, RoleAssignment.role)
+                        .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+                        .where(RoleAssignment.school_id == school_id)).all()
+    people: dict[str, dict[int, list[str]]] = {}
+    for person_id, name, role in rows:
+        people.setdefault(name, {}).setdefault(person_id or 0, []).append(role)
+
+    def lookup(name: str) -> tuple[int, Role] | str | None:
+        found = people.get(name.strip())
+        if not found:
+            return None
+        if len(found) > 1:
+            return f"本校有 {len(found)} 位教职工名为“{name}”，请改写负责角色"
+        (person_id, roles), = found.items()
+        staff = sorted((r for r in roles if not Role(r).is_student), key=lambda r: order.get(r, 99))
+        return (person_id, Role(staff[0])) if staff else f"“{name}”不是学校教职工"
+    return lookup
 
 
 def _scopes(role: Role, org: OrgIndex, school_id: int) -> list[tuple[int | None, str]]:
