@@ -131,7 +131,7 @@ def test_homeroom_records_own_class_only_and_corrects_within_month(session: Sess
                      summary="y", now=datetime(2026, 12, 1, 8, 0, tzinfo=SHANGHAI))
     assert record.id is not None
     history = revisions(session, kind="ledger_d", record_id=record.id)
-    assert [h.action for h in history] == ["created", "updated"]
+    assert [h.action for h in history] == ["created", "corrected"]
     assert ("kind", "谈心", "家访") in history[1].changed
     # the psychology teacher records for any class
     add_talk(session, person_id=psych.id, student=b[1], kind="微信", held_on="2026-11-09", summary="反馈", now=NOW)

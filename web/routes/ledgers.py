@@ -16,6 +16,7 @@ from sqlmodel import Session
 from web.context import db_session, web_context
 from web.exports import Sheet, xlsx_response
 from web.params import MAX_ID, SchoolId, problems
+from web.routes.screening import screening_panel
 from web.security import current_viewer
 from web.templating import page
 from xinyu.access import Viewer
@@ -66,8 +67,10 @@ def ledgers_page(request: Request, school_id: SchoolId, view: LedgerView = "all"
     scope = _scope(session, viewer, school_id, class_id)
     listing = ledger_listing(session, scope, view=view, page=page_no, now=web_context(request).now())
     session.commit()  # the audit rows of a crisis read
+    screening = (screening_panel(session, viewer, school_id, scope.class_ids, web_context(request).today())
+                 if view == "A" else None)
     return page(request, "ledgers/index.html", listing=listing, view_labels=VIEW_LABELS, no_access=NO_ACCESS,
-                when=when, query=_query)
+                when=when, query=_query, screening=screening)
 
 
 def _query(listing: LedgerListing, **changes: object) -> str:

@@ -108,7 +108,7 @@ def correct_talk(session: Session, *, person_id: int, record: TalkRecord, kind: 
         session.add(record)
         assert record.id is not None
         record_change(session, kind="ledger_d", record_id=record.id, school_id=record.school_id, by=person_id,
-                      now=now, action="updated", before=before, after=after)
+                      now=now, action="corrected", before=before, after=after)
     return record
 
 
