@@ -27,6 +27,7 @@ from models import (
     School,
     SchoolClass,
     Student,
+    TalkRecord,
     Task,
 )
 from tests.web.app_fixtures import world_copy  # noqa: F401  (the modules' copies of the world)
@@ -55,6 +56,7 @@ PARAM_KINDS = {
     "escalation_id": "escalation", "item_id": "escalation", "eid": "escalation", "iid": "escalation",
     "district_id": "district", "did": "district",
     "class_id": "class", "cid": "class",
+    "talk_id": "talk",
 }
 # Query parameters that name objects (by their alias): the sweeps try objects in and out of scope there too.
 QUERY_KINDS = {"class": "class", "class_id": "class", "school": "school", "school_id": "school", "sid": "school",
@@ -182,6 +184,8 @@ def load_targets(session: Session, world: World) -> Targets:
             "extension": sa_select(col(Extension.id), null()).join(Task, col(Task.id) == col(Extension.task_id))
             .where(col(Task.school_id) == sid),
             "escalation": sa_select(col(Escalation.id), null()).where(col(Escalation.school_id) == sid),
+            "talk": sa_select(col(TalkRecord.id), col(Student.class_id))
+            .join(Student, col(Student.id) == col(TalkRecord.student_id)).where(col(TalkRecord.school_id) == sid),
         }
         for kind, query in queries.items():
             for object_id, class_id in session.execute(query.order_by(text("1"))):
@@ -217,6 +221,10 @@ def complete_world(session: Session, world: World) -> None:
                                    raised_at=NOW - timedelta(days=1)))
         if not session.exec(select(CrisisCase.id).where(CrisisCase.school_id == sid)).first():
             _open_crisis(session, sid)
+        student = session.exec(select(Student).where(Student.school_id == sid).order_by(col(Student.id))).first()
+        if student is not None and not session.exec(select(TalkRecord.id).where(TalkRecord.school_id == sid)).first():
+            session.add(TalkRecord(school_id=sid, student_id=student.id or 0, kind="谈心", held_on=NOW.date(),
+                                   by_id=task.assignee_id, summary="谈心", created_at=NOW, updated_at=NOW))
     session.commit()
 
 

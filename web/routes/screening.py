@@ -39,17 +39,17 @@ def screening_panel(session: Session, viewer: Viewer, school_id: int, class_ids:
 
 
 @router.post("/schools/{school_id}/ledgers/screening", response_class=HTMLResponse, include_in_schema=False)
-def screening_import(request: Request, school_id: SchoolId, file: UploadFile = File(...),
+def screening_import(request: Request, school_id: SchoolId, file: UploadFile | None = File(None),
                            viewer: Viewer = Depends(current_viewer),
                            session: Session = Depends(db_session)) -> HTMLResponse:
     viewer.require_whole_school(school_id)  # psychology teachers and the leadership group
-    data = file.file.read(MAX_BYTES + 1)  # a sync route: runs in the thread pool, as database work must
+    data = file.file.read(MAX_BYTES + 1) if file else b""  # a sync route: in the thread pool, as database work
     school = session.get(School, school_id)
     if school is None:
         raise AccessDenied(f"school {school_id}")
     ctx = web_context(request)
     try:
-        result = import_screening_upload(session, school=school, filename=file.filename or "", data=data,
+        result = import_screening_upload(session, school=school, filename=(file.filename if file else "") or "", data=data,
                                          packs_dir=ctx.book.packs_dir, now=ctx.now())
     except RosterError as exc:
         session.rollback()

@@ -37,8 +37,8 @@ from xinyu.ledgers.views import class_label, ledger_scope
 
 router = APIRouter()
 ClassParam = Annotated[int | None, Query(alias="class", ge=1, le=MAX_ID)]
-StudentParam = Annotated[int, Query(alias="student", ge=1, le=MAX_ID)]
-RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="D 台账记录 id")]
+StudentParam = Annotated[int | None, Query(alias="student", ge=1, le=MAX_ID)]
+TalkId = Annotated[int, Path(ge=1, le=MAX_ID, description="D 台账记录 id")]
 
 
 @dataclass
@@ -89,8 +89,9 @@ def talks_class_page(request: Request, school_id: SchoolId, class_id: ClassParam
                 saved_student=session.get(Student, saved.student_id) if saved else None)
 
 
-def _student(session: Session, viewer: Viewer, school_id: int, student_id: int) -> Student:
-    student = session.get(Student, student_id)
+def _student(session: Session, viewer: Viewer, school_id: int, student_id: int | None) -> Student:
+    viewer.require_school(school_id)
+    student = session.get(Student, student_id) if student_id else None
     if student is None or student.school_id != school_id:
         raise AccessDenied(f"student {student_id}")
     allowed = recorder_classes(session, viewer.person_id, school_id)
@@ -109,7 +110,7 @@ def _form(request: Request, session: Session, *, school_id: int, student: Studen
 
 
 @router.get("/schools/{school_id}/talks/new", response_class=HTMLResponse, include_in_schema=False)
-def talk_form(request: Request, school_id: SchoolId, student_id: StudentParam,
+def talk_form(request: Request, school_id: SchoolId, student_id: StudentParam = None,
               kind: str = Query(TALK, max_length=8), viewer: Viewer = Depends(current_viewer),
               session: Session = Depends(db_session)) -> HTMLResponse:
     student = _student(session, viewer, school_id, student_id)
@@ -119,7 +120,7 @@ def talk_form(request: Request, school_id: SchoolId, student_id: StudentParam,
 
 
 @router.post("/schools/{school_id}/talks", include_in_schema=False)
-def talk_add(request: Request, school_id: SchoolId, student_id: int = Form(..., ge=1, le=MAX_ID),
+def talk_add(request: Request, school_id: SchoolId, student_id: int = Form(0, ge=0, le=MAX_ID),
              kind: str = Form("", max_length=16), held_on: str = Form("", max_length=20),
              summary: str = Form("", max_length=4000), viewer: Viewer = Depends(current_viewer),
              session: Session = Depends(db_session)) -> Response:
@@ -165,27 +166,27 @@ def _record_page(request: Request, session: Session, viewer: Viewer, record: Tal
                 field_labels=FIELD_LABELS)
 
 
-@router.get("/schools/{school_id}/talks/{record_id}", response_class=HTMLResponse, include_in_schema=False)
-def talk_page(request: Request, school_id: SchoolId, record_id: RecordId,
+@router.get("/schools/{school_id}/talks/{talk_id}", response_class=HTMLResponse, include_in_schema=False)
+def talk_page(request: Request, school_id: SchoolId, talk_id: TalkId,
               ok: int | None = Query(None, ge=0, le=1), viewer: Viewer = Depends(current_viewer),
               session: Session = Depends(db_session)) -> HTMLResponse:
-    record, student = _record(session, viewer, school_id, record_id)
+    record, student = _record(session, viewer, school_id, talk_id)
     return _record_page(request, session, viewer, record, student, ok=bool(ok))
 
 
-@router.post("/schools/{school_id}/talks/{record_id}", include_in_schema=False)
-def talk_correct(request: Request, school_id: SchoolId, record_id: RecordId,
+@router.post("/schools/{school_id}/talks/{talk_id}", include_in_schema=False)
+def talk_correct(request: Request, school_id: SchoolId, talk_id: TalkId,
                  kind: str = Form("", max_length=16), held_on: str = Form("", max_length=20),
                  summary: str = Form("", max_length=4000), viewer: Viewer = Depends(current_viewer),
                  session: Session = Depends(db_session)) -> Response:
-    record, student = _record(session, viewer, school_id, record_id)
+    record, student = _record(session, viewer, school_id, talk_id)
     try:
         correct_talk(session, person_id=viewer.person_id, record=record, kind=kind, held_on=held_on,
                      summary=summary, now=web_context(request).now())
     except TalkError as exc:
         session.rollback()
-        record, student = _record(session, viewer, school_id, record_id)
+        record, student = _record(session, viewer, school_id, talk_id)
         return _record_page(request, session, viewer, record, student, error=str(exc),
                             values={"kind": kind, "held_on": held_on, "summary": summary}, status_code=400)
     session.commit()
-    return RedirectResponse(f"/schools/{school_id}/talks/{record_id}?ok=1", status_code=303)
+    return RedirectResponse(f"/schools/{school_id}/talks/{talk_id}?ok=1", status_code=303)
