@@ -230,3 +230,8 @@ def coverage_for_schools(session: Session, packs: dict[int, Pack], today: date) 
             out[school_id] = SchoolCoverage(term=term, target=pack.talk_coverage,
                                             classes=list(found[school_id].values()))
     return out
+
+
+def agenda_lines(session: Session, packs: dict[int, Pack], today: date) -> dict[int, str]:
+    """The meeting agenda's QD-2 line per school (counts only), for a batch of schools."""
+    return {school_id: coverage_line(c) for school_id, c in coverage_for_schools(session, packs, today).items()}

@@ -18,6 +18,7 @@ from xinyu.clock import as_local, local_date
 from xinyu.courses.status import ClassCourseStatus, class_statuses_by_school
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import TaskStatus
+from xinyu.ledgers.coverage import agenda_lines
 from xinyu.render import render
 
 
@@ -37,6 +38,7 @@ class AgendaFacts:
     late_tasks: list[Task]
     carried_tasks: list[Task]
     generated_on: str
+    qd2_line: str = ""  # QD-2 一生一谈一案一反馈 coverage this semester (xinyu.ledgers.coverage)
 
 
 def agenda_facts(session: Session, *, cycle: Cycle, book: PackBook, now: datetime) -> AgendaFacts:
@@ -77,6 +79,7 @@ def agenda_facts_for(session: Session, *, cycles: list[Cycle], book: PackBook, n
             session, school_ids={c.school_id for c in cycles if (c.pack, c.month) == (pack_id, month)},
             month=month, pack=book.pack(pack_id), work=book.calendar(pack_id))
     today = local_date(now)
+    qd2 = agenda_lines(session, {c.school_id: book.pack(c.pack) for c in cycles}, today)
     facts = []
     for cycle in cycles:
         assert cycle.id is not None
@@ -98,6 +101,7 @@ def agenda_facts_for(session: Session, *, cycles: list[Cycle], book: PackBook, n
             late_tasks=[t for t in tasks if work.is_overdue(t.due, today)],
             carried_tasks=[t for t in tasks if t.carried_over],
             generated_on=today.isoformat(),
+            qd2_line=qd2.get(cycle.school_id, ""),
         ))
     return facts
 
