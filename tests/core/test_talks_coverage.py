@@ -176,7 +176,8 @@ def test_cli_add_d_list_and_coverage(cli_world: Any, engine: Engine, capsys: pyt
     assert code == 0
     created = json.loads(out)
     assert created["id"] >= 1 and created["kind"] == "谈心"
-    for bad, field in ((["--set", "kind=聊天"], "kind"), (["--set", "kind=谈心", "--set", "held_on=10月9日"], "held_on"),
+    for bad, field in ((["--set", "kind=聊天"], "kind"),
+                       (["--set", "kind=谈心", "--set", "held_on=10月9日"], "held_on"),
                        (["--set", "kind=家访", "--set", "held_on=2026-10-09"], "summary")):
         values = bad + ([] if field == "summary" else ["--set", "summary=x"])
         if field == "kind":
@@ -193,7 +194,8 @@ def test_cli_add_d_list_and_coverage(cli_world: Any, engine: Engine, capsys: pyt
     assert _talks(engine) == 1
     psych = fx.people["psych_teacher"].name
     code, out, _ = run(capsys, "ledger", "add", "D", "--school", "海川路小学", "--by", psych, "--student-no",
-                       b[0].student_no, "--set", "kind=家长会", "--set", "held_on=2026-10-10", "--set", "summary=家长会反馈",
+                       b[0].student_no, "--set", "kind=家长会", "--set", "held_on=2026-10-10",
+                       "--set", "summary=家长会反馈",
                        "--at", "2026-10-10T18:00")
     assert code == 0 and "D-" in out
     # list D: the homeroom teacher sees her class only, the psychology teacher both

@@ -128,8 +128,9 @@ def _(db: Db, book: PackBook, school: SchoolRef, label: str, key: str, datatable
     actual = []
     for c in coverage.classes:
         short = [SHORT_LABELS[k] for k, red in coverage.short(c).items() if red]
-        values = {"班级": c.label, "学生": str(c.students), "已谈心": str(c.talked), "重点关爱学生": str(c.key_students),
-                  "方案已确立": str(c.with_plan), "家庭已反馈": str(c.family_feedback), "标红": "、".join(short) or "无"}
+        values = {"班级": c.label, "学生": str(c.students), "已谈心": str(c.talked),
+                  "重点关爱学生": str(c.key_students), "方案已确立": str(c.with_plan),
+                  "家庭已反馈": str(c.family_feedback), "标红": "、".join(short) or "无"}
         actual.append([values[h] for h in header])
     assert actual == rows
 

@@ -25,7 +25,7 @@ def _keep(path: Path) -> None:
 
 
 def test_homeroom_teacher_records_a_talk_on_a_phone(page_factory: PageFactory, console: Console,  # noqa: F811
-                                                     site: Site, world: World) -> None:
+                                                     site: Site, world: World) -> None:  # noqa: F811
     account = world.accounts["homeroom"]
     with Session(site.engine) as session:
         student = session.exec(select(Student).where(Student.class_id == account.class_id)
@@ -55,8 +55,8 @@ def test_homeroom_teacher_records_a_talk_on_a_phone(page_factory: PageFactory, c
     _keep(phone_shot(page, "coverage-homeroom-phone.png"))
 
 
-def test_coverage_page_on_a_phone(page_factory: PageFactory, console: Console, site: Site,  # noqa: F811
-                                  world: World) -> None:
+def test_coverage_page_on_a_phone(page_factory: PageFactory, console: Console,  # noqa: F811
+                                  site: Site, world: World) -> None:  # noqa: F811
     page = open_as(page_factory, console, site, world, "leader", viewport=PHONE)
     follow_menu(page, "一生一谈")
     expect(page.get_by_test_id("coverage-summary")).to_contain_text("2026年秋季学期")

@@ -43,14 +43,15 @@ def screening_import(request: Request, school_id: SchoolId, file: UploadFile | N
                            viewer: Viewer = Depends(current_viewer),
                            session: Session = Depends(db_session)) -> HTMLResponse:
     viewer.require_whole_school(school_id)  # psychology teachers and the leadership group
-    data = file.file.read(MAX_BYTES + 1) if file else b""  # a sync route: in the thread pool, as database work
+    # A sync route: the upload is read in the thread pool, as database work must be.
+    data = file.file.read(MAX_BYTES + 1) if file else b""
     school = session.get(School, school_id)
     if school is None:
         raise AccessDenied(f"school {school_id}")
     ctx = web_context(request)
     try:
-        result = import_screening_upload(session, school=school, filename=(file.filename if file else "") or "", data=data,
-                                         packs_dir=ctx.book.packs_dir, now=ctx.now())
+        result = import_screening_upload(session, school=school, filename=(file.filename if file else "") or "",
+                                         data=data, packs_dir=ctx.book.packs_dir, now=ctx.now())
     except RosterError as exc:
         session.rollback()
         return page(request, "ledgers/screening_import.html", status_code=400, school=school, error=exc,

@@ -109,10 +109,13 @@ def _form(request: Request, session: Session, *, school_id: int, student: Studen
                 feedback_kinds=FEEDBACK_KINDS, values=values, error=error)
 
 
-@router.get("/schools/{school_id}/talks/new", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/schools/{school_id}/talks/new", response_model=None, include_in_schema=False)
 def talk_form(request: Request, school_id: SchoolId, student_id: StudentParam = None,
               kind: str = Query(TALK, max_length=8), viewer: Viewer = Depends(current_viewer),
-              session: Session = Depends(db_session)) -> HTMLResponse:
+              session: Session = Depends(db_session)) -> Response:
+    if student_id is None:  # no student picked yet: the class list is where one is picked
+        _classes(session, viewer, school_id)
+        return RedirectResponse(f"/schools/{school_id}/talks", status_code=303)
     student = _student(session, viewer, school_id, student_id)
     chosen = kind if kind in KINDS else FEEDBACK_KINDS[0] if kind == "反馈" else TALK
     values = {"kind": chosen, "held_on": web_context(request).today().isoformat(), "summary": ""}

@@ -30,7 +30,6 @@ def cmd_coverage(args: argparse.Namespace) -> int:
             term = parse_term(pack, args.semester) if args.semester else current_term(pack, today)
         except SemesterError as exc:
             raise CliError(str(exc)) from None
-        assert school.id is not None
         coverage = school_coverage(session, school_id=school.id, pack=pack, term=term)
     if args.json:
         print(json.dumps([{**c.as_json(), "semester": term.key} for c in coverage.classes], ensure_ascii=False,

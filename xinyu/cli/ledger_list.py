@@ -23,13 +23,23 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def school_named(session: Session, name: str) -> School:
+class NamedSchool:
+    """A school found by name (id and pack set)."""
+
+    def __init__(self, school: School) -> None:
+        assert school.id is not None
+        self.id: int = school.id
+        self.name = school.name
+        self.pack = school.pack
+
+
+def school_named(session: Session, name: str) -> NamedSchool:
     schools = list(session.exec(select(School).where(School.name == name.strip())))
     if not schools:
         raise CliError(f"没有名为 {name} 的学校")
     if len(schools) > 1:
         raise CliError(f"有 {len(schools)} 所学校名为 {name}，请联系管理员区分")
-    return schools[0]
+    return NamedSchool(schools[0])
 
 
 def list_ledger(args: argparse.Namespace, values: dict[str, str] | None = None) -> int:
@@ -70,7 +80,8 @@ def list_ledger(args: argparse.Namespace, values: dict[str, str] | None = None) 
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
     label = views.LEDGER_LABELS[args.ledger]
-    print(f"{school.name} {args.ledger} {label}：{len(data)} 条" + ("（本次查看已记入审计日志）" if args.ledger == "C" else ""))
+    audited = "（本次查看已记入审计日志）" if args.ledger == "C" else ""
+    print(f"{school.name} {args.ledger} {label}：{len(data)} 条{audited}")
     columns = COLUMNS[args.ledger]
     if data:
         print("\t".join(title for _, title in columns))

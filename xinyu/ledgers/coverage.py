@@ -137,7 +137,8 @@ def _per_class(session: Session, query: Any) -> list[tuple[int, int, int]]:
 
 
 def coverage_by_school(session: Session, school_ids: Collection[int], *, start: date, end: date,
-                       year_start: date | None = None) -> dict[int, dict[int, ClassCoverage]]:
+                       year_start: date | None = None, only: Collection[str] | None = None
+                       ) -> dict[int, dict[int, ClassCoverage]]:
     """Every class of the schools with its QD-2 figures for the semester [start, end] (and ledger A's
     screened students from `year_start` to `end`'s school year, when asked)."""
     school_ids = sorted(school_ids)
@@ -146,28 +147,30 @@ def coverage_by_school(session: Session, school_ids: Collection[int], *, start: 
     in_schools = col(Student.school_id).in_(school_ids)
     figures: list[tuple[str, Any]] = [
         ("students", by_class.add_columns(func.count()).where(in_schools)),
-        ("talked", by_class.add_columns(func.count(distinct(TalkRecord.student_id)))
+        ("talked", by_class.add_columns(func.count(distinct(col(TalkRecord.student_id))))
          .join(TalkRecord, col(TalkRecord.student_id) == col(Student.id))
          .where(in_schools, col(TalkRecord.kind) == TALK, col(TalkRecord.held_on) >= start,
                 col(TalkRecord.held_on) <= end)),
-        ("key_students", by_class.add_columns(func.count(distinct(KeyStudentPlan.student_id)))
+        ("key_students", by_class.add_columns(func.count(distinct(col(KeyStudentPlan.student_id))))
          .join(KeyStudentPlan, col(KeyStudentPlan.student_id) == col(Student.id))
          .where(in_schools, col(KeyStudentPlan.status).in_(OPEN_PLAN))),
-        ("with_plan", by_class.add_columns(func.count(distinct(KeyStudentPlan.student_id)))
+        ("with_plan", by_class.add_columns(func.count(distinct(col(KeyStudentPlan.student_id))))
          .join(KeyStudentPlan, col(KeyStudentPlan.student_id) == col(Student.id))
          .where(in_schools, col(KeyStudentPlan.status) == "active")),
-        ("family_feedback", by_class.add_columns(func.count(distinct(KeyStudentPlan.student_id)))
+        ("family_feedback", by_class.add_columns(func.count(distinct(col(KeyStudentPlan.student_id))))
          .join(KeyStudentPlan, col(KeyStudentPlan.student_id) == col(Student.id))
          .join(TalkRecord, col(TalkRecord.student_id) == col(Student.id))
          .where(in_schools, col(KeyStudentPlan.status).in_(OPEN_PLAN), col(TalkRecord.kind).in_(FEEDBACK_KINDS),
                 col(TalkRecord.held_on) >= start, col(TalkRecord.held_on) <= end)),
     ]
     if year_start is not None:
-        figures.append(("screened", by_class.add_columns(func.count(distinct(ScreeningRecord.student_id)))
+        figures.append(("screened", by_class.add_columns(func.count(distinct(col(ScreeningRecord.student_id))))
                         .join(ScreeningRecord, col(ScreeningRecord.student_id) == col(Student.id))
                         .where(in_schools, col(ScreeningRecord.screened_on) >= year_start,
                                col(ScreeningRecord.screened_on) < _next_year(year_start))))
     for name, query in figures:
+        if only is not None and name not in only:
+            continue
         for school_id, class_id, n in _per_class(session, query):
             if class_id in classes.get(school_id, {}):
                 setattr(classes[school_id][class_id], name, n)
@@ -195,7 +198,8 @@ def screening_coverage(session: Session, *, school_id: int, today: date,
                        class_ids: Collection[int] | None = None) -> tuple[date, list[ClassCoverage]]:
     """Ledger A: per class, students with a result this school year / students."""
     start = school_year_start(today)
-    found = coverage_by_school(session, [school_id], start=start, end=start, year_start=start)[school_id]
+    found = coverage_by_school(session, [school_id], start=start, end=start, year_start=start,
+                               only=("students", "screened"))[school_id]
     return start, [c for c in found.values() if class_ids is None or c.class_id in class_ids]
 
 

@@ -7,8 +7,8 @@ from sqlmodel import Session
 
 from models import Cycle, MonthlyReport, Task
 from notifications.outbox import queue_email
-from xinyu.cycle.actions.facts import BatchFacts
 from xinyu.clock import local_date
+from xinyu.cycle.actions.facts import BatchFacts
 from xinyu.cycle.packbook import PackBook
 from xinyu.ledgers.coverage import coverage_for_schools, coverage_summary
 from xinyu.monthly_report import render_monthly_report
