@@ -18,6 +18,7 @@ Ratios (naive / ours) from the same run are what to compare between runs; p95 < 
 """
 
 import argparse
+import gc
 import math
 import re
 import statistics
@@ -201,6 +202,8 @@ def run(url: str, classes: int, per_class: int, requests: int) -> list[tuple[str
     signed = client.post("/login", data={"login": "leader@bench.example.cn", "password": PASSWORD, "next": "/",
                                          "csrf_token": token.group(1)}, follow_redirects=False)
     assert signed.status_code == 303, signed.text
+    gc.collect()
+    gc.freeze()  # as `xinyu serve` does: the start-up heap is not walked by every full collection
     spring = (date(2026, 2, 1), date(2026, 8, 31))
     cases: list[tuple[str, str, Callable[[], Any]]] = [
         (f"ledger {letter}", f"/schools/{sid}/ledgers?view={letter}", lambda letter=letter: naive_listing(
@@ -214,7 +217,9 @@ def run(url: str, classes: int, per_class: int, requests: int) -> list[tuple[str
         ours: list[float] = []
         theirs: list[float] = []
         for block in range(0, requests, 10):
+            gc.collect()  # neither side pays for the other's garbage
             ours += [server_ms(client, page_url) for _ in range(min(10, requests - block))]
+            gc.collect()
             theirs += [timed(naive) for _ in range(min(10, requests - block))]
         results.append((name, p95(ours), p95(theirs)))
         print(f"  {name:10s} ours p95 {p95(ours):7.1f} ms (median {statistics.median(ours):6.1f})   "
