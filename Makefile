@@ -6,7 +6,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: demo test lint unit bench bench-dispatch bench-chase bench-web bench-peer bench-faults bench-year venv clean browser
+.PHONY: demo test lint unit bench bench-dispatch bench-chase bench-web bench-ledgers bench-peer bench-faults bench-year venv clean browser
 
 venv: $(VENV)/.installed
 
@@ -53,6 +53,11 @@ bench-dispatch: venv
 # The board, my-tasks and inbox pages of 300 schools after a school year, against naive per-row twins.
 bench-web: venv
 	$(BIN)/python bench/web_pages.py
+
+# Ledger pages A, B, D and the QD-2 coverage page of a 3,000-student school after a year, against naive twins.
+bench-ledgers: venv
+	scripts/ensure-postgres
+	$(BIN)/python bench/ledger_pages.py --pg
 
 # The fault table (issue 5): every injector of tests/faults, 20 times each, on SQLite then PostgreSQL.
 bench-faults: venv

@@ -60,6 +60,8 @@ def navigation(viewer: Any) -> list[tuple[str, str]]:
                       ("年度清单", f"/schools/{school}/year")]
         elif viewer.class_ids or viewer.grade_scopes:
             links.append(("台账", f"/schools/{school}/ledgers"))  # their classes' rows of ledgers A, B, D
+        if viewer.sees_whole_school(school) or "homeroom" in viewer.roles:  # ledger D on a phone (QD-2)
+            links += [("谈心反馈", f"/schools/{school}/talks"), ("一生一谈", f"/schools/{school}/coverage")]
     if viewer.is_officer:
         links += [("督办收件箱", "/district/inbox"), ("数据看板", "/district/dashboard"),
                   ("学校看板", "/district/board")]

@@ -88,7 +88,7 @@ def count_open_cases(session: Session, school_ids: Collection[int]) -> dict[int,
 
 def render_monthly_report(
     *, cycle: Cycle, book: PackBook, now: datetime, evidence: dict[str, Any], facts: ReportFacts,
-    classes: list[ClassCourseStatus],
+    classes: list[ClassCourseStatus], qd2: dict[str, Any] | None = None,
 ) -> str:
     pack = book.pack(cycle.pack)
     month_number = int(cycle.month[5:])
@@ -113,5 +113,5 @@ def render_monthly_report(
         classes_at_risk=sum(1 for c in classes if c.semester_at_risk),
         open_cases=facts.open_cases, ledgers_reviewed=facts.ledgers_reviewed,
         summary=evidence.get("summary", ""), issues=evidence.get("issues", ""),
-        written_on=as_local(now).date().isoformat(),
+        written_on=as_local(now).date().isoformat(), qd2=qd2,
     )

@@ -367,6 +367,49 @@ class KeyStudentRule(Strict):
             raise FieldError(("mentor_clause",), "设了 max_key_students_per_mentor 须注明依据条款 mentor_clause")
         return self
 
+class ScreeningMethod(Strict):
+    grades: tuple[int, int] = Field(description="first and last grade (1–12), inclusive")
+    method: Literal["rating", "online"] = Field(description="rating: 他评 (班主任、家长); online: 线上测评")
+
+    @field_validator("grades")
+    @classmethod
+    def _grade_range(cls, grades: tuple[int, int]) -> tuple[int, int]:
+        if not 1 <= grades[0] <= grades[1] <= 12:
+            raise ValueError("年级应为 1–12，且起始年级不大于结束年级")
+        return grades
+
+
+class ScreeningRule(Strict):
+    """How each grade is screened (QD-3: 一到三年级他评，四年级起线上测评); the import takes the method from here."""
+
+    clause: str
+    methods: tuple[ScreeningMethod, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _every_grade_once(self) -> "ScreeningRule":
+        seen: list[int] = []
+        for index, rule in enumerate(self.methods):
+            grades = range(rule.grades[0], rule.grades[1] + 1)
+            if any(g in seen for g in grades):
+                raise FieldError(("methods", index, "grades"), f"年级 {rule.grades} 与前面的规则重叠")
+            seen.extend(grades)
+        missing = sorted(set(range(1, 13)) - set(seen))
+        if missing:
+            raise FieldError(("methods",), f"年级 {missing} 没有测评方式")
+        return self
+
+    def method_for(self, grade: int) -> str:
+        return next(r.method for r in self.methods if r.grades[0] <= grade <= r.grades[1])
+
+
+class TalkCoverageRule(Strict):
+    """QD-2 一生一谈一案一反馈, per class and semester: the share (percent) below which a figure shows red."""
+
+    clause: str
+    talk_target: int = Field(default=100, ge=1, le=100, description="students talked with / students")
+    plan_target: int = Field(default=100, ge=1, le=100, description="key students with an active plan")
+    feedback_target: int = Field(default=100, ge=1, le=100, description="key students whose family got feedback")
+
 
 class Variant(Strict):
     steps: tuple[StepRule, ...] = Field(min_length=1)
@@ -394,6 +437,8 @@ class Pack(Strict):
     crisis: CrisisRule | None = None
     ledger_readers: LedgerReaders = LedgerReaders()
     key_students: KeyStudentRule = KeyStudentRule()
+    screening: ScreeningRule
+    talk_coverage: TalkCoverageRule
     definitions: dict[str, object] = Field(default_factory=dict, description="YAML anchors only")
     _file: str | None = PrivateAttr(default=None)  # where it was loaded from, for errors found later
 

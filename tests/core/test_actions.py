@@ -309,6 +309,9 @@ def test_no_student_name_reaches_the_report_the_emails_or_the_agenda(session: Se
     assert "未结案危机个案：严重 2 例" in report
     assert all(re.search(rf"个案 C-{case_id}（严重，已 \d+ 天）：下一步 ", agenda) for case_id in case_ids)
     assert "重度 2 人" in agenda and "各班摸排需关注学生合计 2 人" in agenda
+    # QD-2 coverage: counts in the report and a line on the agenda, never names
+    assert "重点关爱学生 1 人，成长方案已确立 0 人，家庭已反馈 0 人" in report and "已谈心 1/" in report
+    assert "“一生一谈一案一反馈”（2026年秋季学期，QD-2）：已谈心 1/" in agenda
     texts = [report, agenda] + [m.subject for m in messages] + [m.body_text for m in messages] + [
         m.body_html or "" for m in messages]
     for name in NAMES:

@@ -30,6 +30,7 @@ from models import (
     School,
     SchoolClass,
     Student,
+    TalkRecord,
     Task,
 )
 from tests.web.app_fixtures import world_copy  # noqa: F401  (the modules' copies of the world)
@@ -62,6 +63,7 @@ PARAM_KINDS = {
     "class_id": "class", "cid": "class",
     "file_id": "evidence_file",
     "plan_id": "key_student", "proposal_id": "proposal",
+    "talk_id": "talk",
 }
 # Query parameters that name objects (by their alias): the sweeps try objects in and out of scope there too.
 QUERY_KINDS = {"class": "class", "class_id": "class", "school": "school", "school_id": "school", "sid": "school",
@@ -195,6 +197,8 @@ def load_targets(session: Session, world: World) -> Targets:
             .where(col(KeyStudentPlan.school_id) == sid),
             "proposal": sa_select(col(KeyStudentProposal.id), col(KeyStudentProposal.class_id))
             .where(col(KeyStudentProposal.school_id) == sid),
+            "talk": sa_select(col(TalkRecord.id), col(Student.class_id))
+            .join(Student, col(Student.id) == col(TalkRecord.student_id)).where(col(TalkRecord.school_id) == sid),
         }
         for kind, query in queries.items():
             for object_id, class_id in session.execute(query.order_by(text("1"))):
@@ -231,6 +235,10 @@ def complete_world(session: Session, world: World) -> None:
         if not session.exec(select(CrisisCase.id).where(CrisisCase.school_id == sid)).first():
             _open_crisis(session, sid)
         _key_student_objects(session, sid)
+        student = session.exec(select(Student).where(Student.school_id == sid).order_by(col(Student.id))).first()
+        if student is not None and not session.exec(select(TalkRecord.id).where(TalkRecord.school_id == sid)).first():
+            session.add(TalkRecord(school_id=sid, student_id=student.id or 0, kind="谈心", held_on=NOW.date(),
+                                   by_id=task.assignee_id, summary="谈心", created_at=NOW, updated_at=NOW))
     session.commit()
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from web.context import db_session, web_context
 from web.exports import Sheet, xlsx_response
 from web.params import MAX_ID, SchoolId, problems
+from web.routes.screening import screening_panel
 from web.security import current_viewer
 from web.templating import page
 from xinyu.access import Viewer
@@ -69,8 +70,10 @@ def ledgers_page(request: Request, school_id: SchoolId, view: LedgerView = "all"
     session.commit()  # the audit rows of a crisis read
     opener = opener_kind(session, viewer, school_id, web_context(request).book)  # who may open a crisis case
     pending = pending_count(session, school_id) if view == "B" and viewer.sees_whole_school(school_id) else None
+    screening = (screening_panel(session, viewer, school_id, scope.class_ids, web_context(request).today())
+                 if view == "A" else None)
     return page(request, "ledgers/index.html", listing=listing, view_labels=VIEW_LABELS, no_access=NO_ACCESS,
-                when=when, query=_query, crisis_opener=opener, pending_proposals=pending)
+                when=when, query=_query, crisis_opener=opener, pending_proposals=pending, screening=screening)
 
 
 def _query(listing: LedgerListing, **changes: object) -> str:

@@ -28,6 +28,7 @@ def register(command: Command) -> None:
     show.add_argument("--school", required=True)
     show.add_argument("--class", dest="class_name", help="班级，如 初一1班")
     show.add_argument("--by", required=True, help="查看人姓名")
+    show.add_argument("--at", help="查看时间，记入审计日志（ISO 8601；无时区按北京时间）")
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=cmd_ledger_list)
 

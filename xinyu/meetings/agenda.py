@@ -38,6 +38,7 @@ from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import TaskStatus
 from xinyu.cycle.student_picks import count_picks
 from xinyu.grades import grade_label
+from xinyu.ledgers.coverage import agenda_lines
 from xinyu.render import render
 
 
@@ -88,6 +89,7 @@ class AgendaFacts:
     generated_on: str
     work_items: list[WorkItem] = field(default_factory=list)
     sections: dict[str, Any] = field(default_factory=dict)  # section key → its loader's value for the cycle
+    qd2_line: str = ""  # QD-2 一生一谈一案一反馈 coverage this semester (xinyu.ledgers.coverage)
 
 
 def agenda_facts(session: Session, *, cycle: Cycle, book: PackBook, now: datetime) -> AgendaFacts:
@@ -130,6 +132,7 @@ def agenda_facts_for(session: Session, *, cycles: list[Cycle], book: PackBook, n
     today = local_date(now)
     labels = _class_labels(session, {t.class_id for ts in open_tasks.values() for t in ts})
     loaded = {section.key: section.load(session, cycles, book, now) for section in SECTIONS if section.load}
+    qd2 = agenda_lines(session, {c.school_id: book.pack(c.pack) for c in cycles}, today)
     facts = []
     for cycle in cycles:
         assert cycle.id is not None
@@ -156,6 +159,7 @@ def agenda_facts_for(session: Session, *, cycles: list[Cycle], book: PackBook, n
             generated_on=today.isoformat(),
             work_items=work_items([t for t in tasks if t in late or t.carried_over], {id(t) for t in late}, labels),
             sections={key: values.get(cycle.id) for key, values in loaded.items()},
+            qd2_line=qd2.get(cycle.school_id, ""),
         ))
     return facts
 

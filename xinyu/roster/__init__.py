@@ -71,7 +71,8 @@ def run_import(
         elif columns.kind is Kind.students:
             result = import_students(session, table, columns)
         else:
-            result = import_screening(session, table, columns, school=school, now=now)
+            result = import_screening(session, table, columns, school=school,
+                                      packs_dir=packs_dir or settings.packs_dir, now=now)
         audit(session, result, at=now)
     log.info("导入 %s", result.summary())
     return result

@@ -1,13 +1,16 @@
 """Screening results from a provider → ledger A (QD-3): one record per student, date and scale."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from models import SchoolClass, ScreeningRecord, Student
+from models import School, SchoolClass, ScreeningRecord, Student
 from xinyu.clock import now as clock_now
+from xinyu.packs import load_pack
 from xinyu.roster.bulk import chunked, fetch, insert_plain, update_by_id
 from xinyu.roster.columns import Columns, Kind
 from xinyu.roster.errors import ErrorList, RosterError, RowError
@@ -31,9 +34,12 @@ class ScreeningRow:
     method: str
 
 
+MethodOf = Callable[[int, int], str]  # (school id, grade) → rating | online
+
+
 def import_screening(session: Session, table: Table, columns: Columns, *, school: str | None,
-                     now: datetime | None = None) -> ImportResult:
-    """Every row must name a student on record; grades 1–3 are rated by teachers and parents (QD-3)."""
+                     packs_dir: Path, now: datetime | None = None) -> ImportResult:
+    """Every row must name a student on record; each grade's method (他评/线上) comes from the school's pack (QD-3)."""
     if "school" not in columns.index and not school:
         expected = "缺少此列且导入时未指定学校（应在文件中加“学校”列，或用 --school 指定学校）"
         raise RosterError([RowError(table.file, 1, "学校", "", expected)])
@@ -44,9 +50,10 @@ def import_screening(session: Session, table: Table, columns: Columns, *, school
     schools = load_schools(session, named)
     school_ids = {s.id for same_name in schools.values() for s in same_name} | ({default.id} if default else set())
     students = _load_students(session, school_ids)
+    method_of = _methods(session, school_ids, packs_dir)
     rows: dict[tuple[int, date, str], ScreeningRow] = {}
     for number, cells, text in records:
-        row = _parse(number, cells, text, default, schools, students, errors)
+        row = _parse(number, cells, text, default, schools, students, errors, method_of)
         if row is None:
             continue
         key = (row.student_id, row.screened_on, row.scale)
@@ -56,8 +63,16 @@ def import_screening(session: Session, table: Table, columns: Columns, *, school
             errors.add(number, "student_no", text["student_no"], expected)
     errors.raise_if_any()
     result = ImportResult(file=table.file, kind=Kind.screening, rows=len(table.rows))
-    _write(session, list(rows.values()), result, now or clock_now())
+    _write(session, list(rows.values()), result, now=now or clock_now())
     return result
+
+
+def _methods(session: Session, school_ids: set[int], packs_dir: Path) -> MethodOf:
+    """The screening method of a grade in a school, from the school's policy pack (QD-3 in Qingdao)."""
+    packs = dict(fetch(session, select(col(School.id), col(School.pack))
+                       .where(col(School.id).in_(sorted(school_ids))))) if school_ids else {}
+    rules = {school_id: load_pack(pack_id, packs_dir).screening for school_id, pack_id in packs.items()}
+    return lambda school_id, grade: rules[school_id].method_for(grade)
 
 
 def _school_option(session: Session, file: str, school: str | None) -> KnownSchool | None:
@@ -91,6 +106,7 @@ def _parse(
     schools: dict[str, list[KnownSchool]],
     students: dict[tuple[int, str], tuple[int, int]],
     errors: ErrorList,
+    method_of: MethodOf,
 ) -> ScreeningRow | None:
     before = errors.total
     school = default
@@ -124,12 +140,12 @@ def _parse(
     if errors.total > before or not (school and student and screened_on and score is not None and level):
         return None
     student_id, grade = student
-    method = "rating" if grade <= 3 else "online"  # QD-3: 小学一到三年级 by teacher/parent rating
+    method = method_of(school.id, grade)
     return ScreeningRow(number, school.id, student_id, screened_on, scale, score, level, method)
 
 
-def _write(session: Session, rows: list[ScreeningRow], result: ImportResult, now: datetime) -> None:
-    """New rows and changed rows carry `now` (created_at/updated_at: the ledger step counts them)."""
+def _write(session: Session, rows: list[ScreeningRow], result: ImportResult, *, now: datetime) -> None:
+    """New rows and changed rows carry `now` (created_at/updated_at: the ledger step counts them, QD-ANNEX)."""
     existing: dict[tuple[int, date, str], tuple[int, float, str, str]] = {}
     if rows:
         first, last = min(r.screened_on for r in rows), max(r.screened_on for r in rows)
