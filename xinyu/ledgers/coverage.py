@@ -80,6 +80,10 @@ class ClassCoverage:
     family_feedback: int = 0
     screened: int = 0  # ledger A: students with a result this school year
 
+    @property
+    def screened_share(self) -> float | None:
+        return share(self.screened, self.students)
+
     def as_json(self) -> dict[str, Any]:
         return {"class": self.label, "students": self.students, "talked": self.talked,
                 "key_students": self.key_students, "with_plan": self.with_plan,
