@@ -306,7 +306,7 @@ def test_no_student_name_reaches_the_report_the_emails_or_the_agenda(session: Se
     agenda = session.exec(select(Meeting).where(Meeting.cycle_id == cycle.id)).one().agenda
     messages = session.exec(select(OutboxMessage)).all()
     # The documents do speak of these students, by count and case number.
-    assert "未结案危机个案：严重 2 例" in report
+    assert "\n  未结案危机个案：严重 2 例\n  “一生一谈一案一反馈”" in report  # each on its own line
     assert all(re.search(rf"个案 C-{case_id}（严重，已 \d+ 天）：下一步 ", agenda) for case_id in case_ids)
     assert "重度 2 人" in agenda and "各班摸排需关注学生合计 2 人" in agenda
     # QD-2 coverage: counts in the report and a line on the agenda, never names
