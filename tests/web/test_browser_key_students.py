@@ -58,7 +58,8 @@ def test_class_report_picks_then_the_psychology_teacher_fills_the_plan_on_a_phon
     phone_shot(homeroom, "ledger-b-class-report-phone.png")
     homeroom.get_by_test_id("complete-button").click()
     homeroom.wait_for_url(lambda url: "ok=done" in url)
-    expect(homeroom.locator("dd.evidence-value[data-field=attention_students]")).to_contain_text(f"{first.student_no} {first.name}")
+    picked = homeroom.locator("dd.evidence-value[data-field=attention_students]")
+    expect(picked).to_contain_text(f"{first.student_no} {first.name}")
 
     psych = open_as(page_factory, console, site, world, "psych", viewport=PHONE)
     psych.goto(f"{site.url}/schools/{sid}/ledgers?view=B")
