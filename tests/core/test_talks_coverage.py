@@ -206,8 +206,8 @@ def test_cli_add_d_list_and_coverage(cli_world: Any, engine: Engine, capsys: pyt
     assert code == 0 and [r["kind"] for r in json.loads(out)] == ["家长会"]
     code, out, _ = run(capsys, "ledger", "list", "A", "--school", "海川路小学", "--by", psych)
     assert code == 0 and "0 条" in out
-    # ledger C: refused for the psychology teacher who handles no case, read (and audited) by the leader
-    code, _, err = run(capsys, "ledger", "list", "C", "--school", "海川路小学", "--by", psych)
+    # ledger C: refused for a homeroom teacher (not among the pack's ledger_readers.C), read (and audited) by the leader
+    code, _, err = run(capsys, "ledger", "list", "C", "--school", "海川路小学", "--by", homeroom)
     assert code == 1 and "C 台账" in err
     with Session(engine) as session:
         session.add(CrisisCase(school_id=fx.id, student_id=a[1].id or 0, level="一般", opened_at=NOW))
