@@ -7,6 +7,7 @@ log (JL-6), the closing form (JN-4, QD-4, GZ-6.2) and the history; every read is
 JSON twins share xinyu.crisis.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated
 
@@ -335,12 +336,8 @@ def crisis_action_api(request: Request, school_id: SchoolId, case_id: CaseId, en
                       viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)
                       ) -> CrisisDetail:
     """记录一条处置（JL-6：值班、预约、面谈、转介、重点反馈、家长通报、复学评估）；转介须写医院。"""
-    try:
-        _log(session, viewer, request, school_id, case_id, entry)
-    except CrisisCaseError as exc:
-        session.rollback()
-        raise HTTPException(400, str(exc)) from exc
-    return _after_write(request, session, viewer, school_id, case_id)
+    return _api_write(request, session, viewer, school_id, case_id,
+                      lambda: _log(session, viewer, request, school_id, case_id, entry))
 
 
 @router.post("/api/schools/{school_id}/crisis/{case_id}/close", response_model=CrisisDetail, tags=[TAG],
@@ -349,8 +346,15 @@ def crisis_close_api(request: Request, school_id: SchoolId, case_id: CaseId, clo
                      viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)
                      ) -> CrisisDetail:
     """结案（JN-4 一案一清）：须有结果；严重、重大个案须先转介（QD-4）；转介后“返校复学”须有医院证明（GZ-6.2）。"""
+    return _api_write(request, session, viewer, school_id, case_id,
+                      lambda: _close(session, viewer, request, school_id, case_id, closing))
+
+
+def _api_write(request: Request, session: Session, viewer: Viewer, school_id: int, case_id: int,
+               write: Callable[[], object]) -> CrisisDetail:
+    """A JSON twin's write: a refusal rolls back and answers 400 with its message; else the case as it now is."""
     try:
-        _close(session, viewer, request, school_id, case_id, closing)
+        write()
     except CrisisCaseError as exc:
         session.rollback()
         raise HTTPException(400, str(exc)) from exc
