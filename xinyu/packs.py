@@ -127,6 +127,12 @@ class TaskTemplate(Strict):
     action: Literal[ACTIONS] | None = None  # type: ignore[valid-type]
     ledger: Literal["A", "B", "C", "D"] | None = None
     evidence: tuple[EvidenceField, ...] = ()
+    responsible: str | None = Field(default=None, max_length=200,
+                                    description="责任单位 as the text names it (HLJ-all); None: the role's label")
+
+    @property
+    def responsible_unit(self) -> str:
+        return self.responsible or self.role.label
 
     @model_validator(mode="after")
     def _ledger_with_review(self) -> "TaskTemplate":
@@ -439,6 +445,7 @@ class Pack(Strict):
     key_students: KeyStudentRule = KeyStudentRule()
     screening: ScreeningRule
     talk_coverage: TalkCoverageRule
+    clauses: dict[str, str] = Field(default_factory=dict, description="Clause ID → the text it quotes")
     definitions: dict[str, object] = Field(default_factory=dict, description="YAML anchors only")
     _file: str | None = PrivateAttr(default=None)  # where it was loaded from, for errors found later
 
@@ -530,6 +537,10 @@ class Pack(Strict):
         where = f"variants.{self.variant_for_month(month)}.steps.{step_key}.tasks"
         raise PackError(f"政策包 {self.file} 无效：\n  {where}: "
                         f"没有任务 {key}，但已有的 {month} 月任务用到它（改名或删去任务须等这些周期结束）")
+
+    def clause_text(self, clause_id: str) -> str:
+        """The words of a clause as this pack quotes them; empty when the pack does not quote it."""
+        return self.clauses.get(clause_id, "")
 
     @property
     def file(self) -> str:
