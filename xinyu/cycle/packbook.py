@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from xinyu.cycle.system_templates import SYSTEM_TEMPLATES
-from xinyu.packs import Pack, TaskTemplate, load_pack
+from xinyu.packs import Pack, TaskTemplate, available_packs, load_pack
 from xinyu.workdays import WorkCalendar
 
 
@@ -18,6 +18,10 @@ class PackBook:
         if pack_id not in self._packs:
             self._packs[pack_id] = load_pack(pack_id, self.packs_dir)
         return self._packs[pack_id]
+
+    def pack_ids(self) -> list[str]:
+        """Every pack a school may be given, sorted."""
+        return available_packs(self.packs_dir)
 
     def calendar(self, pack_id: str, version: str | None = None) -> WorkCalendar:
         if pack_id not in self._calendars:
