@@ -28,12 +28,11 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy xinyu models flows notifications web
 
-# The suite runs twice: on a SQLite file and on this machine's PostgreSQL.
+# The suite runs twice, side by side: on a SQLite file and on this machine's PostgreSQL.
 test: venv lint
 	scripts/ensure-postgres
 	scripts/ensure-browser
-	XINYU_TEST_DB=sqlite $(BIN)/pytest -q
-	XINYU_TEST_DB=postgresql $(BIN)/pytest -q
+	BIN=$(BIN) scripts/test-both
 
 # Debian's Chromium and a CJK font for the browser tests (apt-get; never `playwright install`).
 browser:
