@@ -29,6 +29,9 @@ class School(SQLModel, table=True):
     robot_url: str | None = Field(default=None, max_length=500, description="Leadership group robot (WeCom/DingTalk)")
     # The latest clock the chase ran with: a chase a day or more behind it is refused (xinyu/locks.py).
     chased_at: datetime | None = aware_datetime()
+    # The dorm level of the network (QD-T10 宿舍层面): a school setting, kept by `xinyu school set` or its web form.
+    boarding: bool = Field(default=False, description="寄宿制学校")
+    dorms: int = Field(default=0, ge=0, le=10000, description="宿舍间数（寄宿制学校）")
 
 
 class SchoolClass(SQLModel, table=True):
@@ -68,6 +71,10 @@ class RoleAssignment(SQLModel, table=True):
     grade: int | None = Field(default=None)
     class_id: int | None = Field(default=None, foreign_key="school_class.id", index=True)
     scope_key: str = Field(max_length=64, description="d<id>/s<id>/g<n>/c<id>: NULLs cannot be unique")
+    # Network checks (xinyu/network): a student role holder's 性别 (GZ-5.1 男、女委员各2名) and a psychology
+    # teacher's 专职/兼职 (QD-T2); NULL where the roster did not say.
+    gender: str | None = Field(default=None, max_length=2, description="男/女 (student role holders)")
+    tenure: str | None = Field(default=None, max_length=4, description="专职/兼职 (psychology teachers)")
 
 
 class Student(SQLModel, table=True):

@@ -417,6 +417,76 @@ class TalkCoverageRule(Strict):
     feedback_target: int = Field(default=100, ge=1, le=100, description="key students whose family got feedback")
 
 
+class ClassRoleRule(Strict):
+    """Student role holders per class (QD-T10 心理委员 1-2 人 from grade 4; GZ-5.1 健康委员 男、女各2名)."""
+
+    clause: str
+    role: Role
+    grades: tuple[int, int] = Field(default=(1, 12), description="first and last grade (1–12) the rule covers")
+    min: int = Field(ge=0, le=20, description="fewest holders per class")
+    max: int | None = Field(default=None, ge=1, le=20, description="most holders per class; None: no upper bound")
+    per_gender: dict[Literal["男", "女"], int] = Field(default_factory=dict,
+                                                     description="fewest holders of each gender per class")
+
+    @field_validator("grades")
+    @classmethod
+    def _grade_range(cls, grades: tuple[int, int]) -> tuple[int, int]:
+        if not 1 <= grades[0] <= grades[1] <= 12:
+            raise ValueError("年级应为 1–12，且起始年级不大于结束年级")
+        return grades
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ClassRoleRule":
+        if not self.role.is_student or self.role.scope != "class":
+            raise FieldError(("role",), f"{self.role.value} 不是班级学生角色（应为 class_psych_member 或 health_committee）")
+        if self.max is not None and self.max < self.min:
+            raise FieldError(("max",), f"max {self.max} 小于 min {self.min}")
+        for gender, count in self.per_gender.items():
+            if not 1 <= count <= 20:
+                raise FieldError(("per_gender", gender), "每个性别的人数应为 1–20")
+        if self.per_gender and sum(self.per_gender.values()) > self.min:
+            raise FieldError(("min",), f"min {self.min} 小于各性别人数之和 {sum(self.per_gender.values())}")
+        return self
+
+
+class DormRule(Strict):
+    """A boarding school names an informant per dorm (QD-T10 寄宿制学校每间宿舍设心理信息员1名)."""
+
+    clause: str
+    role: Literal[Role.dorm_informant] = Role.dorm_informant
+    per_dorm: int = Field(default=1, ge=1, le=10)
+
+
+class StaffingRule(Strict):
+    """Psychology teachers per school against the roster (QD-T2): 专职 per school, 专兼职 per N classes."""
+
+    clause: str
+    full_time_min: int = Field(default=1, ge=0, le=50, description="fewest 专职 psychology teachers per school")
+    classes_per_teacher: int | None = Field(default=None, ge=1, le=100,
+                                            description="one 专兼职 teacher per this many classes; None: no ratio")
+    ratio_due: date | None = Field(default=None, description="the ratio is required from this day (到2025年底)")
+
+
+class NetworkRule(Strict):
+    """The school network checked against the roster (xinyu/network); a pack without it checks nothing."""
+
+    class_roles: tuple[ClassRoleRule, ...] = ()
+    dorms: DormRule | None = None
+    staffing: StaffingRule | None = None
+
+    @model_validator(mode="after")
+    def _one_rule_per_role(self) -> "NetworkRule":
+        roles = [rule.role for rule in self.class_roles]
+        for index, role in enumerate(roles):
+            if role in roles[:index]:
+                raise FieldError(("class_roles", index, "role"), f"角色 {role.value} 重复")
+        return self
+
+    def clauses(self) -> list[str]:
+        rules: list[ClassRoleRule | DormRule | StaffingRule | None] = [*self.class_roles, self.dorms, self.staffing]
+        return [rule.clause for rule in rules if rule is not None]
+
+
 class Variant(Strict):
     steps: tuple[StepRule, ...] = Field(min_length=1)
 
@@ -445,6 +515,7 @@ class Pack(Strict):
     key_students: KeyStudentRule = KeyStudentRule()
     screening: ScreeningRule
     talk_coverage: TalkCoverageRule
+    network: NetworkRule | None = Field(default=None, description="None: the school network is not checked")
     clauses: dict[str, str] = Field(default_factory=dict, description="Clause ID → the text it quotes")
     definitions: dict[str, object] = Field(default_factory=dict, description="YAML anchors only")
     _file: str | None = PrivateAttr(default=None)  # where it was loaded from, for errors found later
@@ -466,7 +537,19 @@ class Pack(Strict):
                                      f"extra_tasks {extra.key}: {month} 月的周期没有步骤 {extra.step}")
                 self._check_extra_keys(index, extra, month)
         self._check_ledger_reviewers()
+        self._check_network_clauses()
         return self
+
+    def _check_network_clauses(self) -> None:
+        """Once a pack quotes its clauses, the network's rules must cite quoted ones."""
+        if self.network is None or not self.clauses:
+            return
+        rules = [(("class_roles", i), r.clause) for i, r in enumerate(self.network.class_roles)]
+        rules += [((name,), rule.clause) for name, rule in (("dorms", self.network.dorms),
+                                                             ("staffing", self.network.staffing)) if rule]
+        for path, clause in rules:
+            if clause not in self.clauses:
+                raise FieldError(("network", *path, "clause"), f"条款 {clause} 未在 clauses 中引用原文")
 
     def _check_ledger_reviewers(self) -> None:
         """A ledger's review goes to a role that may read that ledger (ledger_readers, GZ-5.3)."""
