@@ -32,6 +32,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "pack": ("政策包", "pack"),
     "student_no": ("学号", "student_no", "student number", "student id"),
     "gender": ("性别", "gender", "sex"),
+    "tenure": ("专兼职", "专职/兼职", "任职方式", "tenure"),
     "date": ("测评日期", "日期", "date"),
     "scale": ("量表", "量表名称", "scale"),
     "score": ("总分", "得分", "score"),
@@ -45,7 +46,7 @@ REQUIRED: dict[Kind, tuple[str, ...]] = {
     Kind.screening: ("student_no", "date", "scale", "score", "level"),
 }
 OPTIONAL: dict[Kind, tuple[str, ...]] = {
-    Kind.staff: ("pack",),
+    Kind.staff: ("pack", "gender", "tenure"),
     Kind.students: ("district",),
     Kind.screening: ("school", "district"),
 }
@@ -70,6 +71,8 @@ def kind_of_headers(headers: list[str]) -> Kind | None:
     keys = {column_key(h) for h in headers}
     if keys & {"date", "scale", "score", "level"}:
         return Kind.screening
+    if "role" in keys:  # a staff roster may carry 性别 for its student role holders (GZ-5.1)
+        return Kind.staff
     if keys & {"gender", "student_no"}:
         return Kind.students
     if keys & {"role", "stage", "email", "phone", "pack", "name"}:

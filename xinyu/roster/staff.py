@@ -28,7 +28,7 @@ from xinyu.roles import Role, parse_role, role_labels
 from xinyu.roster.bulk import chunked, fetch
 from xinyu.roster.columns import Columns, Kind
 from xinyu.roster.errors import ErrorList, RosterError, RowError
-from xinyu.roster.fields import parse_email, parse_phone
+from xinyu.roster.fields import parse_email, parse_gender, parse_phone
 from xinyu.roster.result import ImportResult
 from xinyu.roster.staff_contacts import Contacts
 from xinyu.roster.staff_write import write_staff
@@ -56,6 +56,11 @@ class StaffRow:
     email: str | None
     phone: str | None
     pack: str | None
+    gender: str | None = None  # student role holders (GZ-5.1 男、女委员各2名)
+    tenure: str | None = None  # psychology teachers: 专职/兼职 (QD-T2)
+
+
+TENURES = ("专职", "兼职")
 
 
 @dataclass
@@ -83,6 +88,9 @@ class StaffPlan:
     # In roster order (a dict as an ordered set): with two holders of a role, the first row's is the one
     # who gets the tasks, the same on every run (a set's order changes with the hash seed).
     roles: dict[tuple[str, Role, str, str, int | None, str | None], None] = field(default_factory=dict)
+    # What a row says of the holder in that role: (性别, 专兼职); only roles that say something.
+    role_attrs: dict[tuple[str, Role, str, str, int | None, str | None], tuple[str | None, str | None]] = field(
+        default_factory=dict)
     contacts: Contacts = field(default_factory=Contacts)
 
 
@@ -139,13 +147,38 @@ def _parse(number: int, cells: dict[str, Cell], errors: ErrorList, packs: list[s
     pack = text.get("pack") or None
     if pack is not None and pack not in packs:
         errors.add(number, "pack", pack, _pack_expected(packs))
+    gender, tenure = _gender_and_tenure(number, role, text, errors)
     if errors.total > before or role is None:
         return None
     if role is Role.district_officer:
         school, grade, class_name = "", None, None
     elif stage is None and grade is not None:
         stage = stage_of_grade(grade)
-    return StaffRow(number, district, school, stage, grade, class_name, name, role, email, phone, pack)
+    return StaffRow(number, district, school, stage, grade, class_name, name, role, email, phone, pack, gender, tenure)
+
+
+def _gender_and_tenure(
+    number: int, role: Role | None, text: dict[str, str], errors: ErrorList
+) -> tuple[str | None, str | None]:
+    """性别 is kept for student role holders only (required of a 健康委员, GZ-5.1); 专兼职 for psychology teachers."""
+    gender = tenure = None
+    written = text.get("gender", "")
+    if role is not None and role.is_student:
+        gender = parse_gender(written) if written else None
+        if written and gender is None:
+            errors.add(number, "gender", written, "不是可识别的性别（应为：男、女）")
+        elif gender is None and role is Role.health_committee:
+            errors.add(number, "gender", "", "不能为空（健康委员应填写性别：男、女；每班设男、女委员各2名）")
+    written = text.get("tenure", "")
+    if role is Role.psych_teacher:
+        if written and written not in TENURES:
+            errors.add(number, "tenure", written, "不是可识别的任职方式（应为：专职、兼职）")
+        tenure = written or ("兼职" if "兼职" in text["role"] else "专职")
+        if written and "兼职" in text["role"] and written != "兼职":
+            errors.add(number, "tenure", written, f"与角色“{text['role']}”矛盾（应为：兼职）")
+    elif written and role is not None:
+        errors.add(number, "tenure", written, f"应留空（专兼职只用于心理教师，本行角色为{role.label}）")
+    return gender, tenure
 
 
 def _require(errors: ErrorList, number: int, key: str, value: str, limit: int, what: str) -> None:
@@ -216,7 +249,10 @@ def _plan(rows: list[StaffRow], errors: ErrorList) -> StaffPlan:
             plan.classes.setdefault((row.district, row.school, row.grade, row.class_name), row.stage or "")
         grade = row.grade if row.role.scope in ("grade", "class") else None
         class_name = row.class_name if row.role.scope == "class" else None
-        plan.roles[(identity, row.role, row.district, row.school, grade, class_name)] = None
+        key = (identity, row.role, row.district, row.school, grade, class_name)
+        plan.roles[key] = None
+        if row.gender or row.tenure:
+            plan.role_attrs[key] = (row.gender, row.tenure)
     return plan
 
 

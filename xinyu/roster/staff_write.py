@@ -149,13 +149,17 @@ def _write_roles(
     person_ids: dict[str, int],
     result: ImportResult,
 ) -> None:
-    existing: set[tuple[int, str, str]] = set()
+    existing: dict[tuple[int, str, str], tuple[int, str | None, str | None]] = {}
     for part in chunked(sorted(set(district_ids.values()))):
-        query = select(col(RoleAssignment.person_id), col(RoleAssignment.role), col(RoleAssignment.scope_key))
+        query = select(col(RoleAssignment.id), col(RoleAssignment.person_id), col(RoleAssignment.role),
+                       col(RoleAssignment.scope_key), col(RoleAssignment.gender), col(RoleAssignment.tenure))
         rows = fetch(session, query.where(col(RoleAssignment.district_id).in_(part)))
-        existing.update((person_id, role, scope_key) for person_id, role, scope_key in rows)
-    new = []
-    for identity, role, district, school, grade, class_name in plan.roles:
+        existing.update({(person_id, role, scope_key): (id_, gender, tenure)
+                         for id_, person_id, role, scope_key, gender, tenure in rows})
+    new, changed = [], []
+    for key in plan.roles:
+        identity, role, district, school, grade, class_name = key
+        gender, tenure = plan.role_attrs.get(key, (None, None))
         row: dict[str, object] = {"person_id": person_ids[identity], "role": role.value,
                                   "district_id": district_ids[district], "school_id": None, "grade": None,
                                   "class_id": None, "scope_key": f"d{district_ids[district]}"}
@@ -168,8 +172,16 @@ def _write_roles(
         if class_name is not None and grade is not None:
             row["class_id"] = class_ids[(district, school, grade, class_name)]
             row["scope_key"] = f"c{row['class_id']}"
-        if (row["person_id"], row["role"], row["scope_key"]) not in existing:
-            new.append(row)
+        known = existing.get((row["person_id"], row["role"], row["scope_key"]))  # type: ignore[arg-type]
+        if known is None:
+            new.append({**row, "gender": gender, "tenure": tenure})
+            continue
+        # An empty cell keeps what is known; a filled one replaces it.
+        change = {k: v for k, v, old in (("gender", gender, known[1]), ("tenure", tenure, known[2])) if v and v != old}
+        if change:
+            changed.append({"id": known[0], **change})
     insert_plain(session, RoleAssignment, new)
+    update_by_id(session, RoleAssignment, changed)
     counts = result.count("roles")
-    counts.created, counts.unchanged = len(new), len(plan.roles) - len(new)
+    counts.created, counts.updated = len(new), len(changed)
+    counts.unchanged = len(plan.roles) - len(new) - len(changed)
