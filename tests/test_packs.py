@@ -42,6 +42,7 @@ def cited_clauses(pack: Pack) -> list[tuple[str, str]]:
             cited.append((f"variants.{name}.{step.key}", step.clause))
             cited.extend((f"variants.{name}.{step.key}.{t.key}", t.clause) for t in step.tasks)
     cited.extend((f"extra_tasks.{e.key}", e.clause) for e in pack.extra_tasks)
+    cited.extend(("network", clause) for clause in (pack.network.clauses() if pack.network else []))
     return cited
 
 
@@ -280,6 +281,42 @@ def _class_role_reads_ledger_c(raw: dict[str, Any]) -> None:
     raw["ledger_readers"]["C"] = ["leader", "homeroom"]
 
 
+def _network_adult_role(raw: dict[str, Any]) -> None:
+    raw["network"]["class_roles"][0]["role"] = "homeroom"
+
+
+def _network_max_below_min(raw: dict[str, Any]) -> None:
+    raw["network"]["class_roles"][0].update(min=3, max=2)
+
+
+def _network_grades_backwards(raw: dict[str, Any]) -> None:
+    raw["network"]["class_roles"][0]["grades"] = [9, 4]
+
+
+def _network_gender_typo(raw: dict[str, Any]) -> None:
+    raw["network"]["class_roles"][0]["per_gender"] = {"难": 2}
+
+
+def _network_genders_above_min(raw: dict[str, Any]) -> None:
+    raw["network"]["class_roles"][0].update(min=2, max=4, per_gender={"男": 2, "女": 2})
+
+
+def _network_zero_dorm(raw: dict[str, Any]) -> None:
+    raw["network"]["dorms"]["per_dorm"] = 0
+
+
+def _network_bad_ratio_due(raw: dict[str, Any]) -> None:
+    raw["network"]["staffing"]["ratio_due"] = "2025年底"
+
+
+def _network_duplicate_role(raw: dict[str, Any]) -> None:
+    raw["network"]["class_roles"].append(dict(raw["network"]["class_roles"][0]))
+
+
+def _network_unquoted_clause(raw: dict[str, Any]) -> None:
+    raw["clauses"] = {"QD-T10": "班级层面……"}
+
+
 BAD_PACKS: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     # (case, the one change, dotted path of the bad field, a word the message must carry)
     ("unknown role", _set_role, "variants.regular.steps.0.tasks.0.role", "leader"),
@@ -316,6 +353,17 @@ BAD_PACKS: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("ledger C review by a role that cannot read C", _ledger_c_to_health_vice_principal,
      "variants.regular.steps.1.tasks.2.role", "心理健康副校长无权查看C台账"),
     ("a class role as a whole-school ledger reader", _class_role_reads_ledger_c, "ledger_readers.C", "全校范围"),
+    ("network: an adult role as a class student role", _network_adult_role, "network.class_roles.0.role",
+     "不是班级学生角色"),
+    ("network: max below min", _network_max_below_min, "network.class_roles.0.max", "小于 min"),
+    ("network: grades backwards", _network_grades_backwards, "network.class_roles.0.grades", "起始年级"),
+    ("network: unknown gender", _network_gender_typo, "network.class_roles.0.per_gender.难.[key]",
+     "男"),
+    ("network: genders above min", _network_genders_above_min, "network.class_roles.0.min", "各性别人数之和"),
+    ("network: no informant per dorm", _network_zero_dorm, "network.dorms.per_dorm", "greater than or equal"),
+    ("network: ratio due not a date", _network_bad_ratio_due, "network.staffing.ratio_due", "date"),
+    ("network: a role twice", _network_duplicate_role, "network.class_roles.1.role", "重复"),
+    ("network: a clause not quoted", _network_unquoted_clause, "network.staffing.clause", "QD-T2"),
 ]
 
 
@@ -393,3 +441,24 @@ def test_calendar_overrides_reach_the_work_calendar(qingdao_raw: dict[str, Any],
     assert not work.is_workday(date(2026, 9, 21))
     assert work.is_workday(date(2026, 10, 11))
     assert work.is_workday(date(2026, 9, 22))
+
+
+def test_a_pack_without_network_checks_nothing(qingdao_raw: dict[str, Any], tmp_path: Path) -> None:
+    raw = unshared(qingdao_raw)
+    del raw["network"]
+    write_pack(raw, tmp_path)
+    assert load_pack("qingdao", tmp_path).network is None
+
+
+def test_shipped_network_rules(packs_dir: Path) -> None:
+    qingdao = load_pack("qingdao", packs_dir).network
+    assert qingdao is not None and qingdao.staffing is not None and qingdao.dorms is not None
+    (members,) = qingdao.class_roles
+    assert (members.role, members.grades, members.min, members.max) == ("class_psych_member", (4, 12), 1, 2)
+    assert (qingdao.staffing.full_time_min, qingdao.staffing.classes_per_teacher) == (1, 10)
+    assert str(qingdao.staffing.ratio_due) == "2025-12-31"
+    ganzhou = load_pack("ganzhou", packs_dir).network
+    assert ganzhou is not None
+    (committee,) = ganzhou.class_roles
+    assert (committee.role, committee.min, committee.max, committee.per_gender) == (
+        "health_committee", 4, 4, {"男": 2, "女": 2})
