@@ -62,7 +62,9 @@ def navigation(viewer: Any) -> list[tuple[str, str]]:
             links.append(("台账", f"/schools/{school}/ledgers"))  # their classes' rows of ledgers A, B, D
         if viewer.sees_whole_school(school) or "homeroom" in viewer.roles:  # ledger D on a phone (QD-2)
             links += [("谈心反馈", f"/schools/{school}/talks"), ("一生一谈", f"/schools/{school}/coverage")]
+        if viewer.sees_whole_school(school):
+            links.append(("心理健康网络", f"/schools/{school}/network"))
     if viewer.is_officer:
         links += [("督办收件箱", "/district/inbox"), ("数据看板", "/district/dashboard"),
-                  ("学校看板", "/district/board")]
+                  ("学校看板", "/district/board"), ("心理健康网络", "/district/network")]
     return links

@@ -50,7 +50,7 @@ class ClassCheck:
         return bool(self.problems)
 
     def as_json(self, *, names: bool) -> dict[str, Any]:
-        out: dict[str, Any] = {"class_id": self.class_id, "grade": self.grade, "class": self.label,
+        out: dict[str, Any] = {"class_id": self.class_id, "grade": self.grade, "label": self.label,
                                "role": self.role.value, "role_label": self.role.label, "clause": self.clause,
                                "count": self.count, "gender": self.by_gender(), "short": self.short,
                                "problems": self.problems}
