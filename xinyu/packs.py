@@ -438,7 +438,8 @@ class ClassRoleRule(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> "ClassRoleRule":
         if not self.role.is_student or self.role.scope != "class":
-            raise FieldError(("role",), f"{self.role.value} 不是班级学生角色（应为 class_psych_member 或 health_committee）")
+            raise FieldError(("role",),
+                             f"{self.role.value} 不是班级学生角色（应为 class_psych_member 或 health_committee）")
         if self.max is not None and self.max < self.min:
             raise FieldError(("max",), f"max {self.max} 小于 min {self.min}")
         for gender, count in self.per_gender.items():
@@ -544,7 +545,8 @@ class Pack(Strict):
         """Once a pack quotes its clauses, the network's rules must cite quoted ones."""
         if self.network is None or not self.clauses:
             return
-        rules = [(("class_roles", i), r.clause) for i, r in enumerate(self.network.class_roles)]
+        rules: list[tuple[tuple[str | int, ...], str]] = [
+            (("class_roles", i), r.clause) for i, r in enumerate(self.network.class_roles)]
         rules += [((name,), rule.clause) for name, rule in (("dorms", self.network.dorms),
                                                              ("staffing", self.network.staffing)) if rule]
         for path, clause in rules:

@@ -58,13 +58,14 @@ def test_others_get_404(client_for: ClientFor, world: World) -> None:
 def test_the_leader_sets_boarding_and_dorms(client_for: ClientFor, world: World, world_engine: Engine) -> None:
     leader = client_for("leader")
     url = f"/schools/{world.school_id}/network"
-    refused = leader.post(f"{url}/dorms", data={"boarding": "1", "dorms": "0", "csrf_token": form_token(leader.get(url).text)},
+    token = form_token(leader.get(url).text)
+    refused = leader.post(f"{url}/dorms", data={"boarding": "1", "dorms": "0", "csrf_token": token},
                           follow_redirects=False)
     assert refused.status_code == 400 and "宿舍间数应为" in refused.text
     with Session(world_engine) as session:
         school = session.get(School, world.school_id)
         assert school is not None and not school.boarding and school.dorms == 0
-    done = leader.post(f"{url}/dorms", data={"boarding": "1", "dorms": "6", "csrf_token": form_token(leader.get(url).text)},
+    done = leader.post(f"{url}/dorms", data={"boarding": "1", "dorms": "6", "csrf_token": token},
                        follow_redirects=False)
     assert done.status_code == 303
     twin = leader.get(f"/api/schools/{world.school_id}/network").json()

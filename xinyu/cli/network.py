@@ -49,10 +49,11 @@ def cmd_network(args: argparse.Namespace) -> int:
     engine, book = engine_and_book()
     with Session(engine) as session:
         if args.school:
-            schools = [session.get(School, school_named(session, args.school).id)]
+            found = session.get(School, school_named(session, args.school).id)
+            schools = [found] if found else []
         else:
             schools = list(session.exec(select(School).order_by(col(School.name))))
-        rows = [school_network(session, s, book.pack(s.pack), today=today).summary_json() for s in schools if s]
+        rows = [school_network(session, s, book.pack(s.pack), today=today).summary_json() for s in schools]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -64,7 +65,8 @@ def cmd_network(args: argparse.Namespace) -> int:
         dorms = f"{r['dorms']}间" if r["boarding"] else "非寄宿"
         ratio = _mark(r["ratio_ok"])
         if r["ratio_ok"] is not None:
-            ratio = f"需{r['teachers_needed']}人 {ratio}" + ("" if r["ratio_in_force"] else f"（{r['ratio_due']}后要求）")
+            due = "" if r["ratio_in_force"] else f"（{r['ratio_due']}后要求）"
+            ratio = f"需{r['teachers_needed']}人 {ratio}{due}"
         print(f"{r['school']}\t{r['pack']}\t{r['classes']}\t{r['classes_short']}\t{dorms}\t{r['dorms_short']}\t"
               f"{r['psych_teachers']}（{r['full_time']}/{r['part_time']}）\t{_mark(r['full_time_ok'])}\t{ratio}")
     return 0

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select as columns
 from sqlmodel import Session, col, select
 
 from models import Person, RoleAssignment, School, SchoolClass
@@ -184,10 +185,11 @@ def school_network(session: Session, school: School, pack: Pack, *, today: date)
     rule = pack.network
     classes = list(session.exec(select(SchoolClass).where(SchoolClass.school_id == school.id)
                                 .order_by(col(SchoolClass.grade), col(SchoolClass.name))))
-    rows = session.exec(
-        select(RoleAssignment.role, RoleAssignment.class_id, RoleAssignment.gender, RoleAssignment.tenure, Person.name)
+    rows = session.execute(
+        columns(col(RoleAssignment.role), col(RoleAssignment.class_id), col(RoleAssignment.gender),
+               col(RoleAssignment.tenure), col(Person.name))
         .join(Person, col(Person.id) == col(RoleAssignment.person_id))
-        .where(RoleAssignment.school_id == school.id,
+        .where(col(RoleAssignment.school_id) == school.id,
                col(RoleAssignment.role).in_([Role.class_psych_member, Role.health_committee, Role.dorm_informant,
                                              Role.psych_teacher]))
         .order_by(col(Person.name), col(RoleAssignment.id))
@@ -218,8 +220,8 @@ def school_network(session: Session, school: School, pack: Pack, *, today: date)
         school_id=school.id, school=school.name, district_id=school.district_id, pack=pack.id, rule=rule,
         clauses=dict(pack.clauses), classes=checks, boarding=school.boarding, dorms=school.dorms,
         dorm_informants=len(dorm_names), dorm_names=dorm_names, classes_total=len(classes),
-        full_time=sum(1 for _, t in teachers if t == FULL_TIME), part_time=sum(1 for _, t in teachers if t == PART_TIME),
-        teacher_names=teachers, today=today,
+        full_time=sum(1 for _, t in teachers if t == FULL_TIME),
+        part_time=sum(1 for _, t in teachers if t == PART_TIME), teacher_names=teachers, today=today,
     )
 
 
