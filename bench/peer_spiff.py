@@ -97,7 +97,7 @@ def load_district(engine: Engine, *, schools: int, classes: int, workdir: Path) 
     officers = [r for r in rows if r["角色"] == Role.district_officer.label]
     rows = [r for r in rows if r not in officers[1:]]
     path = sample.write_csv(workdir / f"教职工名册-{schools}x{classes}.csv", rows)
-    result = import_file(engine, path, packs_dir=get_settings().packs_dir)
+    result = import_file(engine, path)
     work = PackBook(get_settings().packs_dir).calendar("qingdao")
     with transaction(engine) as session:
         courses = [

@@ -94,7 +94,6 @@ def import_district(engine: Engine, *, schools: int, classes: int, seed: int, wo
     from xinyu import sample
     from xinyu.roles import Role
     from xinyu.roster import import_file
-    from xinyu.settings import get_settings
 
     staff = sample.sample_roster_rows(district=DISTRICT, schools=schools, classes_per_school=classes, seed=seed)
     officers = [r for r in staff if r["角色"] == Role.district_officer.label]
@@ -104,7 +103,7 @@ def import_district(engine: Engine, *, schools: int, classes: int, seed: int, wo
     files = [sample.write_csv(workdir / "教职工名册.csv", staff, encoding="gbk"),
              sample.write_csv(workdir / "学生名单.csv", students)]
     for path in files:
-        result = import_file(engine, path, packs_dir=get_settings().packs_dir, now=at)
+        result = import_file(engine, path, now=at)
         log.info("  %s", result.summary())
     primary = [r for r in screening if r["测评日期"] <= PRIMARY_RESULTS_DAY]
     secondary = [r for r in screening if r["测评日期"] > PRIMARY_RESULTS_DAY]
@@ -257,11 +256,10 @@ class Year:
         teachers open ledgers B–D for the students at 中度/重度."""
         from xinyu import sample
         from xinyu.roster import import_file
-        from xinyu.settings import get_settings
 
         key = "primary" if day == PRIMARY_RESULTS_DAY else "secondary"
         path = sample.write_csv(self.workdir / f"心理测评结果-{key}.csv", self.screening[key])
-        result = import_file(self.engine, path, packs_dir=get_settings().packs_dir, now=at(day, 17))
+        result = import_file(self.engine, path, now=at(day, 17))
         log.info("  %s  %s", day, result.summary())
 
     def ledger_entries(self, day: date) -> None:

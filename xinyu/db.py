@@ -75,5 +75,14 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(url: str) -> None:
-    """Create or upgrade the schema to the newest migration."""
+    """Create or upgrade the schema to the newest migration, then install the release's packs whose text is not
+    stored yet (a changed shipped pack becomes a new version; open cycles keep theirs)."""
+    from xinyu.policy.install import install_shipped
+    from xinyu.settings import get_settings
+
     command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    try:
+        install_shipped(engine, get_settings().packs_dir)
+    finally:
+        engine.dispose()

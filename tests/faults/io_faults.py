@@ -62,7 +62,7 @@ def district(url: str, workdir: Path, *, seed: int, schools: int = 4, classes: i
     engine, book = make_engine(url), PackBook(PACKS)
     workdir.mkdir(parents=True, exist_ok=True)
     staff = sample.sample_roster_rows(schools=schools, classes_per_school=classes, seed=seed)
-    import_file(engine, sample.write_csv(workdir / "教职工名册.csv", staff), packs_dir=PACKS)
+    import_file(engine, sample.write_csv(workdir / "教职工名册.csv", staff))
     run_days(engine, first=date(2026, 10, 1), last=FIRST_DAY - timedelta(days=1), book=book, seed=seed,
              late_rate=0.5)
     return engine, book

@@ -54,7 +54,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise CliError(f"找不到文件 {args.file}" if not args.file.exists() else f"{args.file} 不是文件")
     try:
-        result = import_file(engine, args.file, school=args.school, pack=args.pack, packs_dir=book.packs_dir)
+        result = import_file(engine, args.file, school=args.school, pack=args.pack)
     except (PermissionError, IsADirectoryError) as exc:
         raise CliError(f"无法读取 {args.file}：{exc.strerror}") from exc
     print(result.summary())
