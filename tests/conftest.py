@@ -87,6 +87,16 @@ def book(engine: Engine) -> PackBook:
     return PackBook(engine)
 
 
+def memory_book() -> PackBook:
+    """The shipped packs installed in a private in-memory database: for tests of rules that need no other rows."""
+    from xinyu.policy.install import install_shipped
+
+    engine = make_engine("sqlite://")
+    SQLModel.metadata.create_all(engine)
+    install_shipped(engine, Path(__file__).resolve().parent.parent / "packs")
+    return PackBook(engine)
+
+
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
     """A session on the test database for tests of the core; the test commits where it needs to."""

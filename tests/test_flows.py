@@ -45,13 +45,12 @@ def test_flow_result_equals_direct_core_run(prefect_api: None, flows_db: Engine)
     from flows.monthly_cycle import AdvanceParams, advance_flow
     from xinyu.clock import parse_at
     from xinyu.cycle import PackBook, advance
-    from xinyu.settings import get_settings
 
     advance_flow(AdvanceParams(at="2026-10-09T09:00", batch_size=1))
     with Session(flows_db) as session:
         via_flow = sorted((t.school_id, t.key, t.due, t.assignee_id) for t in session.exec(select(Task)))
     with transaction(flows_db) as session:
-        direct = advance(session, now=parse_at("2026-10-09T09:00"), book=PackBook(get_settings().packs_dir))
+        direct = advance(session, now=parse_at("2026-10-09T09:00"), book=PackBook(flows_db))
     assert direct.tasks_created == 0 and direct.steps_opened == 0
     assert len(via_flow) == 18
 

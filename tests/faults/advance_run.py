@@ -60,7 +60,7 @@ def build_world(url: str, workdir: Path, *, seed: int, smtp_url: str, schools: i
     with transaction(engine) as session:
         session.execute(update(Person).values(phone=None))
     settings = Settings(database_url=url, smtp_url=smtp_url, outbox_dir=workdir / "outbox")
-    return World(url, engine, PackBook(PACKS), settings)
+    return World(url, engine, PackBook(engine, pin_newest=True), settings)
 
 
 def at(day: date, hour: int = 17) -> datetime:

@@ -59,7 +59,8 @@ FIRST_DAY = date(2026, 10, 10)  # the first day the sample month's chase queues 
 
 def district(url: str, workdir: Path, *, seed: int, schools: int = 4, classes: int = 6) -> tuple[Engine, PackBook]:
     """A sample district imported from its roster file, the month run up to the day before FIRST_DAY."""
-    engine, book = make_engine(url), PackBook(PACKS)
+    engine = make_engine(url)
+    book = PackBook(engine, pin_newest=True)
     workdir.mkdir(parents=True, exist_ok=True)
     staff = sample.sample_roster_rows(schools=schools, classes_per_school=classes, seed=seed)
     import_file(engine, sample.write_csv(workdir / "教职工名册.csv", staff))
