@@ -27,7 +27,8 @@ def changed_qingdao(folder: Path, name: str = "我的青岛.yaml") -> Path:
     text = QINGDAO.read_text(encoding="utf-8")
     for old, new in [("    earliest: 1\n    due: 5\n", "    earliest: 1\n    due: 7\n"),
                      ("title: 本班月度心理状况摸排（会同本班心理委员）", "title: 本班心理状况摸排（第二版）"),
-                     (REQUIRED, REQUIRED + "          - {name: new_required, label: 新增必填项, type: text, required: true}\n"),
+                     (REQUIRED, REQUIRED + "          - {name: new_required, label: 新增必填项, type: text, "
+                                           "required: true}\n"),
                      ("    key: meeting\n", "    key: monthly_meeting\n")]:
         assert old in text, old
         text = text.replace(old, new, 1)

@@ -65,7 +65,7 @@ def test_october_opens_during_national_day_with_its_steps_and_no_task_yet(
     result = advance(session, now=at("2026-10-01", 10), book=book)
     assert (result.opened.opened, result.tasks_created, result.steps_opened) == (1, 0, 0)
     cycle = cycle_of(session, school.id, OCTOBER)
-    assert (cycle.status, cycle.pack, cycle.pack_version, cycle.variant) == ("open", "qingdao", "1", "regular")  # the stored version
+    assert (cycle.status, cycle.pack, cycle.pack_version, cycle.variant) == ("open", "qingdao", "1", "regular")
     steps = steps_of(session, cycle.id)
     assert {k: (s.order, s.status, s.earliest, s.calendar_due, s.due) for k, s in steps.items()} == {
         "screening": (1, "pending", date(2026, 10, 8), date(2026, 10, 13), None),

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, make_url
+from sqlalchemy.pool import NullPool
 
 from xinyu.cycle.system_templates import SYSTEM_TEMPLATES
 from xinyu.packs import Pack, TaskTemplate
@@ -78,10 +79,15 @@ class PackBook:
 
 
 def _reader_for(engine: Engine) -> Engine:
-    """The book's own small pool: a read never waits for a connection the caller's pool has handed out."""
+    """The book's own connections: a read never waits for one the caller's pool has handed out (the web's pool
+    is as large as its threads). SQLite: a connection per read, none kept open (an open one would keep the
+    WAL from being folded into the file when the caller's engine closes); PostgreSQL: one kept."""
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         return engine  # an in-memory database exists only in its own engine
     from xinyu.db import make_engine
 
-    return make_engine(make_url(url).render_as_string(hide_password=False), pool_size=1)
+    text = make_url(url).render_as_string(hide_password=False)
+    if url.get_backend_name() == "sqlite":
+        return make_engine(text, poolclass=NullPool)
+    return make_engine(text, pool_size=1)
