@@ -37,8 +37,11 @@ def register(command: Command) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     settings = get_settings()
-    migrate(settings.database_url)
+    installed = migrate(settings.database_url)
     print(f"数据库已就绪：{settings.database_url}")
+    for pack in installed:  # the release's packs: a changed one is a new version (open months keep theirs)
+        if pack.new:
+            print(pack.summary())
     if args.demo:
         from xinyu.demo import load_demo_district
 
