@@ -27,7 +27,9 @@ def world_template(tmp_path_factory: pytest.TempPathFactory, packs_dir_session: 
         url = f"sqlite:///{workdir / 'world.db'}"
         migrate(url)
         engine = make_engine(url)
-        world = build_world(engine, PackBook(engine), workdir / "files")
+        book = PackBook(engine)
+        world = build_world(engine, book, workdir / "files")
+        book.close()
         engine.dispose()
         yield url, world
         return
@@ -38,7 +40,9 @@ def world_template(tmp_path_factory: pytest.TempPathFactory, packs_dir_session: 
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     migrate(url)
     engine = make_engine(url)
-    world = build_world(engine, PackBook(engine), workdir / "files")
+    book = PackBook(engine)
+    world = build_world(engine, book, workdir / "files")
+    book.close()  # the world is a template: no connection may stay open on it
     engine.dispose()
     yield url, world
     with admin.connect() as conn:

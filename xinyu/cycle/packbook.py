@@ -39,6 +39,11 @@ class PackBook:
             finally:
                 conn.rollback()
 
+    def close(self) -> None:
+        """Close the book's own connections (a database about to be copied as a template must have none)."""
+        if self._reader is not self.engine:
+            self._reader.dispose()
+
     def newest_version(self, pack_id: str) -> int:
         """The number of the pack's newest stored version (what a month opening now runs on)."""
         if self.pin_newest and pack_id in self._newest:
