@@ -156,9 +156,8 @@ class Year:
         from models import RoleAssignment, School
         from xinyu.cycle import PackBook
         from xinyu.roles import Role
-        from xinyu.settings import get_settings
 
-        self.book = PackBook(get_settings().packs_dir)
+        self.book = PackBook(self.engine, pin_newest=True)
         with Session(self.engine) as session:
             self.school_ids = list(session.execute(select(col(School.id)).order_by(col(School.id))).scalars())
             for person, role, school in session.execute(
@@ -468,9 +467,8 @@ def count_rows(engine: Engine, today: date) -> dict[str, int]:
         Task,
     )
     from xinyu.cycle import PackBook
-    from xinyu.settings import get_settings
 
-    cutoff = PackBook(get_settings().packs_dir).calendar("qingdao").overdue_cutoff(today)
+    cutoff = PackBook(engine).calendar("qingdao").overdue_cutoff(today)
     with Session(engine) as session:
         def count(model: Any, *where: Any) -> int:
             return int(session.execute(select(func.count()).select_from(model).where(*where)).scalar_one())
