@@ -83,16 +83,24 @@ class PackBook:
         return self.pack(pack_id, version).template(int(month[5:7]), step_key, template_key)
 
 
+_READERS: dict[str, Engine] = {}  # database → the books' reader: one per process, however many books
+_READERS_LOCK = threading.Lock()
+
+
 def _reader_for(engine: Engine) -> Engine:
-    """The book's own connections: a read never waits for one the caller's pool has handed out (the web's pool
+    """The books' own connections: a read never waits for one the caller's pool has handed out (the web's pool
     is as large as its threads). SQLite: a connection per read, none kept open (an open one would keep the
-    WAL from being folded into the file when the caller's engine closes); PostgreSQL: one kept."""
+    WAL from being folded into the file when the caller's engine closes); PostgreSQL: two kept per process."""
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         return engine  # an in-memory database exists only in its own engine
     from xinyu.db import make_engine
 
     text = make_url(url).render_as_string(hide_password=False)
-    if url.get_backend_name() == "sqlite":
-        return make_engine(text, poolclass=NullPool)
-    return make_engine(text, pool_size=1)
+    with _READERS_LOCK:
+        reader = _READERS.get(text)
+        if reader is None:
+            sqlite = url.get_backend_name() == "sqlite"
+            reader = make_engine(text, poolclass=NullPool) if sqlite else make_engine(text, pool_size=2)
+            _READERS[text] = reader
+    return reader
