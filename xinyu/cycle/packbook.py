@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, make_url
-from sqlalchemy.pool import NullPool
 
 from xinyu.cycle.system_templates import SYSTEM_TEMPLATES
 from xinyu.packs import Pack, TaskTemplate
@@ -88,9 +87,9 @@ _READERS_LOCK = threading.Lock()
 
 
 def _reader_for(engine: Engine) -> Engine:
-    """The books' own connections: a read never waits for one the caller's pool has handed out (the web's pool
-    is as large as its threads). SQLite: a connection per read, none kept open (an open one would keep the
-    WAL from being folded into the file when the caller's engine closes); PostgreSQL: two kept per process."""
+    """The books' own connections, two per database per process: a read never waits for one the caller's pool
+    has handed out (the web's pool is as large as its threads). They stay open between reads (no transaction
+    left open): a database about to be copied as a file or a template closes them first (PackBook.close)."""
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         return engine  # an in-memory database exists only in its own engine
@@ -100,7 +99,6 @@ def _reader_for(engine: Engine) -> Engine:
     with _READERS_LOCK:
         reader = _READERS.get(text)
         if reader is None:
-            sqlite = url.get_backend_name() == "sqlite"
-            reader = make_engine(text, poolclass=NullPool) if sqlite else make_engine(text, pool_size=2)
+            reader = make_engine(text, pool_size=2)
             _READERS[text] = reader
     return reader
