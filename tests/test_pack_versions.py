@@ -117,3 +117,16 @@ def test_pack_cli_install_list_and_diff(cli_db: str, tmp_path: Path, capsys: pyt
     assert "政策包 qingdao 没有版本 5（已安装版本：1、2）" in capsys.readouterr().err
     assert main(["pack", "diff", "atlantis", "1", "2"]) == 1
     assert "没有政策包 atlantis（已安装：ganzhou、qingdao）" in capsys.readouterr().err
+
+
+def test_list_counts_schools_and_open_cycles_per_version(engine: Engine, tmp_path: Path) -> None:
+    from xinyu.policy.listing import pack_rows
+
+    with transaction(engine) as session:
+        make_school(session)
+        open_month(session, month="2026-10", now=at("2026-10-01", 0), book=PackBook(engine))
+    install_pack(engine, changed_qingdao(tmp_path), "张老师")
+    with Session(engine) as session:
+        rows = {(r["id"], r["version"]): (r["schools"], r["open_cycles"]) for r in pack_rows(session)}
+    # version 1: the school whose open October runs on it; version 2 (the newest): the schools given qingdao
+    assert rows == {("ganzhou", 1): (0, 0), ("qingdao", 1): (1, 1), ("qingdao", 2): (1, 0)}

@@ -58,10 +58,11 @@ def _list(engine, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-d
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
-    print("政策包  版本  标注        安装时间                   安装人            内容摘要      学校  进行中周期")
-    for r in rows:
-        print(f"{r['id']:<8}{r['version']:<6}{r['label']:<12}{r['installed_at']:<27}{r['installed_by']:<18}"
-              f"{r['content_hash'][:12]:<14}{r['schools']:<6}{r['open_cycles']}")
+    from xinyu.textwidth import table
+
+    print(table(["政策包", "版本", "标注", "安装时间", "安装人", "内容摘要", "学校", "进行中周期"],
+                [[r["id"], str(r["version"]), r["label"], r["installed_at"], r["installed_by"], r["content_hash"][:12],
+                  str(r["schools"]), str(r["open_cycles"])] for r in rows]))
     return 0
 
 

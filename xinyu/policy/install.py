@@ -58,7 +58,7 @@ def install_pack(engine: Engine, path: Path, by: str, *, now: datetime | None = 
     if not path.is_file():
         raise PackError(f"找不到政策包文件 {path}" if not path.exists() else f"{path} 不是文件")
     text = read_pack_text(path)
-    return _store(engine, parse_pack(text, path), text, source=str(path), by=by, now=now)
+    return _store(engine, parse_pack(text, path), text, source=str(path.resolve()), by=by, now=now)
 
 
 def install_shipped(engine: Engine, packs_dir: Path, *, by: str = SHIPPED_BY,
