@@ -38,10 +38,10 @@ def prepare(name: str, schools: int, classes: int) -> str:
     from xinyu.clock import SHANGHAI
     from xinyu.cycle import PackBook, advance, open_month
     from xinyu.db import make_engine, transaction
-    from xinyu.settings import get_settings
 
     url = fresh_sqlite(name)
-    engine, book = make_engine(url), PackBook(get_settings().packs_dir)
+    engine = make_engine(url)
+    book = PackBook(engine, pin_newest=True)
     build_org(engine, schools=schools, classes=classes, month="2026-10", book=book)
     ids = list(range(1, schools + 1))
     with transaction(engine) as session:
@@ -73,9 +73,9 @@ def run(url: str, schools: int, *, naive: bool) -> tuple[float, list[tuple[date,
     from xinyu.clock import SHANGHAI
     from xinyu.cycle import PackBook
     from xinyu.db import make_engine, transaction
-    from xinyu.settings import get_settings
 
-    engine, book = make_engine(url), PackBook(get_settings().packs_dir)
+    engine = make_engine(url)
+    book = PackBook(engine, pin_newest=True)
     ids = list(range(1, schools + 1))
     days, total = [], 0.0
     for day in DAYS:

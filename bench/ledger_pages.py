@@ -194,7 +194,7 @@ def run(url: str, classes: int, per_class: int, requests: int) -> list[tuple[str
 
     engine = make_engine(url)
     sid, _ = build(engine, classes, per_class)
-    app = create_app(engine=engine, book=PackBook(ROOT / "packs"), clock=lambda: NOW, base_url="https://testserver")
+    app = create_app(engine=engine, book=PackBook(engine), clock=lambda: NOW, base_url="https://testserver")
     client = TestClient(app, base_url="https://testserver")
     form = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)

@@ -413,9 +413,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.lifecycle_org import build_org
     from xinyu.cycle import PackBook
-    from xinyu.settings import get_settings
 
-    book = PackBook(get_settings().packs_dir)
     size, subset = f"{args.schools}x{args.classes}", f"{args.baseline_schools}x{args.classes}"
 
     def prepared(name: str, schools: int) -> tuple[str, float, Any]:
@@ -423,6 +421,7 @@ def main(argv: list[str] | None = None) -> int:
         url = fresh_db(name)
         from flows.runtime import engine_for
 
+        book = PackBook(engine_for(url), pin_newest=True)  # the packs fresh_db's migrate installed
         org = build_org(engine_for(url), schools=schools, classes=args.classes, month=MONTH, book=book, seed=SEED)
         return url, time.perf_counter() - started, org
 

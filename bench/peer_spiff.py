@@ -88,7 +88,6 @@ def load_district(engine: Engine, *, schools: int, classes: int, workdir: Path) 
     from xinyu.db import transaction
     from xinyu.roles import Role
     from xinyu.roster import import_file
-    from xinyu.settings import get_settings
     from xinyu.simulation import course_plan
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -97,8 +96,8 @@ def load_district(engine: Engine, *, schools: int, classes: int, workdir: Path) 
     officers = [r for r in rows if r["角色"] == Role.district_officer.label]
     rows = [r for r in rows if r not in officers[1:]]
     path = sample.write_csv(workdir / f"教职工名册-{schools}x{classes}.csv", rows)
-    result = import_file(engine, path, packs_dir=get_settings().packs_dir)
-    work = PackBook(get_settings().packs_dir).calendar("qingdao")
+    result = import_file(engine, path)
+    work = PackBook(engine).calendar("qingdao")
     with transaction(engine) as session:
         courses = [
             {"school_id": school_id, "class_id": class_id, "held_on": day, "kind": kind, "periods": 1,
@@ -274,9 +273,8 @@ class SpiffPeer:
         from models import School, SchoolClass
         from xinyu.cycle import PackBook
         from xinyu.db import transaction
-        from xinyu.settings import get_settings
 
-        book = PackBook(get_settings().packs_dir)
+        book = PackBook(self.engine, pin_newest=True)
         with transaction(self.engine) as session:
             classes: dict[int, list[tuple[int, str]]] = defaultdict(list)
             packs: dict[int, str] = {}
@@ -344,9 +342,8 @@ class SpiffPeer:
         """The classes short of a "1+1" lesson or activity, as the core's course check sees them."""
         from xinyu.courses.status import class_statuses_by_school
         from xinyu.cycle import PackBook
-        from xinyu.settings import get_settings
 
-        book = PackBook(get_settings().packs_dir)
+        book = PackBook(self.engine, pin_newest=True)
         statuses = class_statuses_by_school(session, school_ids=batch, month=MONTH, pack=book.pack("qingdao"),
                                             work=book.calendar("qingdao"))
         return {school_id: [s.class_id for s in rows if not s.ok] for school_id, rows in statuses.items()}

@@ -79,7 +79,7 @@ def run_days(url: str, runs: object, batch: int) -> list[tuple[float, dict[str, 
         if label == "ladder":
             world = make_engine(url)
             with transaction(world) as session:
-                simulate_work(session, now=now, book=PackBook(ROOT / "packs"), seed=SEED, late_rate=0.3)
+                simulate_work(session, now=now, book=PackBook(world), seed=SEED, late_rate=0.3)
             world.dispose()
         started = time.perf_counter()
         if runs is None:

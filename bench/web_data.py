@@ -94,7 +94,6 @@ def import_district(engine: Engine, *, schools: int, classes: int, seed: int, wo
     from xinyu import sample
     from xinyu.roles import Role
     from xinyu.roster import import_file
-    from xinyu.settings import get_settings
 
     staff = sample.sample_roster_rows(district=DISTRICT, schools=schools, classes_per_school=classes, seed=seed)
     officers = [r for r in staff if r["角色"] == Role.district_officer.label]
@@ -104,7 +103,7 @@ def import_district(engine: Engine, *, schools: int, classes: int, seed: int, wo
     files = [sample.write_csv(workdir / "教职工名册.csv", staff, encoding="gbk"),
              sample.write_csv(workdir / "学生名单.csv", students)]
     for path in files:
-        result = import_file(engine, path, packs_dir=get_settings().packs_dir, now=at)
+        result = import_file(engine, path, now=at)
         log.info("  %s", result.summary())
     primary = [r for r in screening if r["测评日期"] <= PRIMARY_RESULTS_DAY]
     secondary = [r for r in screening if r["测评日期"] > PRIMARY_RESULTS_DAY]
@@ -157,9 +156,8 @@ class Year:
         from models import RoleAssignment, School
         from xinyu.cycle import PackBook
         from xinyu.roles import Role
-        from xinyu.settings import get_settings
 
-        self.book = PackBook(get_settings().packs_dir)
+        self.book = PackBook(self.engine, pin_newest=True)
         with Session(self.engine) as session:
             self.school_ids = list(session.execute(select(col(School.id)).order_by(col(School.id))).scalars())
             for person, role, school in session.execute(
@@ -257,11 +255,10 @@ class Year:
         teachers open ledgers B–D for the students at 中度/重度."""
         from xinyu import sample
         from xinyu.roster import import_file
-        from xinyu.settings import get_settings
 
         key = "primary" if day == PRIMARY_RESULTS_DAY else "secondary"
         path = sample.write_csv(self.workdir / f"心理测评结果-{key}.csv", self.screening[key])
-        result = import_file(self.engine, path, packs_dir=get_settings().packs_dir, now=at(day, 17))
+        result = import_file(self.engine, path, now=at(day, 17))
         log.info("  %s  %s", day, result.summary())
 
     def ledger_entries(self, day: date) -> None:
@@ -470,9 +467,8 @@ def count_rows(engine: Engine, today: date) -> dict[str, int]:
         Task,
     )
     from xinyu.cycle import PackBook
-    from xinyu.settings import get_settings
 
-    cutoff = PackBook(get_settings().packs_dir).calendar("qingdao").overdue_cutoff(today)
+    cutoff = PackBook(engine).calendar("qingdao").overdue_cutoff(today)
     with Session(engine) as session:
         def count(model: Any, *where: Any) -> int:
             return int(session.execute(select(func.count()).select_from(model).where(*where)).scalar_one())

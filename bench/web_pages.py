@@ -255,12 +255,11 @@ def run_pages(engine: Engine, *, requests: int, warmup: int, label: str, freeze:
     from web.app import create_app
     from xinyu.cycle import PackBook
     from xinyu.service.serve import freeze_startup_heap
-    from xinyu.settings import get_settings
 
     people = pick_people(engine)
     everyone = {p for group in people.values() for p, _ in group}
     logins = give_passwords(engine, everyone)
-    app = create_app(engine=engine, book=PackBook(get_settings().packs_dir), clock=lambda: YEAR_NOW,
+    app = create_app(engine=engine, book=PackBook(engine), clock=lambda: YEAR_NOW,
                      base_url="https://testserver")
     app.include_router(naive_router())
     clients = {}

@@ -5,8 +5,9 @@ from functools import lru_cache
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from models import School
+from models import Cycle, School
 from xinyu.cycle import PackBook
+from xinyu.cycle.states import CycleStatus
 from xinyu.db import make_engine
 from xinyu.settings import get_settings
 from xinyu.statutory import sync_calendar
@@ -23,16 +24,20 @@ def engine() -> Engine:
 
 def pack_book() -> PackBook:
     sync_calendar(engine())  # imported holiday schedules: reloaded only when the table changed
-    return PackBook(get_settings().packs_dir)
+    return PackBook(engine(), pin_newest=True)  # the run applies the newest as it was at its start
 
 
 def packs_in_use() -> PackBook:
-    """Every pack a school uses, loaded: a broken pack file fails the run before any batch moves a school
-    (one batch per transaction: otherwise the schools of other packs' batches would move and these not)."""
+    """Every pack version in use, loaded: the newest of each school's pack and the version of each open cycle. A
+    pack not installed fails the run before any batch moves a school (one batch per transaction: otherwise the
+    schools of other packs' batches would move and these not)."""
     book = pack_book()
     with Session(engine()) as session:
         for pack_id in session.exec(select(School.pack).distinct()):
             book.pack(pack_id)
+        for pack_id, version in session.exec(select(Cycle.pack, Cycle.pack_version).distinct()
+                                             .where(Cycle.status == CycleStatus.open)):
+            book.pack(pack_id, version)
     return book
 
 

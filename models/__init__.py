@@ -20,6 +20,7 @@ from models.ledgers import (
 from models.meetings import Meeting, MeetingAttendee, MonthlyReport
 from models.org import District, Person, RoleAssignment, School, SchoolClass, Student
 from models.outbox import OutboxMessage
+from models.packs import PackVersion
 
 __all__ = [
     "Account",
@@ -45,6 +46,7 @@ __all__ = [
     "MeetingAttendee",
     "MonthlyReport",
     "OutboxMessage",
+    "PackVersion",
     "RecordRevision",
     "Person",
     "RoleAssignment",

@@ -18,7 +18,7 @@ class Cycle(SQLModel, table=True):
     school_id: int = Field(foreign_key="school.id", index=True)
     month: str = Field(max_length=7, index=True, description="YYYY-MM")
     pack: str = Field(max_length=32)
-    pack_version: str = Field(max_length=32)
+    pack_version: str = Field(max_length=32, description="the stored version it runs on (pack_version.version)")
     variant: str = Field(max_length=16, description="regular | vacation")
     status: str = Field(max_length=16, default="open", index=True)
     opened_at: datetime | None = aware_datetime()

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, insert, select, text
 from sqlmodel import Session, SQLModel
 
+from models import PackVersion
 from xinyu.cycle import PackBook
 from xinyu.db import make_engine, migrate
 from xinyu.statutory import STATUTORY
@@ -50,9 +51,22 @@ def db_url(database_template: str, tmp_path: Path) -> str:
     engine = create_engine(database_template)
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:
+        shipped = _shipped_packs(conn)
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(insert(PackVersion), shipped)  # the packs migrate() installed, as a fresh database has them
     engine.dispose()
     return database_template
+
+
+_SHIPPED: list[dict[str, object]] = []
+
+
+def _shipped_packs(conn: Connection) -> list[dict[str, object]]:
+    """The pack versions of the freshly migrated template (read once: the first test finds only those)."""
+    if not _SHIPPED:
+        rows = conn.execute(select(PackVersion.__table__)).mappings()  # type: ignore[call-overload]
+        _SHIPPED.extend({k: v for k, v in row.items() if k != "id"} for row in rows)  # ids from the sequence
+    return _SHIPPED
 
 
 @pytest.fixture
@@ -68,8 +82,19 @@ def packs_dir() -> Path:
 
 
 @pytest.fixture
-def book(packs_dir: Path) -> PackBook:
-    return PackBook(packs_dir)
+def book(engine: Engine) -> PackBook:
+    """The packs as stored in the test database (the shipped ones, installed by migrate)."""
+    return PackBook(engine)
+
+
+def memory_book() -> PackBook:
+    """The shipped packs installed in a private in-memory database: for tests of rules that need no other rows."""
+    from xinyu.policy.install import install_shipped
+
+    engine = make_engine("sqlite://")
+    SQLModel.metadata.create_all(engine)
+    install_shipped(engine, Path(__file__).resolve().parent.parent / "packs")
+    return PackBook(engine)
 
 
 @pytest.fixture

@@ -4,13 +4,13 @@ the session's test API (PREFECT_API_URL), as a deployment-less user with a serve
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from tests.roster_files import STAFF_HEADERS, STUDENT_HEADERS, write_table
 
@@ -126,12 +126,15 @@ def test_a_clock_behind_and_a_broken_pack_are_one_error_line(run_path: RunPath, 
     roster(env, tmp_path)
     assert xinyu(env, tmp_path, "advance", "--at", "2026-10-09T09:00", *mode).returncode == 0
     assert_refused(xinyu(env, tmp_path, "advance", "--at", "2026-10-07T09:00", *mode), "2026-10-09")
-    packs = tmp_path / "packs"
-    shutil.copytree(ROOT / "packs", packs)
-    (packs / "qingdao.yaml").write_text("id: qingdao\nsteps: [", encoding="utf-8")
-    broken = {**env, "XINYU_PACKS_DIR": str(packs)}
-    assert_refused(xinyu(broken, tmp_path, "advance", "--at", "2026-10-12T09:00", *mode), "qingdao")
-    assert_refused(xinyu(broken, tmp_path, "open", "2026-11", "--at", "2026-11-02T09:00", *mode), "qingdao")
+    broken = tmp_path / "我的青岛.yaml"
+    broken.write_text("id: qingdao\nsteps: [", encoding="utf-8")
+    assert_refused(xinyu(env, tmp_path, "pack", "install", str(broken)), "我的青岛.yaml")  # refused, nothing stored
+    assert xinyu(env, tmp_path, "advance", "--at", "2026-10-12T09:00", *mode).returncode == 0  # files not read
+    engine = create_engine(env["XINYU_DATABASE_URL"])
+    with engine.begin() as conn:  # a school given a pack never installed: its next month cannot open
+        conn.execute(text("UPDATE school SET pack = 'atlantis' WHERE id = (SELECT max(id) FROM school)"))
+    engine.dispose()
+    assert_refused(xinyu(env, tmp_path, "open", "2026-11", "--at", "2026-11-02T09:00", *mode), "atlantis")
 
 
 def test_expected_errors_of_every_command_are_one_line(env: dict[str, str], tmp_path: Path) -> None:

@@ -99,13 +99,13 @@ def test_a_roster_cell_with_controls_names_row_and_column_and_imports_nothing(
     path = staff_file(tmp_path, rows, name="带控制字符.csv")
     before = row_counts(engine)
     with pytest.raises(RosterError, match=r"第5行 “姓名”列.*不可见的控制字符（U\+"):
-        import_file(engine, path, packs_dir=packs_dir)
+        import_file(engine, path)
     assert row_counts(engine) == before
 
 
 def _org(engine: Engine, tmp_path: Path, packs_dir: Path) -> None:
-    import_file(engine, staff_file(tmp_path), packs_dir=packs_dir)
-    import_file(engine, write_table(tmp_path / "students.csv", STUDENT_HEADERS, STUDENT_ROWS), packs_dir=packs_dir)
+    import_file(engine, staff_file(tmp_path))
+    import_file(engine, write_table(tmp_path / "students.csv", STUDENT_HEADERS, STUDENT_ROWS))
 
 
 @pytest.mark.parametrize("score", ["-1", "-0.5", "100001"])
@@ -117,7 +117,7 @@ def test_a_screening_score_out_of_range_is_refused(engine: Engine, tmp_path: Pat
                         ["S5802", "2026-10-12", "SCL-90", score, "正常"]])
     before = row_counts(engine)
     with pytest.raises(RosterError, match=r"第3行 “总分”列：.*总分应在 0 到"):
-        import_file(engine, path, packs_dir=packs_dir, school="青岛第五十八中学")
+        import_file(engine, path, school="青岛第五十八中学")
     assert row_counts(engine) == before
 
 
@@ -136,10 +136,10 @@ def test_a_workbook_with_data_on_several_sheets_is_refused_naming_them(
     workbook.create_sheet("空白")
     path = tmp_path / "多表.xlsx"
     workbook.save(path)
-    import_file(engine, staff_file(tmp_path), packs_dir=packs_dir)
+    import_file(engine, staff_file(tmp_path))
     before = row_counts(engine)
     with pytest.raises(RosterError, match="2 个工作表有数据（高一、高二）"):
-        import_file(engine, path, packs_dir=packs_dir)
+        import_file(engine, path)
     assert row_counts(engine) == before
 
 
@@ -154,16 +154,16 @@ def test_a_formula_without_a_saved_result_is_reported_as_a_formula(
     sheet.append(["青岛第五十八中学", "高一", "1班", '="S58"&"02"', "林小雨", "女"])  # openpyxl saves no result
     path = tmp_path / "公式.xlsx"
     workbook.save(path)
-    import_file(engine, staff_file(tmp_path), packs_dir=packs_dir)
+    import_file(engine, staff_file(tmp_path))
     with pytest.raises(RosterError, match=r"第3行 “学号”列：.*是公式.*没有保存计算结果"):
-        import_file(engine, path, packs_dir=packs_dir)
+        import_file(engine, path)
 
 
 def test_a_one_sheet_workbook_imports_as_before(engine: Engine, tmp_path: Path, packs_dir: Path) -> None:
     path = write_table(tmp_path / "plain.xlsx", SCREENING_HEADERS,
                        [["S5801", date(2026, 10, 12), "SCL-90", 150, "正常"]])
     _org(engine, tmp_path, packs_dir)
-    result = import_file(engine, path, packs_dir=packs_dir, school="青岛第五十八中学")
+    result = import_file(engine, path, school="青岛第五十八中学")
     assert result.counts["screenings"].as_list() == [1, 0, 0]
 
 

@@ -24,6 +24,7 @@ from tests.roster_files import (
     write_table,
 )
 from xinyu import sample
+from xinyu.policy.install import install_pack
 from xinyu.roster import Kind, RosterError, detect_kind, import_file, run_import
 from xinyu.roster.errors import MAX_ERRORS
 
@@ -31,7 +32,7 @@ AT = datetime.fromisoformat("2026-09-01T09:00+08:00")
 
 
 def _import(engine: Engine, path: Path, packs_dir: Path, **kwargs: str) -> dict[str, list[int]]:
-    result = import_file(engine, path, packs_dir=packs_dir, now=AT, **kwargs)
+    result = import_file(engine, path, now=AT, **kwargs)
     return {entity: counts.as_list() for entity, counts in result.counts.items()}
 
 
@@ -142,20 +143,19 @@ def test_school_stage_is_the_highest_of_its_rows(engine: Engine, tmp_path: Path,
         assert session.exec(select(School.stage)).one() == "初中"
 
 
-def test_pack_from_column_then_argument_then_default(engine: Engine, tmp_path: Path) -> None:
-    packs = tmp_path / "packs"
-    packs.mkdir()
-    for pack_id in ("qingdao", "ganzhou", "jilin"):
-        (packs / f"{pack_id}.yaml").write_text("id: x\n", encoding="utf-8")
+def test_pack_from_column_then_argument_then_default(engine: Engine, tmp_path: Path, packs_dir: Path) -> None:
+    text = (packs_dir / "qingdao.yaml").read_text(encoding="utf-8").replace("id: qingdao", "id: jilin", 1)
+    (tmp_path / "copy.yaml").write_text(text, encoding="utf-8")
+    install_pack(engine, tmp_path / "copy.yaml", "测试")  # a pack the school may be given: an installed one
     rows = [[*row, "jilin" if row[1] == "第二十六中学" else ""] for row in STAFF_ROWS]
     path = staff_file(tmp_path, rows, headers=[*STAFF_HEADERS, "政策包"])
-    import_file(engine, path, pack="ganzhou", packs_dir=packs)
+    import_file(engine, path, pack="ganzhou")
     with Session(engine) as session:
         assert {name: pack for name, pack in session.exec(select(School.name, School.pack))} == {
             "青岛第五十八中学": "ganzhou", "青岛市实验小学": "ganzhou", "第二十六中学": "jilin"}
     plain = staff_file(tmp_path, [[DISTRICT, "青岛第九中学", "高中", "", "", "蒋校长", "组长", "", "13900000009"]],
                        name="more.csv")
-    import_file(engine, plain, packs_dir=packs)
+    import_file(engine, plain)
     with Session(engine) as session:
         assert session.exec(select(School.pack).where(School.name == "青岛第九中学")).one() == "qingdao"
 
@@ -163,10 +163,10 @@ def test_pack_from_column_then_argument_then_default(engine: Engine, tmp_path: P
 def test_unknown_pack_is_refused(engine: Engine, tmp_path: Path, packs_dir: Path) -> None:
     rows = [[*STAFF_ROWS[1], "shanghai"]]
     with pytest.raises(RosterError) as excinfo:
-        import_file(engine, staff_file(tmp_path, rows, headers=[*STAFF_HEADERS, "政策包"]), packs_dir=packs_dir)
+        import_file(engine, staff_file(tmp_path, rows, headers=[*STAFF_HEADERS, "政策包"]))
     assert _errors(excinfo)[0].startswith("staff.csv 第2行 “政策包”列：“shanghai”不是已有的政策包（应为：")
     with pytest.raises(RosterError, match="参数 “政策包”列：“shanghai”不是已有的政策包"):
-        import_file(engine, staff_file(tmp_path), pack="shanghai", packs_dir=packs_dir)
+        import_file(engine, staff_file(tmp_path), pack="shanghai")
 
 
 # --- errors: each kind, all of them, nothing written -----------------------------------------------------
@@ -206,7 +206,7 @@ def test_each_staff_error_names_file_row_column_and_expectation(
 ) -> None:
     before = row_counts(engine)
     with pytest.raises(RosterError) as excinfo:
-        import_file(engine, staff_file(tmp_path, with_row(STAFF_ROWS, row, **changes)), packs_dir=packs_dir)
+        import_file(engine, staff_file(tmp_path, with_row(STAFF_ROWS, row, **changes)))
     assert any(message.startswith(expected) for message in _errors(excinfo)), _errors(excinfo)
     assert row_counts(engine) == before
 
@@ -214,7 +214,7 @@ def test_each_staff_error_names_file_row_column_and_expectation(
 def test_conflicting_email_row_reports_4_then_5(engine: Engine, tmp_path: Path, packs_dir: Path) -> None:
     rows = with_row(with_row(STAFF_ROWS, 4, 邮箱="zhao@school.example.cn"), 5, 邮箱="zhao2@school.example.cn")
     with pytest.raises(RosterError) as excinfo:
-        import_file(engine, staff_file(tmp_path, rows), packs_dir=packs_dir)
+        import_file(engine, staff_file(tmp_path, rows))
     error = excinfo.value.errors[0]
     assert (error.file, error.row, error.column, error.value) == ("staff.csv", 5, "邮箱", "zhao2@school.example.cn")
 
@@ -222,7 +222,7 @@ def test_conflicting_email_row_reports_4_then_5(engine: Engine, tmp_path: Path, 
 def test_error_names_the_column_as_the_file_writes_it(engine: Engine, tmp_path: Path, packs_dir: Path) -> None:
     path = staff_file(tmp_path, with_row(STAFF_ROWS, 4, 角色="班主人"), headers=STAFF_HEADERS_EN)
     with pytest.raises(RosterError) as excinfo:
-        import_file(engine, path, packs_dir=packs_dir)
+        import_file(engine, path)
     assert _errors(excinfo)[0].startswith("staff.csv 第4行 “Role”列：“班主人”不是已知角色")
 
 
@@ -230,7 +230,7 @@ def test_missing_column_is_an_error_in_row_1(engine: Engine, tmp_path: Path, pac
     headers = [h for h in STAFF_HEADERS if h not in ("角色", "手机")]
     rows = [[v for h, v in zip(STAFF_HEADERS, row, strict=True) if h in headers] for row in STAFF_ROWS]
     with pytest.raises(RosterError) as excinfo:
-        import_file(engine, write_table(tmp_path / "staff.csv", headers, rows), packs_dir=packs_dir)
+        import_file(engine, write_table(tmp_path / "staff.csv", headers, rows))
     assert _errors(excinfo) == [
         "staff.csv 第1行 “角色”列：缺少必填列（教职工名单应有“角色”或“role”列）",
         "staff.csv 第1行 “手机”列：缺少必填列（教职工名单应有“手机”或“mobile”列）",
@@ -242,7 +242,7 @@ def test_unrecognised_file_names_what_each_kind_needs(engine: Engine, tmp_path: 
     with pytest.raises(RosterError, match="what.csv 第1行 .*无法识别文件类型"):
         detect_kind(path)
     with pytest.raises(RosterError, match="无法识别文件类型"):
-        import_file(engine, path, packs_dir=packs_dir)
+        import_file(engine, path)
 
 
 def test_a_file_with_several_errors_lists_them_all(engine: Engine, tmp_path: Path, packs_dir: Path) -> None:
@@ -250,7 +250,7 @@ def test_a_file_with_several_errors_lists_them_all(engine: Engine, tmp_path: Pat
     rows = with_row(rows, 6, 角色="班长", 邮箱="qian@")
     rows = with_row(rows, 9, 年级="高一")
     with pytest.raises(RosterError) as excinfo:
-        import_file(engine, staff_file(tmp_path, rows), packs_dir=packs_dir)
+        import_file(engine, staff_file(tmp_path, rows))
     where = [(e.row, e.column) for e in excinfo.value.errors]
     assert where == [(3, "手机"), (6, "角色"), (6, "邮箱"), (9, "年级")]
     message = str(excinfo.value)
@@ -261,7 +261,7 @@ def test_a_file_with_several_errors_lists_them_all(engine: Engine, tmp_path: Pat
 def test_errors_are_capped_at_200_but_counted(engine: Engine, tmp_path: Path, packs_dir: Path) -> None:
     rows = [[DISTRICT, "青岛第二中学", "高中", "高一", f"{n}班", f"老师{n}", "班主人", "", ""] for n in range(250)]
     with pytest.raises(RosterError) as excinfo:
-        import_file(engine, staff_file(tmp_path, rows), packs_dir=packs_dir)
+        import_file(engine, staff_file(tmp_path, rows))
     assert len(excinfo.value.errors) == MAX_ERRORS
     assert excinfo.value.total == 250
     assert "有 250 处错误，未导入任何数据（仅列出前 200 处）" in str(excinfo.value)
@@ -273,7 +273,7 @@ def test_failed_import_after_a_good_one_changes_nothing(engine: Engine, tmp_path
     rows = [*STAFF_ROWS, [DISTRICT, "青岛第九中学", "高中", "高一", "1班", "蒋老师", "班主任", "", "13900000009"],
             [DISTRICT, "青岛第九中学", "高中", "高一", "2班", "沈老师", "班主人", "", "13900000010"]]
     with pytest.raises(RosterError):
-        import_file(engine, staff_file(tmp_path, with_row(rows, 3, 姓名="李新校长")), packs_dir=packs_dir)
+        import_file(engine, staff_file(tmp_path, with_row(rows, 3, 姓名="李新校长")))
     assert row_counts(engine) == before
 
 
@@ -318,7 +318,7 @@ def test_each_import_leaves_one_audit_row_with_counts_only(engine: Engine, tmp_p
 def test_run_import_uses_the_callers_transaction(engine: Engine, tmp_path: Path, packs_dir: Path) -> None:
     before = row_counts(engine)
     with Session(engine) as session:
-        result = run_import(session, staff_file(tmp_path), packs_dir=packs_dir, now=AT)
+        result = run_import(session, staff_file(tmp_path), now=AT)
         assert result.created > 0
         session.rollback()
     assert row_counts(engine) == before
@@ -364,7 +364,7 @@ def test_student_file_errors(
     rows[row - 2][column] = value
     before = row_counts(engine)
     with pytest.raises(RosterError) as excinfo:
-        import_file(engine, write_table(tmp_path / "students.csv", STUDENT_HEADERS, rows), packs_dir=packs_dir)
+        import_file(engine, write_table(tmp_path / "students.csv", STUDENT_HEADERS, rows))
     assert any(message.startswith(expected) for message in _errors(excinfo)), _errors(excinfo)
     assert row_counts(engine) == before
 
@@ -377,7 +377,7 @@ def test_same_school_name_in_two_districts_needs_the_district_column(
     _import(engine, staff_file(tmp_path, rows), packs_dir)
     student = ["青岛第五十八中学", "高一", "1班", "S1", "韩梅", "女"]
     with pytest.raises(RosterError, match="在多个区县都有同名学校（应增加“区县”列"):
-        import_file(engine, write_table(tmp_path / "s.csv", STUDENT_HEADERS, [student]), packs_dir=packs_dir)
+        import_file(engine, write_table(tmp_path / "s.csv", STUDENT_HEADERS, [student]))
     path = write_table(tmp_path / "s.csv", ["区县", *STUDENT_HEADERS], [["青岛市市北区", *student]])
     assert _import(engine, path, packs_dir) == {"students": [1, 0, 0]}
 
@@ -391,7 +391,7 @@ def test_student_names_stay_out_of_logs_and_errors(
     rows[0][4] = "孙" * 70  # too long: the error must not echo it
     rows[1][5] = "?"
     with pytest.raises(RosterError) as excinfo:
-        import_file(engine, write_table(tmp_path / "bad.csv", STUDENT_HEADERS, rows), packs_dir=packs_dir)
+        import_file(engine, write_table(tmp_path / "bad.csv", STUDENT_HEADERS, rows))
     assert "students.csv" in caplog.text
     for row in STUDENT_ROWS:
         assert row[4] not in caplog.text
@@ -470,7 +470,7 @@ def test_screening_file_errors(
     before = row_counts(engine)
     path = write_table(tmp_path / "scores.csv", SCREENING_HEADERS, [row])
     with pytest.raises(RosterError) as excinfo:
-        import_file(engine, path, school=school or None, packs_dir=packs_dir)
+        import_file(engine, path, school=school or None)
     assert any(message.startswith(expected) for message in _errors(excinfo)), _errors(excinfo)
     assert row_counts(engine) == before
 
@@ -480,7 +480,7 @@ def test_screening_school_column_names_unknown_school(engine: Engine, tmp_path: 
     path = write_table(tmp_path / "scores.csv", ["学校", *SCREENING_HEADERS],
                        [["青岛第一百中学", "S5801", "2026-10-12", "SCL-90", "150", "正常"]])
     with pytest.raises(RosterError, match="第2行 “学校”列：“青岛第一百中学”不存在"):
-        import_file(engine, path, packs_dir=packs_dir)
+        import_file(engine, path)
 
 
 # --- the sample district and scale ---------------------------------------------------------------------
@@ -537,7 +537,7 @@ def test_partial_roster_for_a_school_on_record_needs_no_stage(engine: Engine, tm
         assert session.exec(select(School.stage).where(School.name == "青岛第五十八中学")).one() == "高中"
     rows.append([DISTRICT, "青岛第九中学", "", "", "", "蒋校长", "组长", "", "13900000021"])
     with pytest.raises(RosterError, match="第3行 “学段”列：不能为空（新学校“青岛第九中学”没有一行写明学段或年级）"):
-        import_file(engine, staff_file(tmp_path, rows, name="more.csv"), packs_dir=packs_dir)
+        import_file(engine, staff_file(tmp_path, rows, name="more.csv"))
 
 
 def test_bare_grade_number_in_a_school_of_two_stages_is_ambiguous(
@@ -548,7 +548,7 @@ def test_bare_grade_number_in_a_school_of_two_stages_is_ambiguous(
     _import(engine, staff_file(tmp_path, rows), packs_dir)
     student = ["青岛嘉峪关学校", "3", "1班", "J1", "韩梅", "女"]
     with pytest.raises(RosterError, match="第2行 “年级”列：“3”有歧义（该校有多个学段，应写作：三年级、初三）"):
-        import_file(engine, write_table(tmp_path / "s.csv", STUDENT_HEADERS, [student]), packs_dir=packs_dir)
+        import_file(engine, write_table(tmp_path / "s.csv", STUDENT_HEADERS, [student]))
     student[1] = "初三"
     assert _import(engine, write_table(tmp_path / "s.csv", STUDENT_HEADERS, [student]), packs_dir) == {
         "students": [1, 0, 0]}
@@ -557,7 +557,7 @@ def test_bare_grade_number_in_a_school_of_two_stages_is_ambiguous(
 def test_role_assignments_are_written_in_roster_order(engine: Engine, tmp_path: Path, packs_dir: Path) -> None:
     """With two holders of a role the first row's gets the tasks: the same person on every run."""
     rows = sample.sample_roster_rows(district="青岛市市南区", schools=2, classes_per_school=4, seed=5)
-    import_file(engine, sample.write_csv(tmp_path / "staff.csv", rows), packs_dir=packs_dir)
+    import_file(engine, sample.write_csv(tmp_path / "staff.csv", rows))
     with Session(engine) as session:
         people = dict(session.exec(select(Person.id, Person.name)).all())
         written = [(people[a.person_id], a.role) for a in session.exec(
@@ -577,7 +577,7 @@ def test_a_row_taking_another_persons_email_on_record_is_refused(
     rows = with_row(STAFF_ROWS, 3, 邮箱="QIAN@school.example.cn")
     rows = rows[:4] + rows[5:]  # 钱老师's own row (row 6) is not in this file: she is on record only
     with pytest.raises(RosterError) as excinfo:
-        import_file(engine, staff_file(tmp_path, rows), packs_dir=packs_dir)
+        import_file(engine, staff_file(tmp_path, rows))
     assert _errors(excinfo) == ["staff.csv 第3行 “邮箱”列：“qian@school.example.cn”已登记为另一人员的邮箱"
                                 "（同一邮箱只能属于一人；若是同一人，请沿用上次导入的手机号）"]
     assert row_counts(engine) == before
@@ -589,7 +589,7 @@ def test_a_row_taking_another_persons_email_on_record_is_refused(
 def test_a_row_taking_an_email_of_an_earlier_row_is_refused(engine: Engine, tmp_path: Path, packs_dir: Path) -> None:
     rows = with_row(STAFF_ROWS, 10, 邮箱="li@school.example.cn", 手机="13800000009")
     with pytest.raises(RosterError) as excinfo:
-        import_file(engine, staff_file(tmp_path, rows), packs_dir=packs_dir)
+        import_file(engine, staff_file(tmp_path, rows))
     assert _errors(excinfo) == ["staff.csv 第10行 “邮箱”列：“li@school.example.cn”与第3行（另一人）的邮箱相同"
                                 "（同一邮箱只能属于一人）"]
     assert row_counts(engine)["person"] == 0
@@ -607,7 +607,7 @@ def test_a_row_taking_another_persons_phone_on_record_is_refused(
     before = row_counts(engine)
     rows = [*STAFF_ROWS, [DISTRICT, "第二十六中学", "初中", "", "", "冯老师", "专职心理教师", "", "13800000010"]]
     with pytest.raises(RosterError) as excinfo:
-        import_file(engine, staff_file(tmp_path, rows), packs_dir=packs_dir)
+        import_file(engine, staff_file(tmp_path, rows))
     assert _errors(excinfo) == ["staff.csv 第11行 “手机”列：“13800000010”已登记为另一人员的手机号"
                                 "（同一手机号只能属于一人）"]
     assert row_counts(engine) == before

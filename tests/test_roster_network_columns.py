@@ -37,14 +37,14 @@ def test_gender_and_tenure_are_kept_and_a_later_roster_fills_them_in(engine: Eng
                   ["四年级", "1班", "刘二", "心理委员", "", "", "", ""],
                   ["", "", "曾老师", "心理教师", "", "13900000101", "", ""],
                   ["", "", "邱老师", "兼职心理教师", "", "13900000102", "", ""])
-    result = import_file(engine, write_table(tmp_path / "a.csv", HEADERS, first), packs_dir=packs_dir,
+    result = import_file(engine, write_table(tmp_path / "a.csv", HEADERS, first),
                          pack="ganzhou", now=AT)
     assert result.count("roles").created == 4
     assert sorted(_held(engine).values(), key=str) == sorted(
         [("男", None), (None, None), (None, "专职"), (None, "兼职")], key=str)
     again = _rows(["四年级", "1班", "刘二", "心理委员", "", "", "女", ""],
                   ["", "", "曾老师", "心理教师", "", "13900000101", "", "兼职"])
-    result = import_file(engine, write_table(tmp_path / "b.csv", HEADERS, again), packs_dir=packs_dir, now=AT)
+    result = import_file(engine, write_table(tmp_path / "b.csv", HEADERS, again), now=AT)
     assert (result.count("roles").created, result.count("roles").updated) == (0, 2)
     assert sorted(_held(engine).values(), key=str) == sorted(
         [("男", None), ("女", None), (None, "兼职"), (None, "兼职")], key=str)
@@ -61,6 +61,6 @@ def test_bad_cells_are_refused_with_row_and_column(engine: Engine, tmp_path: Pat
                                                    row: list[str], column: str, words: str) -> None:
     path = write_table(tmp_path / "bad.csv", HEADERS, _rows(["", "", "钟校长", "组长", "", "", "", ""], row))
     with pytest.raises(RosterError) as info:
-        import_file(engine, path, packs_dir=packs_dir, pack="ganzhou", now=AT)
+        import_file(engine, path, pack="ganzhou", now=AT)
     assert any(e.row == 3 and e.column == column and words in e.expected for e in info.value.errors), str(info.value)
     assert not _held(engine)

@@ -2,7 +2,7 @@
 upgraded by the current code with every row kept, and `xinyu check` is clean afterwards.
 
 The previous release is the last landed commit before this one's migrations (PREVIOUS_RELEASE, head
-migration 0006), exported with `git archive` and run with the same interpreter (its own `xinyu`
+migration 0011), exported with `git archive` and run with the same interpreter (its own `xinyu`
 package first on PYTHONPATH); it fills the database with `simulate`. The current code then upgrades
 it with `xinyu init`. On a SQLite file (XINYU_TEST_DB=sqlite) or a fresh PostgreSQL database
 (XINYU_TEST_DB=postgresql).
@@ -26,8 +26,8 @@ from tests.conftest import PG_ADMIN_URL, TEST_DB
 from xinyu.db import alembic_config
 
 ROOT = Path(__file__).resolve().parent.parent
-PREVIOUS_RELEASE = "db65226"
-PREVIOUS_HEAD = "0006"
+PREVIOUS_RELEASE = "804b335"
+PREVIOUS_HEAD = "0011"
 
 
 def previous_release(into: Path) -> Path:
@@ -106,7 +106,16 @@ def test_an_upgrade_keeps_every_row_of_the_previous_release(tmp_path: Path, fres
     version, after = row_counts(fresh_url)
     assert version == ScriptDirectory.from_config(alembic_config(fresh_url)).get_current_head()
     assert {t: after[t] for t in before} == before  # every table of the previous release, every row
-    assert all(after[t] == 0 for t in set(after) - set(before))  # new tables start empty
+    assert all(after[t] == 0 for t in set(after) - set(before) - {"pack_version"})  # new tables start empty
+    engine = create_engine(fresh_url)
+    try:
+        with engine.connect() as conn:  # the packs the schools use adopted as version 1; the cycles run on it
+            adopted = conn.execute(text("SELECT pack_id, version, installed_by FROM pack_version")).all()
+            versions = set(conn.execute(text("SELECT DISTINCT pack, pack_version FROM cycle")).all())
+    finally:
+        engine.dispose()
+    assert ("qingdao", 1, "升级（迁移 0012）") in adopted and {v for _, v, _ in adopted} == {1}
+    assert versions == {("qingdao", "1")}
 
     check = subprocess.run([sys.executable, "-m", "xinyu.cli", "check"], env=new_env, cwd=ROOT,
                            capture_output=True, text=True, timeout=300)

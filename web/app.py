@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from web.context import WebContext
@@ -26,7 +27,7 @@ from xinyu.clock import now as wall_clock
 from xinyu.cycle.packbook import PackBook
 from xinyu.db import make_engine, pool_capacity
 from xinyu.evidence_files import FileStore
-from xinyu.packs import Pack, PackError, available_packs
+from xinyu.packs import Pack, PackError
 from xinyu.settings import get_settings
 
 STATIC = Path(__file__).parent / "static"
@@ -45,7 +46,7 @@ def create_app(
     engine = engine or make_engine(settings.database_url, pool_size=settings.web_threads)
     app.state.ctx = WebContext(
         engine=engine,
-        book=book or PackBook(settings.packs_dir),
+        book=book or PackBook(engine),
         clock=clock or wall_clock,
         base_url=base_url or settings.base_url,
         cookie_secure=settings.cookie_secure if cookie_secure is None else cookie_secure,
@@ -66,9 +67,13 @@ def create_app(
 
 
 def _loadable_packs(book: PackBook) -> list[Pack]:
-    """The packs of the book's folder that load (a broken one is refused where it is used, naming its field)."""
+    """The newest stored packs that load (a broken one is refused where it is used, naming its field)."""
     packs = []
-    for pack_id in available_packs(book.packs_dir):
+    try:
+        pack_ids = book.pack_ids()
+    except (OperationalError, ProgrammingError):  # a database not initialised yet (xinyu init): no packs yet
+        return []
+    for pack_id in pack_ids:
         try:
             packs.append(book.pack(pack_id))
         except PackError:

@@ -49,16 +49,16 @@ def board_rows(session: Session, *, month: str, today: date, book: PackBook) -> 
     overdue: Counter[int] = Counter()
     carried: Counter[int] = Counter()
     open_count: Counter[int] = Counter()
-    packs = {c.id: c.pack for c, _ in cycles}
+    packs = {c.id: (c.pack, c.pack_version) for c, _ in cycles}
     for task in tasks:
         open_count[task.cycle_id] += 1
-        overdue[task.cycle_id] += book.calendar(packs[task.cycle_id]).is_overdue(task.due, today)
+        overdue[task.cycle_id] += book.calendar(*packs[task.cycle_id]).is_overdue(task.due, today)
         carried[task.cycle_id] += task.carried_over
     columns: list[str] = []
     labels: dict[str, str] = {}
     rows = []
     for cycle, school in cycles:
-        pack, work = book.pack(cycle.pack), book.calendar(cycle.pack)
+        pack, work = book.pack(cycle.pack, cycle.pack_version), book.calendar(cycle.pack, cycle.pack_version)
         cells = {}
         for step in steps[cycle.id or 0]:
             if step.key not in labels:
@@ -89,8 +89,9 @@ def render_shortfalls(session: Session, *, month: str, book: PackBook) -> str:
     lines = [f"“1+1”课程与活动未达标班级（{month}，依据 QD-T5）"]
     for cycle, school in session.exec(select(Cycle, School.name).join(School, col(School.id) == col(Cycle.school_id))
                                       .where(Cycle.month == month).order_by(col(School.name))):
-        statuses = class_statuses(session, school_id=cycle.school_id, month=month, pack=book.pack(cycle.pack),
-                                  work=book.calendar(cycle.pack))
+        statuses = class_statuses(session, school_id=cycle.school_id, month=month,
+                                  pack=book.pack(cycle.pack, cycle.pack_version),
+                                  work=book.calendar(cycle.pack, cycle.pack_version))
         short = [s for s in statuses if not s.ok]
         detail = "；".join(f"{s.label}缺{'、'.join(s.missing)}" for s in short) or "全部达标"
         lines.append(f"  {school}（{len(statuses) - len(short)}/{len(statuses)} 个班达标）：{detail}")

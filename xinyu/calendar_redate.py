@@ -34,7 +34,7 @@ def redate_open_steps(session: Session, book: PackBook, statutory: Statutory, ye
                                col(Step.status).in_([StepStatus.pending, StepStatus.open])))
     for step, cycle in rows:
         try:
-            pack = book.pack(cycle.pack)
+            pack = book.pack(cycle.pack, cycle.pack_version)
             rule = pack.step(int(cycle.month[5:7]), step.key)
         except PackError:
             continue  # a step the pack no longer has: its dates stay

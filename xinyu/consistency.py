@@ -29,11 +29,12 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from xinyu.clock import local_date
 from xinyu.cycle.packbook import PackBook
+from xinyu.packs import PackError
 
 MOST_PER_CHECK = 20  # a badly broken database is reported by example, not row by row
 
@@ -46,9 +47,8 @@ LINEAGE = "coalesce({t}.lineage_id, {t}.id)"
 def check_consistency(session: Session, book: PackBook | None = None, *, most: int = MOST_PER_CHECK) -> list[str]:
     """Every broken invariant (at most `most` examples of each kind); `[]` when consistent."""
     if book is None:
-        from xinyu.settings import get_settings
-
-        book = PackBook(get_settings().packs_dir)
+        bind = session.get_bind()
+        book = PackBook(bind if isinstance(bind, Engine) else bind.engine, pin_newest=True)
     session.flush()
     problems: list[str] = []
     for check in CHECKS:
@@ -97,11 +97,10 @@ def step_sequence(session: Session, book: PackBook) -> Iterable[str]:
     def keys_for(pack: str, version: str, month: str) -> list[str] | None:
         if (pack, version, month) not in expected:
             try:
-                loaded = book.pack(pack)
-            except Exception:  # noqa: BLE001 - a pack no longer on disk: its cycles cannot be compared
+                loaded = book.pack(pack, version)  # the stored version the cycle runs on
+            except PackError:  # not installed: pack_versions reports it
                 loaded = None
-            expected[(pack, version, month)] = (
-                [r.key for r in loaded.steps_for(int(month[5:7]))] if loaded and loaded.version == version else None)
+            expected[(pack, version, month)] = [r.key for r in loaded.steps_for(int(month[5:7]))] if loaded else None
         return expected[(pack, version, month)]
 
     for cycle, pack, version, month, variant, count, first, last, orders in _rows(session, """
@@ -114,7 +113,7 @@ def step_sequence(session: Session, book: PackBook) -> Iterable[str]:
             yield f"周期 #{cycle} 的步骤序号不是 1…{count}（{first}…{last}，{orders} 个不同序号）"
         elif keys is not None and count != len(keys):
             yield f"周期 #{cycle} 有 {count} 个步骤，{pack} 政策包 {month[5:7]} 月应有 {len(keys)} 个"
-        if keys is not None and variant != book.pack(pack).variant_for_month(int(month[5:7])):
+        if keys is not None and variant != book.pack(pack, version).variant_for_month(int(month[5:7])):
             yield f"周期 #{cycle} 的月份类型 {variant!r} 与 {pack} 政策包不符"
     for pack, version, month, order, key, count in _rows(session, """
             SELECT c.pack, c.pack_version, c.month, s."order", s.key, count(*)
@@ -170,22 +169,22 @@ def step_tasks(session: Session, book: PackBook) -> Iterable[str]:
             SELECT s.id, s.key, t.id, t.status FROM step s JOIN task t ON t.step_id = s.id
             WHERE s.status = 'done' AND t.blocks_step = TRUE AND t.status <> 'done'"""):
         yield f"步骤 #{step}（{key}）已完成，但其必做任务 #{task} 为 {status}"
-    required = {(pack, month): {r.key: set(r.ledgers_required) for r in book.pack(pack).steps_for(month)
-                                if r.ledgers_required}
-                for pack in _packs(session) for month in range(1, 13)}
+    required = {(pack, version, month): {r.key: set(r.ledgers_required)
+                                         for r in book.pack(pack, version).steps_for(month) if r.ledgers_required}
+                for pack, version in _packs(session) for month in range(1, 13)}
     keys = sorted({k for by_key in required.values() for k in by_key})
     if not keys:
         return
     reviewed: dict[int, set[str]] = {}
     done_steps = _rows(session, f"""
-            SELECT s.id, s.key, c.id, c.pack, c.month FROM step s JOIN cycle c ON c.id = s.cycle_id
+            SELECT s.id, s.key, c.id, c.pack, c.pack_version, c.month FROM step s JOIN cycle c ON c.id = s.cycle_id
             WHERE s.status = 'done' AND s.key IN ({', '.join(f"'{k}'" for k in keys)})""")
     for cycle, ledger in _rows(session, """
             SELECT r.cycle_id, r.ledger FROM ledger_review r JOIN step s ON s.cycle_id = r.cycle_id
             WHERE s.status = 'done'"""):
         reviewed.setdefault(cycle, set()).add(ledger)
-    for step, key, cycle, pack, month in done_steps:
-        missing = required.get((pack, int(month[5:7])), {}).get(key, set()) - reviewed.get(cycle, set())
+    for step, key, cycle, pack, version, month in done_steps:
+        missing = required.get((pack, version, int(month[5:7])), {}).get(key, set()) - reviewed.get(cycle, set())
         if missing:
             yield f"步骤 #{step}（{key}，周期 #{cycle}）已完成，但台账 {'、'.join(sorted(missing))} 未审核"
 
@@ -334,14 +333,34 @@ def outbox(session: Session, book: PackBook) -> Iterable[str]:
         yield f"消息 #{message} 为 {status}，但发送时间 {sent_at}、领取期限 {claimed} 与之不符"
 
 
+def pack_versions(session: Session, book: PackBook) -> Iterable[str]:
+    """Every cycle runs on an installed version of its pack; every school's pack is installed."""
+    for pack, version, count, first in _rows(session, """
+            SELECT c.pack, c.pack_version, count(*), min(c.id) FROM cycle c
+            WHERE NOT EXISTS (SELECT 1 FROM pack_version p WHERE p.pack_id = c.pack
+                              AND CAST(p.version AS TEXT) = c.pack_version)
+            GROUP BY c.pack, c.pack_version"""):
+        yield f"{count} 个周期（如 #{first}）使用政策包 {pack} 版本 {version!r}，但该版本未安装"
+    for pack, count in _rows(session, """
+            SELECT s.pack, count(*) FROM school s
+            WHERE NOT EXISTS (SELECT 1 FROM pack_version p WHERE p.pack_id = s.pack) GROUP BY s.pack"""):
+        yield f"{count} 所学校使用政策包 {pack}，但它未安装（xinyu pack install）"
+
+
 CHECKS: tuple[Check, ...] = (
-    cycles, step_sequence, step_order, step_states, step_tasks, duplicate_tasks, task_states, carried_tasks,
+    cycles, pack_versions, step_sequence, step_order, step_states, step_tasks, duplicate_tasks, task_states,
+    carried_tasks,
     chase_events, escalations, extensions, outbox,
 )
 
 
-def _packs(session: Session) -> list[str]:
-    return [row[0] for row in _rows(session, "SELECT DISTINCT pack FROM cycle")]
+def _packs(session: Session) -> list[tuple[str, str]]:
+    """The stored pack versions the cycles run on (a version not installed is reported by pack_versions)."""
+    return [(pack, version) for pack, version in _rows(session, """
+            SELECT DISTINCT c.pack, c.pack_version FROM cycle c
+            WHERE EXISTS (SELECT 1 FROM pack_version p WHERE p.pack_id = c.pack
+                          AND CAST(p.version AS TEXT) = c.pack_version)""")]
+
 
 
 def _day(value: date | str) -> date:

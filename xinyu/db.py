@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
@@ -12,6 +12,9 @@ from sqlmodel import Session
 
 import models  # noqa: F401  (every table must be in the metadata)
 from xinyu.settings import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from xinyu.policy.install import Installed
 
 
 def make_engine(url: str, *, pool_size: int | None = None, **kwargs: Any) -> Engine:
@@ -74,6 +77,15 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def migrate(url: str) -> None:
-    """Create or upgrade the schema to the newest migration."""
+def migrate(url: str) -> "list[Installed]":
+    """Create or upgrade the schema to the newest migration, then install the release's packs whose text is not
+    stored yet (a changed shipped pack becomes a new version; open cycles keep theirs)."""
+    from xinyu.policy.install import install_shipped
+    from xinyu.settings import get_settings
+
     command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    try:
+        return install_shipped(engine, get_settings().packs_dir)
+    finally:
+        engine.dispose()

@@ -47,7 +47,7 @@ def load_demo_district(engine: Engine, *, workdir: Path, schools: int = 6, class
     sample.write_xlsx(files[2], screening)
     lines = []
     for path in files:
-        result = import_file(engine, path, packs_dir=get_settings().packs_dir, now=parse_at(IMPORTED_AT))
+        result = import_file(engine, path, now=parse_at(IMPORTED_AT))
         lines.append(f"  {result.summary()}")
     return "\n".join(lines)
 
@@ -57,7 +57,8 @@ def run_demo(*, database_url: str, schools: int, classes: int, seed: int, out: C
 
     _fresh_database(database_url)
     os.environ["XINYU_DATABASE_URL"] = database_url
-    engine, book = make_engine(database_url), PackBook(get_settings().packs_dir)
+    engine = make_engine(database_url)
+    book = PackBook(engine, pin_newest=True)
     out(f"心育闭环示例 · {DISTRICT} · {DEMO_MONTH} · 数据库 {database_url}\n")
     out("一、导入名册（学校报送的原始文件）")
     out(load_demo_district(engine, workdir=Path("demo-data"), schools=schools, classes=classes, seed=seed))

@@ -169,8 +169,8 @@ def school_board(session: Session, viewer: Viewer, school: School, *, month: str
         return board
     board.cycle_status = "closed" if cycle.status == "closed" else "open"
     board.variant = cycle.variant
-    work = book.calendar(cycle.pack)
-    pack = book.pack(cycle.pack)
+    work = book.calendar(cycle.pack, cycle.pack_version)
+    pack = book.pack(cycle.pack, cycle.pack_version)
     steps = list(session.exec(select(Step).where(Step.cycle_id == cycle.id).order_by(col(Step.order))))
     tasks = _cycle_tasks(session, cycle.id)
     cutoff = work.overdue_cutoff(today)
@@ -195,7 +195,8 @@ def school_board(session: Session, viewer: Viewer, school: School, *, month: str
     board.overdue_tasks = sum(c["overdue"] for c in counts.values())
     board.carried_in = sum(1 for t in tasks if t["carried_over"])
     shown = _shown_tasks(session, viewer, school.id, view, tasks)
-    _late_and_carried(session, board, shown, book=book, pack_id=cycle.pack, today=today, cutoff=cutoff)
+    _late_and_carried(session, board, shown, book=book, pack_id=cycle.pack, version=cycle.pack_version,
+                      today=today, cutoff=cutoff)
     return board
 
 
@@ -205,7 +206,8 @@ def _cycle_tasks(session: Session, cycle_id: int) -> list[dict[str, Any]]:
         sa_select(col(Task.id), col(Task.step_key), col(Task.title), col(Task.kind), col(Task.role),
                   col(Task.assignee_id), col(Person.name), col(Task.class_id), col(SchoolClass.grade),
                   col(SchoolClass.name), col(Task.due), col(Task.status), col(Task.carried_over),
-                  col(Task.escalation_level), col(origin.month), col(origin.pack))
+                  col(Task.escalation_level), col(origin.month), col(origin.pack),
+                  col(origin.pack_version))
         .join(origin, col(origin.id) == col(Task.origin_cycle_id))
         .outerjoin(Person, col(Person.id) == col(Task.assignee_id))
         .outerjoin(SchoolClass, col(SchoolClass.id) == col(Task.class_id))
@@ -213,7 +215,7 @@ def _cycle_tasks(session: Session, cycle_id: int) -> list[dict[str, Any]]:
         .order_by(col(Task.due), col(Task.id))
     )
     keys = ("id", "step", "title", "kind", "role", "assignee_id", "assignee", "class_id", "grade", "class_name",
-            "due", "status", "carried_over", "escalation", "origin_month", "origin_pack")
+            "due", "status", "carried_over", "escalation", "origin_month", "origin_pack", "origin_version")
     return [dict(zip(keys, row, strict=True)) for row in session.execute(query)]
 
 
@@ -231,17 +233,17 @@ def _shown_tasks(session: Session, viewer: Viewer, school_id: int, view: View,
 
 
 def _late_and_carried(session: Session, board: SchoolBoard, tasks: list[dict[str, Any]], *, book: PackBook,
-                      pack_id: str, today: date, cutoff: date) -> None:
+                      pack_id: str, version: str, today: date, cutoff: date) -> None:
     officer = board.view == "officer"
     typed = {(board.school_id, t["title"]) for t in tasks if t["kind"] in FREE_TEXT_TITLES}
     guarded = {} if officer else guard_titles(session, typed)
-    chase = chase_calendar(book, pack_id)
+    chase = chase_calendar(book, pack_id, version)
     groups: dict[tuple[str, str, str | None], list[LateItem]] = defaultdict(list)
     for t in tasks:
         class_label = f"{grade_label(t['grade'])}{t['class_name']}" if t["class_id"] is not None else None
         title = TitleGuard.public_title(t["kind"], t["title"]) if officer else guarded.get(
             (board.school_id, t["title"]), t["title"])
-        label = step_label(book, t["origin_pack"], t["origin_month"], t["step"])
+        label = step_label(book, t["origin_pack"], t["origin_month"], t["step"], t["origin_version"])
         overdue = t["status"] == TaskStatus.open and t["due"] < cutoff
         if overdue:
             who = role_label(t["role"]) if officer else (t["assignee"] or f"（未指派）{role_label(t['role'])}")
@@ -306,8 +308,8 @@ def district_board(session: Session, district: District, *, month: str | None, t
                                .where(in_district).distinct().order_by(col(Cycle.month).desc())))
     month = month or next((m for m in months if m <= month_of(today)), month_of(today))
     this_month = (col(Cycle.month) == month) & in_district
-    cycles = {cycle_id: (school_id, pack) for cycle_id, school_id, pack in session.execute(
-        sa_select(col(Cycle.id), col(Cycle.school_id), col(Cycle.pack))
+    cycles = {cycle_id: (school_id, (pack, version)) for cycle_id, school_id, pack, version in session.execute(
+        sa_select(col(Cycle.id), col(Cycle.school_id), col(Cycle.pack), col(Cycle.pack_version))
         .join(School, col(School.id) == col(Cycle.school_id)).where(this_month))}
     by_school = {school_id: cycle_id for cycle_id, (school_id, _) in cycles.items()}
     steps: dict[int, list[tuple[str, str, date, date | None]]] = defaultdict(list)
@@ -318,10 +320,11 @@ def district_board(session: Session, district: District, *, month: str | None, t
             .where(this_month).order_by(col(Step.cycle_id), col(Step.order))):
         steps[cycle_id].append((key, status, due, _local_day(done_at)))
     packs = {pack for _, pack in cycles.values()}
-    cutoffs = {pack: book.calendar(pack).overdue_cutoff(today) for pack in packs}
+    cutoffs = {(pack, v): book.calendar(pack, v).overdue_cutoff(today) for pack, v in packs}  # each cycle's version
     # One row per school: open, overdue (each pack's calendar) and carried-in tasks summed by the database.
     is_open = col(Task.status) == TaskStatus.open
-    past_due = or_(false(), *((col(Cycle.pack) == pack) & (col(Task.due) < cutoff) for pack, cutoff in cutoffs.items()))
+    past_due = or_(false(), *((col(Cycle.pack) == pack) & (col(Cycle.pack_version) == v) & (col(Task.due) < cutoff)
+                              for (pack, v), cutoff in cutoffs.items()))
     counts = {cycle_id: (open_n or 0, overdue_n or 0, carried_n or 0) for cycle_id, open_n, overdue_n, carried_n in
               session.execute(
                   sa_select(col(Task.cycle_id), func.sum(case((is_open, 1), else_=0)),
@@ -331,7 +334,7 @@ def district_board(session: Session, district: District, *, month: str | None, t
                   .join(School, col(School.id) == col(Cycle.school_id))
                   .where(this_month).group_by(col(Task.cycle_id)))}
     # Schools share due dates and done days: one cell object per distinct (pack, status, due, done day).
-    cells_seen: dict[tuple[str, str, date, date | None], Cell] = {}
+    cells_seen: dict[tuple[str, str, str, date, date | None], Cell] = {}
     labels: dict[str, str] = {}
     done_schools: Counter[str] = Counter()
     overdue_schools: Counter[str] = Counter()
@@ -341,15 +344,15 @@ def district_board(session: Session, district: District, *, month: str | None, t
         if cycle_id is None or school_id is None:
             missing.append(name)
             continue
-        pack_id = cycles[cycle_id][1]
+        pack_id, version = cycles[cycle_id][1]
         cells = {}
         for key, status, due, done_on in steps[cycle_id]:
             if key not in labels:
-                labels[key] = _rule(book.pack(pack_id), int(month[5:]), key)[0]
-            found = cells_seen.get((pack_id, status, due, done_on))
+                labels[key] = _rule(book.pack(pack_id, version), int(month[5:]), key)[0]
+            found = cells_seen.get((pack_id, version, status, due, done_on))
             if found is None:
-                found = cells_seen[(pack_id, status, due, done_on)] = cell_of(
-                    status, due, done_on, book.calendar(pack_id).is_overdue(due, today))
+                found = cells_seen[(pack_id, version, status, due, done_on)] = cell_of(
+                    status, due, done_on, book.calendar(pack_id, version).is_overdue(due, today))
             cells[key] = found
             done_schools[key] += found.status == "done"
             overdue_schools[key] += found.status == "overdue"

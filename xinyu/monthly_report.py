@@ -90,7 +90,7 @@ def render_monthly_report(
     *, cycle: Cycle, book: PackBook, now: datetime, evidence: dict[str, Any], facts: ReportFacts,
     classes: list[ClassCourseStatus], qd2: dict[str, Any] | None = None,
 ) -> str:
-    pack = book.pack(cycle.pack)
+    pack = book.pack(cycle.pack, cycle.pack_version)
     month_number = int(cycle.month[5:])
     steps = []
     for step in facts.steps:

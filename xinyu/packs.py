@@ -635,7 +635,7 @@ class Pack(Strict):
         return WorkCalendar(self.calendar.extra_holidays, self.calendar.extra_workdays)
 
 
-def _format_error(path: Path, error: ValidationError) -> str:
+def _format_error(path: str | Path, error: ValidationError) -> str:
     items = error.errors()
     failed = [item["loc"] for item in items]
     lines = [f"政策包 {path} 无效："]
@@ -651,15 +651,30 @@ def _format_error(path: Path, error: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def load_pack_file(path: Path) -> Pack:
+def parse_pack(text: str, source: str | Path) -> Pack:
+    """A pack from its YAML text; `source` names it in errors (the file, or the stored version)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise PackError(f"政策包 {path} 无法读取：{exc}") from exc
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PackError(f"政策包 {source} 无法读取：{exc}") from exc
     try:
         pack = Pack.model_validate(raw)
     except ValidationError as exc:
-        raise PackError(_format_error(path, exc)) from exc
+        raise PackError(_format_error(source, exc)) from exc
+    pack._file = str(source)
+    return pack
+
+
+def read_pack_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PackError(f"政策包 {path} 无法读取：{exc}") from exc
+
+
+def load_pack_file(path: Path) -> Pack:
+    """A pack file whose name is its id (the shipped packs' folder)."""
+    pack = parse_pack(read_pack_text(path), path)
     if pack.id != path.stem:
         raise PackError(f"政策包 {path} 无效：\n  id: 应与文件名一致（{path.stem}），实为 {pack.id}")
     pack._file = str(path)

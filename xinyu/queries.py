@@ -28,7 +28,8 @@ class TaskFilter:
     assignee_id: int | None = None
 
 
-def task_status(task: Task, overdue_cutoff_by_pack: dict[str, date], pack: str) -> str:
+def task_status(task: Task, overdue_cutoff_by_pack: dict[tuple[str, str], date], pack: tuple[str, str]) -> str:
+    """`pack`: (pack id, version) of the cycle that made the task."""
     if task.status == TaskStatus.open and task.due < overdue_cutoff_by_pack[pack]:
         return "overdue"
     return str(task.status)
@@ -40,7 +41,8 @@ def list_tasks(
     """Tasks as plain dicts (the `xinyu tasks --json` contract)."""
     origin = aliased(Cycle)
     query = (
-        sa_select(Task, col(School.name), col(Cycle.month), col(origin.pack), col(origin.month), col(Person.name),
+        sa_select(Task, col(School.name), col(Cycle.month), col(origin.pack), col(origin.pack_version),
+                  col(origin.month), col(Person.name),
                   SchoolClass)
         .join(School, col(School.id) == col(Task.school_id))
         .join(Cycle, col(Cycle.id) == col(Task.cycle_id))
@@ -65,21 +67,21 @@ def list_tasks(
         query = query.where(col(Task.status) == TaskStatus.open)
     else:
         query = query.where(col(Task.status) != TaskStatus.carried)
-    cutoffs: dict[str, date] = {}
+    cutoffs: dict[tuple[str, str], date] = {}
     rows = []
-    for task, school, month, pack, origin_month, assignee, school_class in session.execute(query):
-        if pack not in cutoffs:
-            cutoffs[pack] = book.calendar(pack).overdue_cutoff(today)
-        status = task_status(task, cutoffs, pack)
+    for task, school, month, pack, version, origin_month, assignee, school_class in session.execute(query):
+        if (pack, version) not in cutoffs:
+            cutoffs[(pack, version)] = book.calendar(pack, version).overdue_cutoff(today)
+        status = task_status(task, cutoffs, (pack, version))
         if where.status and status != where.status:
             continue
-        template = book.template(pack, origin_month, task.step_key, task.template)
+        template = book.template(pack, origin_month, task.step_key, task.template, version=version)
         rows.append({
             "id": task.id,
             "school": school,
             "month": month,
             "step": task.step_key,
-            "step_label": _step_label(book, pack, origin_month, task.step_key),
+            "step_label": _step_label(book, pack, version, origin_month, task.step_key),
             "title": task.title,
             "kind": task.kind,
             "role": role_label(task.role),
@@ -87,7 +89,8 @@ def list_tasks(
             "assignee": assignee,
             "class": f"{grade_label(school_class.grade)}{school_class.name}" if school_class else None,
             "due": task.due.isoformat(),
-            "due_estimated": book.calendar(pack).is_estimated(task.due),  # 推定: that year's schedule not imported
+            # 推定: that year's schedule not imported
+            "due_estimated": book.calendar(pack, version).is_estimated(task.due),
             "status": status,
             "carried_over": task.carried_over,
             "escalation_level": task.escalation_level,
@@ -98,10 +101,10 @@ def list_tasks(
     return rows
 
 
-def _step_label(book: PackBook, pack: str, month: str, step_key: str) -> str:
+def _step_label(book: PackBook, pack: str, version: str, month: str, step_key: str) -> str:
     if step_key in SYSTEM_STEP_LABELS:
         return SYSTEM_STEP_LABELS[step_key]
     try:
-        return book.pack(pack).step(int(month[5:]), step_key).label
+        return book.pack(pack, version).step(int(month[5:]), step_key).label
     except StopIteration:
         return step_key

@@ -16,7 +16,7 @@ class Settings(BaseSettings):
         default="sqlite:///xinyu.db",
         description="SQLAlchemy URL; SQLite file in the working folder unless set.",
     )
-    packs_dir: Path = Field(default=PROJECT_ROOT / "packs", description="Folder of policy pack YAML files.")
+    packs_dir: Path = Field(default=PROJECT_ROOT / "packs", description="The shipped packs (xinyu init installs them).")
     default_pack: str = Field(default="qingdao", description="Pack for schools whose roster names none.")
     outbox_dir: Path = Field(default=Path("outbox"), description="Where the file sink writes messages.")
     base_url: str = Field(default="http://127.0.0.1:8000", description="Links in messages point here.")

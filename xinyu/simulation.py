@@ -118,11 +118,11 @@ def simulate_work(
     result = DayResult()
     completions = []
     for task, origin in session.exec(query):
-        work = book.calendar(origin.pack)
+        work = book.calendar(origin.pack, origin.pack_version)
         if not acts_on(task, origin, today, work, seed, late_rate, identity):
             continue
         rng = random.Random(f"{seed}:{identity(task, origin)}:evidence")
-        template = book.template(origin.pack, origin.month, task.step_key, task.template)
+        template = book.template(origin.pack, origin.month, task.step_key, task.template, version=origin.pack_version)
         values = auto_evidence(template.evidence, rng, today)
         if template.action == "meeting_minutes":
             values["decisions"] = decisions_text(today, work)
@@ -152,17 +152,18 @@ def record_courses(
 ) -> int:
     """Homeroom teachers record the lessons and activities their class held today (QD-T5)."""
     month = f"{today.year:04d}-{today.month:02d}"
-    query = (select(SchoolClass, Cycle.pack).join(Cycle, col(Cycle.school_id) == col(SchoolClass.school_id))
+    query = (select(SchoolClass, Cycle.pack, Cycle.pack_version)
+             .join(Cycle, col(Cycle.school_id) == col(SchoolClass.school_id))
              .where(Cycle.month == month, Cycle.status == CycleStatus.open))
     if school_ids is not None:
         query = query.where(col(SchoolClass.school_id).in_(school_ids))
     rows = []
-    for school_class, pack_id in session.exec(query):
-        pack = book.pack(pack_id)
+    for school_class, pack_id, version in session.exec(query):
+        pack = book.pack(pack_id, version)
         if pack.variant_for_month(today.month) == "vacation":
             continue
         kinds = list(pack.course_rule.kinds)
-        for day, kind in course_plan(school_class.id or 0, month, book.calendar(pack_id), seed, skip_rate):
+        for day, kind in course_plan(school_class.id or 0, month, book.calendar(pack_id, version), seed, skip_rate):
             if day == today:
                 actual = kind if kind in kinds else kinds[0 if kind == "lesson" else -1]
                 rows.append({"school_id": school_class.school_id, "class_id": school_class.id, "held_on": today,

@@ -161,11 +161,12 @@ def guard_titles(session: Session, titles: set[tuple[int, str]]) -> dict[tuple[i
     return mask_texts(session, titles)
 
 
-def step_label(book: PackBook, pack: str, month: str, key: str) -> str:
+def step_label(book: PackBook, pack: str, month: str, key: str, version: str | None = None) -> str:
+    """`version`: the stored version of the cycle that made the task (Cycle.pack_version)."""
     if key in SYSTEM_STEP_LABELS:
         return SYSTEM_STEP_LABELS[key]
     try:
-        return book.pack(pack).step(int(month[5:]), key).label
+        return book.pack(pack, version).step(int(month[5:]), key).label
     except StopIteration:
         return key
 
@@ -174,7 +175,7 @@ def _task_query(viewer: Viewer) -> Any:
     current, origin = aliased(Cycle), aliased(Cycle)
     return (
         sa_select(col(Task.id), col(Task.school_id), col(School.name), col(current.month), col(origin.month),
-                  col(origin.pack),
+                  col(origin.pack), col(origin.pack_version),
                   col(Task.step_key), col(Task.title), col(Task.kind), col(Task.role), col(Task.assignee_id),
                   col(Person.name), col(Task.class_id), col(SchoolClass.grade), col(SchoolClass.name), col(Task.due),
                   col(Task.status), col(Task.completed_at), col(Task.carried_over), col(Task.escalation_level),
@@ -194,20 +195,21 @@ class _Rows:
     def __init__(self, book: PackBook, today: date, session: Session) -> None:
         sync_calendar(session, PAGE_MAX_AGE)  # 推定 marks follow a schedule imported meanwhile
         self.book, self.today = book, today
-        self._cutoffs: dict[str, tuple[date, date]] = {}
+        self._cutoffs: dict[tuple[str, str], tuple[date, date]] = {}
 
-    def _limits(self, pack: str) -> tuple[date, date]:
-        """(overdue if due before, due soon if due on or before) for a pack's calendar."""
-        if pack not in self._cutoffs:
-            work = self.book.calendar(pack)
-            self._cutoffs[pack] = (work.overdue_cutoff(self.today), work.add_workdays(self.today, DUE_SOON_WORKDAYS))
-        return self._cutoffs[pack]
+    def _limits(self, pack: str, version: str) -> tuple[date, date]:
+        """(overdue if due before, due soon if due on or before) for the calendar of a stored pack version."""
+        if (pack, version) not in self._cutoffs:
+            work = self.book.calendar(pack, version)
+            self._cutoffs[(pack, version)] = (work.overdue_cutoff(self.today),
+                                              work.add_workdays(self.today, DUE_SOON_WORKDAYS))
+        return self._cutoffs[(pack, version)]
 
     def row(self, raw: Any) -> TaskRow:
-        (task_id, school_id, school, month, origin_month, pack, step_key, title, kind, role, assignee_id, assignee,
-         class_id, grade, class_name, due, status, completed_at, carried_over, escalation, acknowledged_at,
+        (task_id, school_id, school, month, origin_month, pack, version, step_key, title, kind, role, assignee_id,
+         assignee, class_id, grade, class_name, due, status, completed_at, carried_over, escalation, acknowledged_at,
          clause) = raw
-        overdue_before, soon_until = self._limits(pack)
+        overdue_before, soon_until = self._limits(pack, version)
         shown_status = "overdue" if status == TaskStatus.open and due < overdue_before else status
         group: Group | None = None
         if status == TaskStatus.done:
@@ -217,11 +219,11 @@ class _Rows:
         completed_on = as_local(completed_at).date() if completed_at else None
         return TaskRow(
             id=task_id, school_id=school_id, school=school, month=month, origin_month=origin_month, step=step_key,
-            step_label=step_label(self.book, pack, origin_month, step_key),
+            step_label=step_label(self.book, pack, origin_month, step_key, version),
             title=title, kind=kind,
             role=role, role_label=role_label(role), assignee_id=assignee_id, assignee=assignee, class_id=class_id,
             class_label=f"{grade_label(grade)}{class_name}" if class_id is not None else None, due=due,
-            due_estimated=self.book.calendar(pack).is_estimated(due), status=shown_status, group=group,
+            due_estimated=self.book.calendar(pack, version).is_estimated(due), status=shown_status, group=group,
             completed_on=completed_on,
             late=completed_on is not None and completed_on > due, carried_over=carried_over,
             escalation_level=escalation if escalation in ("school", "district") else "none",
@@ -415,7 +417,7 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
     assert task is not None
     origin = session.get(Cycle, task.origin_cycle_id)
     assert origin is not None
-    template = book.template(origin.pack, origin.month, task.step_key, task.template)
+    template = book.template(origin.pack, origin.month, task.step_key, task.template, version=origin.pack_version)
     fields = [FieldSpec(**f) for f in describe_fields(template.evidence)]
     labels = {f.name: f.label for f in fields}
     file_names = {f.name for f in fields if f.type == "file"}

@@ -106,10 +106,12 @@ def year_view(session: Session, school: School, *, year: str | None, today: date
     rows = []
     for month in months:
         cycle = cycles.get(month)
-        pack = book.pack(cycle.pack if cycle else school.pack)
+        # An opened month shows the version it runs on; a month not opened yet, the newest.
+        version = cycle.pack_version if cycle else None
+        pack = book.pack(cycle.pack if cycle else school.pack, version)
         number = int(month[5:])
         _merge_columns(columns, pack, number)
-        work = book.calendar(pack.id)
+        work = book.calendar(pack.id, version)
         cells: dict[str, Cell | PlannedCell] = {}
         if cycle is not None and cycle.id is not None:
             for step in steps[cycle.id]:
@@ -121,7 +123,7 @@ def year_view(session: Session, school: School, *, year: str | None, today: date
         c = counts.get(cycle.id or 0, Counter()) if cycle else Counter()
         rows.append(YearMonth(
             month=month, label=f"{number}月", variant=pack.variant_for_month(number),
-            vacations=_vacations(book, pack, month), opened=cycle is not None,
+            vacations=_vacations(book, pack, version, month), opened=cycle is not None,
             missed=cycle is None and month <= month_of(today),
             cycle_status=None if cycle is None else "closed" if cycle.status == "closed" else "open",
             cells=cells, month_work=_month_work(pack, month, stages, work_due={k: v.due for k, v in cells.items()}),
@@ -144,18 +146,18 @@ def _merge_columns(columns: list[YearColumn], pack: Pack, number: int) -> None:
 
 def _task_counts(session: Session, cycles: list[Cycle], book: PackBook, today: date) -> dict[int, Counter[str]]:
     counts: dict[int, Counter[str]] = defaultdict(Counter)
-    packs = {c.id: c.pack for c in cycles}
+    packs = {c.id: (c.pack, c.pack_version) for c in cycles}
     for cycle_id, status, due, n in session.execute(
             sa_select(col(Task.cycle_id), col(Task.status), col(Task.due), func.count())
             .where(col(Task.cycle_id).in_(list(packs)), col(Task.status) != TaskStatus.carried)
             .group_by(col(Task.cycle_id), col(Task.status), col(Task.due))):
-        late = status == TaskStatus.open and due < book.calendar(packs[cycle_id]).overdue_cutoff(today)
+        late = status == TaskStatus.open and due < book.calendar(*packs[cycle_id]).overdue_cutoff(today)
         counts[cycle_id]["overdue" if late else status] += n
     return counts
 
 
-def _vacations(book: PackBook, pack: Pack, month: str) -> list[str]:
-    chase = chase_calendar(book, pack.id)
+def _vacations(book: PackBook, pack: Pack, version: str | None, month: str) -> list[str]:
+    chase = chase_calendar(book, pack.id, version)
     first, last = month_range(month)
     names: list[str] = []
     day = first

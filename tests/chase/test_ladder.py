@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import memory_book
 from xinyu.chase.calendar import chase_calendar
 from xinyu.chase.ladder import rungs_to_fire
-from xinyu.cycle import PackBook
 
 PACKS = Path(__file__).resolve().parents[2] / "packs"
-BOOK = PackBook(PACKS)
+BOOK = memory_book()
 LADDER = BOOK.pack("qingdao").chase.ladder("step")  # type: ignore[union-attr]
 DUE = date(2026, 10, 13)
 

@@ -56,11 +56,11 @@ def build_world(url: str, workdir: Path, *, seed: int, smtp_url: str, schools: i
     if not roster.exists():
         sample.write_csv(roster, sample.sample_roster_rows(schools=schools, classes_per_school=classes, seed=seed))
     engine = make_engine(url)
-    import_file(engine, roster, packs_dir=PACKS)
+    import_file(engine, roster)
     with transaction(engine) as session:
         session.execute(update(Person).values(phone=None))
-    settings = Settings(database_url=url, smtp_url=smtp_url, outbox_dir=workdir / "outbox", packs_dir=PACKS)
-    return World(url, engine, PackBook(PACKS), settings)
+    settings = Settings(database_url=url, smtp_url=smtp_url, outbox_dir=workdir / "outbox")
+    return World(url, engine, PackBook(engine, pin_newest=True), settings)
 
 
 def at(day: date, hour: int = 17) -> datetime:

@@ -18,7 +18,7 @@ def main() -> None:
     def work(command: str, args: list[str]) -> None:
         engine = make_engine(settings.database_url)
         if command == "advance":
-            advance_all(engine, PackBook(settings.packs_dir), parse_at(args[0]), descending=args[1] == "desc")
+            advance_all(engine, PackBook(engine, pin_newest=True), parse_at(args[0]), descending=args[1] == "desc")
         else:
             dispatch(engine, now=parse_at(args[0]), settings=settings)
 

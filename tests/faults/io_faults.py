@@ -8,8 +8,8 @@ asserts on the same rows that bench/fault_table.py prints.
 - sms_gateway_500s_and_timeouts: for 3 hours after the chase queues its SMS, the gateway answers 500 or
   takes the request and answers too late (a timeout the client cannot tell from a lost request).
 - malformed_pack: a pack file broken after cycles exist (bad YAML, a step's order broken, an unknown
-  role, a step the open cycles have removed); `xinyu advance` must refuse naming file and path, exit
-  non-zero without a traceback, and write nothing.
+  role) is installed; `xinyu pack install` must refuse naming file and path, exit non-zero without a
+  traceback, and write nothing; the month goes on (a pack file is not read at run time).
 - broken_roster: rosters broken as they arrive from schools (GBK rows appended to a UTF-8 file, a
   multibyte character cut short, a second BOM, a damaged XLSX); `xinyu import` must name file and row,
   exit non-zero without a traceback, and import nothing.
@@ -30,7 +30,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from models import OutboxMessage
+from models import OutboxMessage, PackVersion
 from notifications.channels.base import Channel
 from notifications.channels.sms_http import HttpSmsGateway
 from notifications.channels.smtp import SmtpChannel
@@ -59,10 +59,11 @@ FIRST_DAY = date(2026, 10, 10)  # the first day the sample month's chase queues 
 
 def district(url: str, workdir: Path, *, seed: int, schools: int = 4, classes: int = 6) -> tuple[Engine, PackBook]:
     """A sample district imported from its roster file, the month run up to the day before FIRST_DAY."""
-    engine, book = make_engine(url), PackBook(PACKS)
+    engine = make_engine(url)
+    book = PackBook(engine, pin_newest=True)
     workdir.mkdir(parents=True, exist_ok=True)
     staff = sample.sample_roster_rows(schools=schools, classes_per_school=classes, seed=seed)
-    import_file(engine, sample.write_csv(workdir / "教职工名册.csv", staff), packs_dir=PACKS)
+    import_file(engine, sample.write_csv(workdir / "教职工名册.csv", staff))
     run_days(engine, first=date(2026, 10, 1), last=FIRST_DAY - timedelta(days=1), book=book, seed=seed,
              late_rate=0.5)
     return engine, book
@@ -279,8 +280,8 @@ PACK_BREAKS: list[tuple[str, Callable[[str], str], str]] = [
     ("步骤顺序错误", _break_order, "earliest"),
     ("未知角色", _unknown_role, "role"),
 ]
-# Not in the list: a step renamed (_step_removed) is accepted until an open cycle reaches it, then
-# refused with a PackError naming the file (Pack.step); tests/faults/test_io_faults.py checks that.
+# Not in the list: a step renamed (_step_removed) is a valid pack: installed, it is a new version the open
+# cycles never read (tests/features/test_pack_versions.py); Pack.step still refuses a step a pack lacks by name.
 
 
 def malformed_pack(new_db: Callable[[], str], workdir: Path, times: int, seed: int) -> FaultRow:
@@ -294,22 +295,26 @@ def malformed_pack(new_db: Callable[[], str], workdir: Path, times: int, seed: i
     for n in range(times):
         name, breaks, names = PACK_BREAKS[n % len(PACK_BREAKS)]
         (packs / "qingdao.yaml").write_text(breaks(good), encoding="utf-8")
-        before = snapshot(engine)
-        # --direct: the core in one transaction. (The flow's path would start Prefect's API per run.)
-        run = _cli(["advance", "--direct", "--at", f"{day.isoformat()}T17:00"], url, packs)
+        before = (snapshot(engine), _versions(engine))
+        run = _cli(["pack", "install", str(packs / "qingdao.yaml")], url, packs)
         if run.returncode != 0 and "qingdao.yaml" in run.stderr and names in run.stderr:
             refused += 1
         if run.returncode == 0 or "Traceback" in run.stderr or "qingdao.yaml" not in run.stderr:
             unclear.append(f"{name}: exit {run.returncode}: {run.stderr.strip()[-300:]}")
-        changed += snapshot(engine) != before
+        changed += (snapshot(engine), _versions(engine)) != before
         (packs / "qingdao.yaml").write_text(good, encoding="utf-8")
-        chase_day(engine, book, day, seed)  # repaired: the month goes on
+        chase_day(engine, book, day, seed)  # the month goes on on its stored version
         day += timedelta(days=1)
     problems = _inconsistent(engine, book)
-    return FaultRow("政策包运行中损坏（YAML 语法、步骤顺序、未知角色）", times, 0, 0, 0, 0,
+    return FaultRow("安装损坏的政策包（YAML 语法、步骤顺序、未知角色）", times, 0, 0, 0, 0,
                     changed + len(unclear) + len(problems),
                     f"拒绝并指明文件与位置 {refused}/{times}；有改动 {changed}；"
                     + ("；".join(unclear[:2]) if unclear else "无回溯") + (f"；{problems[:2]}" if problems else ""))
+
+
+def _versions(engine: Engine) -> list[tuple[str, int]]:
+    with Session(engine) as session:
+        return [(p, v) for p, v in session.exec(select(PackVersion.pack_id, PackVersion.version))]
 
 
 def _cli(args: list[str], url: str, packs: Path) -> subprocess.CompletedProcess[str]:

@@ -53,11 +53,10 @@ def test_a_broken_roster_is_refused_by_file_and_row_and_imports_nothing(
 
 
 def test_a_step_renamed_under_open_cycles_is_refused_by_file_and_path(tmp_path: Path) -> None:
-    from xinyu.cycle import PackBook
-    from xinyu.packs import PackError
+    from xinyu.packs import PackError, load_pack_file
 
     shutil.copytree(io_faults.PACKS, tmp_path / "packs")
     pack = tmp_path / "packs" / "qingdao.yaml"
     pack.write_text(io_faults._step_removed(pack.read_text(encoding="utf-8")), encoding="utf-8")
     with pytest.raises(PackError, match=r"qingdao\.yaml 无效：\n  variants\.regular\.steps: 没有步骤 feedback"):
-        PackBook(tmp_path / "packs").pack("qingdao").step(10, "feedback")
+        load_pack_file(pack).step(10, "feedback")

@@ -5,7 +5,6 @@ step reads what it needs again from the database.
 """
 
 from datetime import date, datetime, time
-from pathlib import Path
 
 import pytest
 from pytest_bdd import given, then, when
@@ -38,7 +37,6 @@ from xinyu.cycle import PackBook, advance, complete_task
 from xinyu.cycle.schedule import month_parts, step_dates
 from xinyu.db import transaction
 from xinyu.grades import parse_grade
-from xinyu.packs import available_packs, load_pack
 from xinyu.roles import Role
 
 
@@ -69,8 +67,8 @@ def _(db: Db, district: str, name: str, grades: str, n: int) -> SchoolRef:
 
 
 @given(step_text("{district}有一所执行{pack_name}政策的学校“{name}”，{grades}有{n:d}个班"), target_fixture="school")
-def _(db: Db, packs_dir: Path, district: str, pack_name: str, name: str, grades: str, n: int) -> SchoolRef:
-    by_name = {load_pack(p, packs_dir).name: p for p in available_packs(packs_dir)}
+def _(db: Db, book: PackBook, district: str, pack_name: str, name: str, grades: str, n: int) -> SchoolRef:
+    by_name = {book.pack(p).name: p for p in book.pack_ids()}  # the installed packs
     assert pack_name in by_name, f"没有“{pack_name}”政策包（有：{'、'.join(by_name)}）"
     return _make(db, district, name, grades, n, by_name[pack_name])
 
@@ -304,7 +302,7 @@ def _(db: Db, book: PackBook, school: SchoolRef, month: str, datatable: list[lis
     header, *rows = datatable
     with db() as session:
         cycle = cycle_of(session, school, month)
-        pack = book.pack(cycle.pack)
+        pack = book.pack(cycle.pack, cycle.pack_version)
         labels = {r.key: r.label for r in pack.steps_for(int(month[5:]))}
         actual = [
             {"步骤": labels[s.key], "状态": STATUS_LABELS[s.status], "最早开启": s.earliest.isoformat(),

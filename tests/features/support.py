@@ -143,7 +143,7 @@ def cycle_of(session: Session, school: SchoolRef, month: str | None = None) -> C
 
 
 def step_rule(book: PackBook, cycle: Cycle, label: str) -> StepRule:
-    rules = book.pack(cycle.pack).steps_for(int(cycle.month[5:]))
+    rules = book.pack(cycle.pack, cycle.pack_version).steps_for(int(cycle.month[5:]))
     found = [r for r in rules if r.label == label]
     assert found, f"{cycle.month}的周期没有“{label}”步骤（有：{'、'.join(r.label for r in rules)}）"
     return found[0]
@@ -180,7 +180,7 @@ def evidence_values(session: Session, book: PackBook, task: Task, table: list[li
     """The form as the scenario fills it (label | value) → the pack's field names."""
     origin = session.get(Cycle, task.origin_cycle_id)
     assert origin is not None
-    template = book.template(origin.pack, origin.month, task.step_key, task.template)
+    template = book.template(origin.pack, origin.month, task.step_key, task.template, version=origin.pack_version)
     by_label = {f.label: f.name for f in template.evidence}
     picks = {f.name for f in template.evidence if f.type == "students"}
     values = {}
@@ -209,7 +209,7 @@ def default_evidence(session: Session, book: PackBook, task: Task, on: date) -> 
     """A plausible complete form for work the scenario does not look at (earlier steps, "已按时完成")."""
     origin = session.get(Cycle, task.origin_cycle_id)
     assert origin is not None
-    template = book.template(origin.pack, origin.month, task.step_key, task.template)
+    template = book.template(origin.pack, origin.month, task.step_key, task.template, version=origin.pack_version)
     values: dict[str, Any] = {}
     for field in template.evidence:
         if not field.required:

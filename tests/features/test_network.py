@@ -48,7 +48,7 @@ def _import(db: Db, packs_dir: Path, tmp_path: Path, school: SchoolRef, table: l
             given = {"区县": district_name, "学校": school.name, **dict(zip(header, cells, strict=True))}
             writer.writerow([given.get(column, "") for column in COLUMNS])
     with db() as session:
-        run_import(session, path, packs_dir=packs_dir, now=datetime(2026, 3, 1, 9, tzinfo=SHANGHAI))
+        run_import(session, path, now=datetime(2026, 3, 1, 9, tzinfo=SHANGHAI))
 
 
 @given(step_text("学校导入以下学生角色名单："))

@@ -61,7 +61,8 @@ class Embedded:
 def run_month(runs: Runs, url: str) -> list[dict[str, int]]:
     """Open the month, then each day: people work (some late), lessons are recorded, the cycles advance;
     the outbox is sent at the end. The counts each flow returned, in order."""
-    engine, book = make_engine(url), PackBook(Path(__file__).resolve().parents[2] / "packs")
+    engine = make_engine(url)
+    book = PackBook(engine, pin_newest=True)
     counts = [runs.open_month(MONTH, parse_at(f"{MONTH}-01T00:10"))]
     for day in DAYS:
         now = parse_at(f"{day.isoformat()}T17:00")

@@ -22,13 +22,14 @@ from xinyu.db import make_engine, migrate
 @pytest.fixture(scope="session")
 def world_template(tmp_path_factory: pytest.TempPathFactory, packs_dir_session: Path) -> Iterator[tuple[str, World]]:
     """The world built once: a SQLite file to copy, or a PostgreSQL database to use as a template."""
-    book = PackBook(packs_dir_session)
     workdir = tmp_path_factory.mktemp("world")
     if TEST_DB == "sqlite":
         url = f"sqlite:///{workdir / 'world.db'}"
         migrate(url)
         engine = make_engine(url)
+        book = PackBook(engine)
         world = build_world(engine, book, workdir / "files")
+        book.close()
         engine.dispose()
         yield url, world
         return
@@ -39,7 +40,9 @@ def world_template(tmp_path_factory: pytest.TempPathFactory, packs_dir_session: 
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     migrate(url)
     engine = make_engine(url)
+    book = PackBook(engine)
     world = build_world(engine, book, workdir / "files")
+    book.close()  # the world is a template: no connection may stay open on it
     engine.dispose()
     yield url, world
     with admin.connect() as conn:
@@ -94,7 +97,7 @@ def world_engine(world_template: tuple[str, World], tmp_path: Path) -> Iterator[
 @pytest.fixture
 def web_app(world_engine: Engine, packs_dir_session: Path) -> FastAPI:
     """The app on the world's copy, its clock stopped at the world's evening (2026-10-20 18:00)."""
-    return create_app(engine=world_engine, book=PackBook(packs_dir_session), clock=lambda: NOW,
+    return create_app(engine=world_engine, book=PackBook(world_engine), clock=lambda: NOW,
                       base_url="https://testserver")
 
 

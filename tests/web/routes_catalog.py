@@ -33,6 +33,7 @@ from models import (
     TalkRecord,
     Task,
 )
+from tests.conftest import memory_book
 from tests.web.app_fixtures import world_copy  # noqa: F401  (the modules' copies of the world)
 from tests.web.world import NOW, World
 from web.app import create_app
@@ -125,7 +126,7 @@ def catalog(app: FastAPI) -> list[RouteInfo]:
 
 def collection_app() -> FastAPI:
     """The app as the tests are collected: enough to list its routes and schema, no database behind it."""
-    return create_app(engine=create_engine("sqlite://"), book=PackBook(PACKS), clock=lambda: NOW)
+    return create_app(engine=create_engine("sqlite://"), book=memory_book(), clock=lambda: NOW)
 
 
 def _depends_on(dependant: Dependant, target: object) -> bool:
@@ -289,7 +290,7 @@ def _open_crisis(session: Session, sid: int) -> None:
     if student.id is None or handler is None or cycle is None:
         return  # nothing to hang a case on: routes naming a crisis case get no probe for this school
     open_crisis_case(session, school_id=sid, student_id=student.id, level="一般", handler_id=handler, by=handler,
-                     now=NOW, book=PackBook(PACKS))
+                     now=NOW, book=PackBook(session.get_bind()))  # type: ignore[arg-type]
 
 
 # ---- filling a route's path ----

@@ -28,7 +28,6 @@ from tests.web.app_fixtures import sign_in
 from tests.web.routes_catalog import (
     MONTHS,
     OFFICERS,
-    PACKS,
     PUBLIC,
     QUERY_KINDS,
     ROLES,
@@ -91,7 +90,7 @@ def matrix(world_template: tuple[str, World], tmp_path_factory: pytest.TempPathF
             complete_world(session, world)
             files = world_files(session, world, tmp_path_factory.mktemp("matrix-files"))
             targets = load_targets(session, world)
-        app = create_app(engine=engine, book=PackBook(PACKS), clock=lambda: NOW, base_url="https://testserver",
+        app = create_app(engine=engine, book=PackBook(engine), clock=lambda: NOW, base_url="https://testserver",
                          file_store=files)
         found = Matrix(app, engine, world, targets, {})
         yield found

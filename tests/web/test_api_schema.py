@@ -28,7 +28,6 @@ from sqlmodel import Session
 
 from tests.web.app_fixtures import sign_in
 from tests.web.routes_catalog import (
-    PACKS,
     PARAM_KINDS,
     STAFF_SCHOOL,
     Targets,
@@ -87,7 +86,7 @@ def fuzz(world_template: tuple[str, World], tmp_path_factory: pytest.TempPathFac
         with Session(engine) as session:
             complete_world(session, world)  # extensions, escalations, crisis cases in every school to aim at
             targets = load_targets(session, world)
-        app = create_app(engine=engine, book=PackBook(PACKS), clock=lambda: NOW, base_url="https://testserver")
+        app = create_app(engine=engine, book=PackBook(engine), clock=lambda: NOW, base_url="https://testserver")
         yield Fuzz(app, schemathesis.openapi.from_asgi("/openapi.json", app), world, targets)
 
 

@@ -46,7 +46,7 @@ def files(tmp_path: Path) -> LocalStore:
 @pytest.fixture
 def site(world_engine: Engine, packs_dir_session: Path, files: LocalStore) -> Iterator[Site]:
     shim = _AppOnceListening()
-    book = PackBook(packs_dir_session)
+    book = PackBook(world_engine)
     with LiveServer(shim, lifespan="off") as live:
         shim.app = create_app(engine=world_engine, book=book, clock=lambda: NOW, base_url=live.url, file_store=files)
         yield Site(live.url, world_engine, book)

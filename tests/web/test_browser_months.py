@@ -23,7 +23,7 @@ DECEMBER = parse_at("2026-12-04T10:00")  # the world has cycles for 2026-10 only
 
 @pytest.fixture
 def december_site(world_engine: Engine, packs_dir_session: Path) -> Iterator[Site]:
-    book = PackBook(packs_dir_session)
+    book = PackBook(world_engine)
     app = create_app(engine=world_engine, book=book, clock=lambda: DECEMBER, base_url="http://localhost")
     with LiveServer(app, lifespan="off") as live:
         yield Site(live.url, world_engine, book)

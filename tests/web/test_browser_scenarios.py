@@ -63,7 +63,7 @@ class Site:
 def site(world_engine: Engine, packs_dir_session: Path) -> Iterator[Site]:
     """The app on this test's copy of the world, its clock stopped at 2026-10-20 18:00, served on localhost."""
     shim = _AppOnceListening()
-    book = PackBook(packs_dir_session)
+    book = PackBook(world_engine)
     with LiveServer(shim, lifespan="off") as live:
         shim.app = create_app(engine=world_engine, book=book, clock=lambda: NOW, base_url=live.url)
         yield Site(live.url, world_engine, book)

@@ -21,7 +21,7 @@ PAGES = ("/district/inbox", "/district/dashboard", "/district/board")
 
 
 def officer_pages(engine: Engine, packs: Path, world: World, at: datetime) -> dict[str, str]:  # noqa: F811
-    app = create_app(engine=engine, book=PackBook(packs), clock=lambda: at, base_url="https://testserver")
+    app = create_app(engine=engine, book=PackBook(engine), clock=lambda: at, base_url="https://testserver")
     with TestClient(app, base_url="https://testserver") as client:
         sign_in(client, world.accounts["officer"].login)
         pages = {path: client.get(path) for path in PAGES}

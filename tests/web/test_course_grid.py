@@ -3,7 +3,6 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, event
@@ -32,8 +31,8 @@ from xinyu.cycle import PackBook
 
 
 @pytest.fixture
-def book(packs_dir_session: Path) -> PackBook:
-    return PackBook(packs_dir_session)
+def book(world_engine: Engine) -> PackBook:
+    return PackBook(world_engine)
 
 
 def short_in_october(engine: Engine, world: World, book: PackBook) -> dict[int, list[str]]:

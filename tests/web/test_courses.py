@@ -24,7 +24,7 @@ def short_in_october(engine: Engine, world: World, packs_dir: Path) -> dict[int,
     The browser test relies on this: the homeroom account's class is short in October."""
     with Session(engine) as session:
         return {s.class_id: s.missing for s in short_classes(session, school_id=world.school_id, month=OCTOBER,
-                                                             today=TODAY, book=PackBook(packs_dir))}
+                                                             today=TODAY, book=PackBook(engine))}
 
 
 def record_count(engine: Engine) -> int:

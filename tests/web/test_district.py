@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,8 +35,8 @@ STAFF = ("leader", "psych", "homeroom", "other_leader", "other_homeroom", "forei
 
 
 @pytest.fixture
-def book(packs_dir_session: Path) -> PackBook:
-    return PackBook(packs_dir_session)
+def book(world_engine: Engine) -> PackBook:
+    return PackBook(world_engine)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ def store(tmp_path: Path) -> LocalStore:
 @pytest.fixture
 def web_app(world_engine: Engine, packs_dir_session: Path, store: LocalStore) -> FastAPI:
     """The world's app with its evidence files in this test's folder."""
-    return create_app(engine=world_engine, book=PackBook(packs_dir_session), clock=lambda: NOW,
+    return create_app(engine=world_engine, book=PackBook(world_engine), clock=lambda: NOW,
                       base_url="https://testserver", file_store=store)
 
 
@@ -155,7 +155,7 @@ def test_after_the_month_the_form_is_gone_and_a_post_is_refused(
     from xinyu.clock import parse_at
 
     task = class_report_of(world_engine, world)
-    app = create_app(engine=world_engine, book=PackBook(packs_dir_session), clock=lambda: parse_at("2026-11-02T09:00"),
+    app = create_app(engine=world_engine, book=PackBook(world_engine), clock=lambda: parse_at("2026-11-02T09:00"),
                      base_url="https://testserver", file_store=store)
     with TestClient(app, base_url="https://testserver") as homeroom:
         sign_in(homeroom, world.accounts["homeroom"].login)

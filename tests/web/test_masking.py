@@ -57,7 +57,7 @@ def test_the_officer_never_reads_a_student_however_the_topic_spells_them(
 def test_a_notice_shows_the_same_masked_text_in_the_list_and_on_its_page(
         client_for: ClientFor, world: World, world_engine: Engine, packs_dir_session: Path) -> None:
     number = name_a_student(world_engine, world)
-    raise_escalations(world_engine, PackBook(packs_dir_session))
+    raise_escalations(world_engine, PackBook(world_engine))
     with Session(world_engine) as session:
         target = session.exec(select(Escalation.id).where(Escalation.school_id == world.school_id)
                               .order_by(col(Escalation.id))).first()
@@ -83,7 +83,7 @@ def test_a_notice_shows_the_same_masked_text_in_the_list_and_on_its_page(
 
 def test_the_districts_crisis_item_carries_no_class(
         client_for: ClientFor, world: World, world_engine: Engine, packs_dir_session: Path) -> None:
-    crisis = report_major_crises(world_engine, PackBook(packs_dir_session), world)[0]
+    crisis = report_major_crises(world_engine, PackBook(world_engine), world)[0]
     officer = client_for("officer")
     item = next(i for i in officer.get("/api/district/inbox").json()["items"] if i["id"] == crisis)
     assert item["reason"] == "crisis" and item["class_label"] is None

@@ -24,7 +24,7 @@ DECISIONS = "为新增重点关爱学生制定成长指导方案｜专职心理�
 @pytest.fixture
 def meeting_open(world_engine: Engine, world: World, packs_dir_session: Path) -> int:
     """The ledger step finished at the world's evening, so the meeting step opens; the minutes task's id."""
-    book = PackBook(packs_dir_session)
+    book = PackBook(world_engine)
     with Session(world_engine) as session:
         open_ledger_tasks = session.exec(select(Task.id).where(Task.school_id == world.school_id,
                                                                Task.step_key == "ledgers", Task.status == "open")).all()
@@ -398,7 +398,7 @@ def test_the_author_corrects_the_minutes_within_the_month_and_the_leader_reads_t
                          data={"csrf_token": form_token(psych.get(url).text), "minutes": "改"})
     assert refused.status_code == 403
     # The next month, the author may not correct any more.
-    november = create_app(engine=world_engine, book=PackBook(packs_dir_session),
+    november = create_app(engine=world_engine, book=PackBook(world_engine),
                           clock=lambda: parse_at("2026-11-03T10:00"), base_url="https://testserver")
     with TestClient(november, base_url="https://testserver") as client:
         sign_in(client, world.accounts["leader"].login)

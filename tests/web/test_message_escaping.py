@@ -34,7 +34,7 @@ def assert_shown_as_text(messages: list[OutboxMessage]) -> None:
 
 def test_an_extension_reason_with_markup_is_escaped_in_the_leaders_mail(world_engine: Engine, world: World,
                                                                         packs_dir_session: Path) -> None:
-    book = PackBook(packs_dir_session)
+    book = PackBook(world_engine)
     with transaction(world_engine) as session:
         task = session.exec(select(Task).where(Task.school_id == world.school_id, Task.status == "open",
                                                col(Task.assignee_id).is_not(None), Task.kind != "crisis")
@@ -47,7 +47,7 @@ def test_an_extension_reason_with_markup_is_escaped_in_the_leaders_mail(world_en
 
 def test_a_district_notice_with_markup_is_escaped_in_the_leaders_mail(world_engine: Engine, world: World,
                                                                      packs_dir_session: Path) -> None:
-    book = PackBook(packs_dir_session)
+    book = PackBook(world_engine)
     raise_escalations(world_engine, book)
     with transaction(world_engine) as session:
         item = session.exec(select(Escalation).where(Escalation.district_id == world.district_id,

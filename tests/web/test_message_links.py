@@ -76,8 +76,8 @@ def month(world_template: tuple[str, World], packs_dir_session: Path, tmp_path: 
           monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Engine, list[Sent], set[str]]]:
     url, world = world_template
     bases = {get_settings().base_url}  # what the world's first 20 days were queued with
-    book = PackBook(packs_dir_session)
     with SmtpServer() as smtp, HttpServer() as http, world_copy(url, tmp_path) as engine:
+        book = PackBook(engine)
         monkeypatch.setenv("XINYU_BASE_URL", BASE_URL)
         bases.add(BASE_URL)
         robots = _robots(engine, world, http.base)
@@ -216,7 +216,7 @@ def test_every_link_of_a_month_opens_for_its_recipient(
                 wanted[recipient].add(link[len(base.rstrip("/")):])
     bare = {f"{m.channel}: {m.what}" for m in sent if not m.links and m.channel != "email"}
     assert not bare, f"an SMS or a robot post without a link: {sorted(bare)}"
-    app = create_app(engine=engine, book=PackBook(packs_dir_session), clock=lambda: DISPATCH_AT, base_url=BASE_URL,
+    app = create_app(engine=engine, book=PackBook(engine), clock=lambda: DISPATCH_AT, base_url=BASE_URL,
                      cookie_secure=False)
     with Session(engine, expire_on_commit=False) as session:
         people = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(list(wanted))))}

@@ -84,7 +84,7 @@ def test_the_alert_is_404_for_anyone_the_relay_did_not_tell(client_for: ClientFo
 
 @pytest.fixture
 def escalated(world_engine: Engine, packs_dir_session: Path, world: World) -> list[int]:
-    book = PackBook(packs_dir_session)
+    book = PackBook(world_engine)
     return raise_escalations(world_engine, book) + report_major_crises(world_engine, book, world)
 
 

@@ -20,7 +20,7 @@ DECEMBER = parse_at("2026-12-04T10:00")  # the world has cycles for 2026-10 only
 
 @pytest.fixture
 def december(world_engine: Engine, packs_dir_session: Path, world: World) -> Iterator[dict[str, TestClient]]:
-    app = create_app(engine=world_engine, book=PackBook(packs_dir_session), clock=lambda: DECEMBER,
+    app = create_app(engine=world_engine, book=PackBook(world_engine), clock=lambda: DECEMBER,
                      base_url="https://testserver")
     clients = {}
     for role in ("leader", "officer"):

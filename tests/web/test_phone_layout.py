@@ -29,7 +29,6 @@ from models import Extension, Task
 from tests.web.browser import PHONE, LiveServer, screenshot_dir
 from tests.web.routes_catalog import (
     MONTHS,
-    PACKS,
     RouteInfo,
     Targets,
     catalog,
@@ -94,7 +93,7 @@ def phone(browser: Browser, world_template: tuple[str, World],
             targets = load_targets(session, world)
         shim = _AppOnceListening()
         with LiveServer(shim, lifespan="off") as live:
-            shim.app = create_app(engine=engine, book=PackBook(PACKS), clock=lambda: clock["now"], base_url=live.url)
+            shim.app = create_app(engine=engine, book=PackBook(engine), clock=lambda: clock["now"], base_url=live.url)
             context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
             page = context.new_page()
             found = Phone(live.url, page, engine, world, targets, clock)

@@ -370,7 +370,7 @@ def test_work_carried_into_next_month_links_both_ways(
         client_for: ClientFor, world: World, world_engine: Engine, packs_dir_session: Path) -> None:
     task = ledger_b(world_engine, world)
     with Session(world_engine) as session:
-        open_month(session, month="2026-11", now=parse_at("2026-11-02T00:10"), book=PackBook(packs_dir_session),
+        open_month(session, month="2026-11", now=parse_at("2026-11-02T00:10"), book=PackBook(world_engine),
                    school_ids=[world.school_id])
         session.commit()
         successor = session.exec(select(Task).where(Task.carried_from_id == task.id)).one()

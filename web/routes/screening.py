@@ -51,7 +51,7 @@ def screening_import(request: Request, school_id: SchoolId, file: UploadFile | N
     ctx = web_context(request)
     try:
         result = import_screening_upload(session, school=school, filename=(file.filename if file else "") or "",
-                                         data=data, packs_dir=ctx.book.packs_dir, now=ctx.now())
+                                         data=data, now=ctx.now())
     except RosterError as exc:
         session.rollback()
         return page(request, "ledgers/screening_import.html", status_code=400, school=school, error=exc,

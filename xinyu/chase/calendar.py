@@ -46,5 +46,6 @@ class ChaseCalendar:
         return count
 
 
-def chase_calendar(book: "PackBook", pack_id: str) -> ChaseCalendar:
-    return ChaseCalendar(book.calendar(pack_id), book.pack(pack_id).calendar.vacations)
+def chase_calendar(book: "PackBook", pack_id: str, version: str | None = None) -> ChaseCalendar:
+    """`version`: the stored pack version of the task's cycle (Cycle.pack_version); None: the newest."""
+    return ChaseCalendar(book.calendar(pack_id, version), book.pack(pack_id, version).calendar.vacations)

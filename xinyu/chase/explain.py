@@ -26,7 +26,7 @@ def explain_due(session: Session, *, task_id: int, book: PackBook) -> list[str]:
         raise ValueError(f"没有任务 #{task_id}")
     origin = session.get(Cycle, task.origin_cycle_id)
     assert origin is not None
-    work = book.calendar(origin.pack)
+    work = book.calendar(origin.pack, origin.pack_version)
     extensions = list(session.exec(select(Extension).where(Extension.task_id == task.id,
                                                            Extension.status == "approved")
                                    .order_by(col(Extension.decided_at))))
@@ -66,9 +66,9 @@ def _rule_lines(session: Session, book: PackBook, task: Task, origin: Cycle, bas
     if task.kind != "step":
         lines.append(f"依据：{KIND_RULES.get(task.kind, task.kind)}：{base}")
         return as_local(task.created_at).date() if task.created_at else month_start
-    pack = book.pack(origin.pack)
+    pack = book.pack(origin.pack, origin.pack_version)
     number = int(origin.month[5:])
-    template = book.template(origin.pack, origin.month, task.step_key, task.template)
+    template = book.template(origin.pack, origin.month, task.step_key, task.template, version=origin.pack_version)
     if isinstance(template, ExtraTask) and template.due_day:
         lines.append(f"依据：{template.clause} 规定每年{number}月{template.due_day}日前完成：{base}")
         return month_start
@@ -78,7 +78,7 @@ def _rule_lines(session: Session, book: PackBook, task: Task, origin: Cycle, bas
     lines.append(f"依据：{rule.clause}「{rule.label}」按日历于{number}月{nth}截止：{step.calendar_due}")
     if step.opened_at:
         opened = as_local(step.opened_at).date()
-        floor = book.calendar(origin.pack).add_workdays(opened, rule.min_workdays_after_open)
+        floor = book.calendar(origin.pack, origin.pack_version).add_workdays(opened, rule.min_workdays_after_open)
         lines.append(f"步骤于 {opened} 开启，至少留 {rule.min_workdays_after_open} 个工作日：{floor}")
         lines.append(f"取两者中较晚的日期：{step.due}")
         if template.after and step.due and base > step.due:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from models import Escalation, Extension, School, Task
+from models import Cycle, Escalation, Extension, Task
 from xinyu.chase.messages import short_date
 from xinyu.chase.notify import queue_notice
 from xinyu.chase.people import contact, contacts_of, holds_role
@@ -62,9 +62,9 @@ def request_extension(
                                                       Extension.status == "requested")).first()
     if pending is not None:
         raise ExtensionError(f"任务 #{task.id} 已有待审批的延期申请（#{pending}）")
-    school = session.get(School, task.school_id)
-    assert school is not None and task.id is not None
-    new_due = extended_due(book, school.pack, task.due, workdays)
+    cycle = session.get(Cycle, task.cycle_id)
+    assert cycle is not None and task.id is not None
+    new_due = extended_due(book, cycle, task.due, workdays)
     extension = Extension(task_id=task.id, requested_by_id=by, requested_at=now, reason=reason.strip()[:500],
                           workdays=workdays, previous_due=task.due, new_due=new_due)
     session.add(extension)
@@ -80,12 +80,12 @@ def request_extension(
     return extension
 
 
-def extended_due(book: PackBook, pack: str, due: date, workdays: int) -> date:
+def extended_due(book: PackBook, cycle: Cycle, due: date, workdays: int) -> date:
     """N working days after the current due date, whenever it is asked or approved.
 
     An extension extends the due date, not today: approving late does not hand out extra days (a task
     whose extended date is already past stays overdue; the dashboard counts late approvals apart)."""
-    return book.calendar(pack).add_workdays(due, workdays)
+    return book.calendar(cycle.pack, cycle.pack_version).add_workdays(due, workdays)  # the task's cycle's rules
 
 
 def decide_extension(
@@ -103,11 +103,11 @@ def decide_extension(
     extension.status = "approved" if approve else "refused"
     extension.decided_by_id, extension.decided_at, extension.decision_note = by, now, note.strip()[:500]
     if approve:
-        school = session.get(School, task.school_id)
-        assert school is not None
+        cycle = session.get(Cycle, task.cycle_id)
+        assert cycle is not None
         # Counted again from the task's due date at approval (it may have moved since the request).
         extension.previous_due = task.due
-        extension.new_due = extended_due(book, school.pack, task.due, extension.workdays)
+        extension.new_due = extended_due(book, cycle, task.due, extension.workdays)
         task.due, task.escalation_level, task.acknowledged_at = extension.new_due, "none", None
         for item in session.exec(select(Escalation).where(Escalation.lineage_id == (task.lineage_id or task.id),
                                                           col(Escalation.status) != "resolved")):

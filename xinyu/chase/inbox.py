@@ -164,7 +164,8 @@ def inbox_items(
     page = selected.subquery()
     query = (
         sa_select(Escalation, col(School.name), col(School.pack), col(District.name), col(Task.step_key),
-                  col(Task.role), col(Task.kind), col(origin.pack), col(origin.month), col(SchoolClass.grade),
+                  col(Task.role), col(Task.kind), col(origin.pack), col(origin.pack_version), col(origin.month),
+                  col(SchoolClass.grade),
                   col(SchoolClass.name))
         .join(School, col(School.id) == col(Escalation.school_id))
         .join(Task, col(Task.id) == col(Escalation.task_id))
@@ -178,7 +179,7 @@ def inbox_items(
         r[0].notice_task_id for r in rows if r[0].notice_task_id is not None})
     calendars: dict[str, ChaseCalendar] = {}
     items = []
-    for item, school, school_pack, district, step_key, role, kind, pack, month, grade, class_name in rows:
+    for item, school, school_pack, district, step_key, role, kind, pack, version, month, grade, class_name in rows:
         if school_pack not in calendars:
             calendars[school_pack] = chase_calendar(book, school_pack)
         due = date.fromisoformat(item.occasion)
@@ -186,7 +187,7 @@ def inbox_items(
         newest = chains.get(item.lineage_id)
         items.append(InboxItem(
             id=item.id, district=district, school_id=item.school_id, school=school, step=step_key,
-            step_label=_step_label(book, pack, month, step_key), task_id=newest[0] if newest else None,
+            step_label=_step_label(book, pack, version, month, step_key), task_id=newest[0] if newest else None,
             role=role_label(role), role_code=role, kind=kind,
             # A crisis report names the school, its case number and level only: a class narrows it to a child.
             class_label=f"{grade_label(grade)}{class_name}" if grade is not None and item.reason != "crisis" else None,
@@ -200,11 +201,11 @@ def inbox_items(
     return items
 
 
-def _step_label(book: PackBook, pack: str, month: str, step_key: str) -> str:
+def _step_label(book: PackBook, pack: str, version: str, month: str, step_key: str) -> str:
     if step_key in SYSTEM_STEP_LABELS:
         return SYSTEM_STEP_LABELS[step_key]
     try:
-        return book.pack(pack).step(int(month[5:]), step_key).label
+        return book.pack(pack, version).step(int(month[5:]), step_key).label
     except StopIteration:
         return step_key
 
@@ -271,7 +272,7 @@ def issue_notice(
     if cycle is None:
         raise InboxError(f"{school.name}没有进行中的月度周期")
     today = local_date(now)
-    due = book.calendar(school.pack).add_workdays(today, workdays)
+    due = book.calendar(cycle.pack, cycle.pack_version).add_workdays(today, workdays)
     row = task_row(cycle=cycle, key=f"notice:{item.id}", template=NOTICE, org=load_org_index(session, [school.id]),
                    due=due, now=now, step_id=None, step_key="notice", kind="notice",
                    title=f"落实区县督办：{text}"[:200])  # the school's own record; messages use TitleGuard
@@ -280,7 +281,7 @@ def issue_notice(
     if item.status == "new":
         item.status, item.acknowledged_at, item.acknowledged_by_id = "acknowledged", now, by
     link = links.link("task_page", task_id=task_id)
-    quiet = book.pack(school.pack).chase
+    quiet = book.pack(cycle.pack, cycle.pack_version).chase
     shown = redact_student_names(session, school.id, {"text": text})["text"]  # a name typed by mistake stays out
     queue_notice(
         session, contacts_of(session, Role.leader, school_id=school.id), key=f"notice:{item.id}",

@@ -47,6 +47,11 @@ class OpenTask(NamedTuple):
     class_id: int | None
     role: str
     pack: str
+    pack_version: str  # the task's cycle runs to its end on this stored version: its ladder and quiet hours
+
+    @property
+    def rules(self) -> tuple[str, str]:
+        return self.pack, self.pack_version
 
     @property
     def lineage(self) -> int:
@@ -88,16 +93,16 @@ def run_chase(
     school_ids = list(school_ids) if school_ids is not None else None
     lock_schools(session, school_ids, chase_at=now)  # a second chaser waits here, then finds the rungs fired
     result = ChaseResult()
-    calendars: dict[str, ChaseCalendar] = {}
+    calendars: dict[tuple[str, str], ChaseCalendar] = {}
     candidates: list[tuple[OpenTask, int]] = []
     for task in _open_tasks(session, school_ids):
         result.tasks_checked += 1
-        chase = book.pack(task.pack).chase
+        chase = book.pack(*task.rules).chase
         if chase is None:
             continue
-        if task.pack not in calendars:
-            calendars[task.pack] = chase_calendar(book, task.pack)
-        calendar = calendars[task.pack]
+        if task.rules not in calendars:
+            calendars[task.rules] = chase_calendar(book, *task.rules)
+        calendar = calendars[task.rules]
         if not calendar.is_chase_day(today):
             continue  # holidays, weekends and vacations: the ladder pauses
         offset = calendar.offset(task.due, today)
@@ -106,10 +111,10 @@ def run_chase(
     fired = _fired(session, [t.lineage for t, _ in candidates])
     firings = []
     for task, offset in candidates:
-        ladder = book.pack(task.pack).chase.ladder(task.kind)  # type: ignore[union-attr]
+        ladder = book.pack(*task.rules).chase.ladder(task.kind)  # type: ignore[union-attr]
         seen = fired.get(task.lineage, set())
         acknowledged = task.acknowledged_at is not None
-        estimated = calendars[task.pack].work.crosses_estimated(task.due, today)
+        estimated = calendars[task.rules].work.crosses_estimated(task.due, today)
         for firing in rungs_to_fire(ladder, offset=offset, due=task.due, today=today, fired=seen,
                                     acknowledged=acknowledged):
             if estimated and firing.rung.level == "district":
@@ -130,7 +135,7 @@ def _open_tasks(session: Session, school_ids: Iterable[int] | None) -> list[Open
     query = (
         sa_select(col(Task.id), col(Task.lineage_id), col(Task.school_id), col(Task.kind), col(Task.due),
                   col(Task.assignee_id), col(Task.acknowledged_at), col(Task.escalation_level), col(Task.title),
-                  col(Task.class_id), col(Task.role), col(School.pack))
+                  col(Task.class_id), col(Task.role), col(Cycle.pack), col(Cycle.pack_version))
         .join(Cycle, col(Cycle.id) == col(Task.cycle_id))
         .join(School, col(School.id) == col(Task.school_id))
         .where(col(Task.status) == TaskStatus.open, col(Cycle.status) == CycleStatus.open)
@@ -219,7 +224,7 @@ def _notify(session: Session, firings: list[tuple[OpenTask, Firing]], now: datet
             rung_label=firing.rung.label, channels=firing.rung.channels)
         for person_id in people:
             per_person[person_id].append(item)
-            quiet_by_person[person_id] = book.pack(task.pack).chase.quiet_hours  # type: ignore[union-attr]
+            quiet_by_person[person_id] = book.pack(*task.rules).chase.quiet_hours  # type: ignore[union-attr]
         if "robot" in firing.rung.channels:
             robots[task.school_id].append((event_key, f"{TitleGuard.public_title(task.kind, task.title)}"
                                                       f"｜{role_label(task.role)}｜逾期{firing.offset}个工作日"))

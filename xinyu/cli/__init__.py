@@ -18,6 +18,7 @@ from xinyu.cli import (
     ledgers,
     meetings,
     network,
+    packs,
     service,
     simulate,
 )
@@ -25,7 +26,21 @@ from xinyu.cli.common import CliError, engine_and_book, resolve_person
 from xinyu.cli.errors import Parser, database_unreachable, expected_error, refuse
 from xinyu.settings import get_settings
 
-AREAS = (service, cycle, evidence, meetings, ledgers, coverage, chase, crisis, district, simulate, calendar, network)
+AREAS = (
+    service,
+    cycle,
+    evidence,
+    meetings,
+    ledgers,
+    coverage,
+    chase,
+    crisis,
+    district,
+    simulate,
+    calendar,
+    network,
+    packs,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

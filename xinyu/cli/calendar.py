@@ -35,7 +35,7 @@ def cmd_calendar_import(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     engine = make_engine(settings.database_url)
-    result = import_schedule(engine, args.file, now=parse_at(args.at), book=PackBook(settings.packs_dir))
+    result = import_schedule(engine, args.file, now=parse_at(args.at), book=PackBook(engine, pin_newest=True))
     print(f"已导入节假日安排：{result.summary()}")
     return 0
 

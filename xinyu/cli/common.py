@@ -27,7 +27,7 @@ def engine_and_book():  # type: ignore[no-untyped-def]
     settings = get_settings()
     engine = make_engine(settings.database_url)
     sync_calendar(engine)  # imported holiday schedules (xinyu calendar import) win over the package
-    return engine, PackBook(settings.packs_dir)
+    return engine, PackBook(engine, pin_newest=True)
 
 
 def resolve_person(session: Session, name: str, school_id: int) -> int:

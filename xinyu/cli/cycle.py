@@ -165,7 +165,8 @@ def cmd_complete(args: argparse.Namespace) -> int:
         print(f"任务 #{task.id}「{task.title}」已完成（{now:%Y-%m-%d %H:%M}）"
               + (f"，附件 {attached} 个" if attached else ""))
         origin = session.get(Cycle, task.origin_cycle_id)
-        template = book.template(origin.pack, origin.month, task.step_key, task.template) if origin else None
+        template = book.template(origin.pack, origin.month, task.step_key, task.template,
+                                 version=origin.pack_version) if origin else None
         if template is not None and template.action == "ledger_review":  # the month's count, not typed
             review = session.exec(select(LedgerReview).where(LedgerReview.cycle_id == task.origin_cycle_id,
                                                              LedgerReview.ledger == template.ledger)).one()

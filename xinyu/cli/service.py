@@ -37,8 +37,11 @@ def register(command: Command) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     settings = get_settings()
-    migrate(settings.database_url)
+    installed = migrate(settings.database_url)
     print(f"数据库已就绪：{settings.database_url}")
+    for pack in installed:  # the release's packs: a changed one is a new version (open months keep theirs)
+        if pack.new:
+            print(pack.summary())
     if args.demo:
         from xinyu.demo import load_demo_district
 
@@ -54,7 +57,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise CliError(f"找不到文件 {args.file}" if not args.file.exists() else f"{args.file} 不是文件")
     try:
-        result = import_file(engine, args.file, school=args.school, pack=args.pack, packs_dir=book.packs_dir)
+        result = import_file(engine, args.file, school=args.school, pack=args.pack)
     except (PermissionError, IsADirectoryError) as exc:
         raise CliError(f"无法读取 {args.file}：{exc.strerror}") from exc
     print(result.summary())

@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 
 from models import CrisisCase, School, SchoolClass, Student
 from xinyu.access import AccessDenied, Viewer
-from xinyu.packs import Pack, load_pack
+from xinyu.packs import Pack
+from xinyu.policy.store import stored_pack
 from xinyu.roles import Role
-from xinyu.settings import get_settings
 
 if TYPE_CHECKING:
     from xinyu.cycle.packbook import PackBook
@@ -27,7 +27,7 @@ def school_pack(session: Session, school_id: int, book: "PackBook | None" = None
     school = session.get(School, school_id)
     if school is None:
         raise AccessDenied(f"school {school_id}")
-    return book.pack(school.pack) if book is not None else load_pack(school.pack, get_settings().packs_dir)
+    return book.pack(school.pack) if book is not None else stored_pack(session, school.pack)[1]
 
 
 def ledger_c_roles(pack: Pack) -> tuple[Role, ...]:

@@ -86,7 +86,8 @@ def _schools_needing_org(
     for completion in completions:
         task = tasks[completion.task_id]
         origin = cycles[task.origin_cycle_id]
-        action = book.template(origin.pack, origin.month, task.step_key, task.template).action
+        action = book.template(origin.pack, origin.month, task.step_key, task.template,
+                               version=origin.pack_version).action
         if completion.by not in (None, task.assignee_id) or action in ORG_ACTIONS:
             needed.add(task.school_id)
     return needed
@@ -108,7 +109,7 @@ def _complete_one(
         person = session.get(Person, actor)
         raise CompletionError(
             f"{person.name if person else actor} 不是任务 #{task.id} 的负责人（应为本校{role_label(task.role)}或组长）")
-    template = book.template(origin.pack, origin.month, task.step_key, task.template)
+    template = book.template(origin.pack, origin.month, task.step_key, task.template, version=origin.pack_version)
     try:
         evidence = parse_evidence(template.evidence, completion.values)
         checked = check_uploads(template.evidence, completion.files)

@@ -67,7 +67,7 @@ def correct_evidence(
                               f"（至 {deadline:%Y-%m-%d}），已过更正期限")
     origin = session.get(Cycle, task.origin_cycle_id)
     assert origin is not None
-    template = book.template(origin.pack, origin.month, task.step_key, task.template)
+    template = book.template(origin.pack, origin.month, task.step_key, task.template, version=origin.pack_version)
     new = _corrected_values(template, dict(task.evidence), values, where)
     files = files or {}
     removed = _removed(session, task, set(remove), where)

@@ -47,15 +47,16 @@ def open_month(
     for school in schools:
         if school.id in existing or school.id in later:
             continue
-        pack = book.pack(school.pack)
+        version = book.newest_version(school.pack)  # a new month opens on the newest installed version
+        pack = book.pack(school.pack, version)
         assert school.id is not None
-        new_cycles.append(Cycle(school_id=school.id, month=month, pack=pack.id, pack_version=pack.version,
+        new_cycles.append(Cycle(school_id=school.id, month=month, pack=pack.id, pack_version=str(version),
                                 variant=pack.variant_for_month(number), status=CycleStatus.open, opened_at=now))
     session.add_all(new_cycles)
     session.flush()
     step_rows: list[dict[str, Any]] = []
     for cycle in new_cycles:
-        pack, work = book.pack(cycle.pack), book.calendar(cycle.pack)
+        pack, work = book.pack(cycle.pack, cycle.pack_version), book.calendar(cycle.pack, cycle.pack_version)
         for order, rule in enumerate(pack.steps_for(number), start=1):
             earliest, calendar_due = step_dates(rule, month, work)
             step_rows.append({"cycle_id": cycle.id, "key": rule.key, "order": order, "status": StepStatus.pending,
@@ -93,7 +94,7 @@ def _carry_over(
     for step in unreached:
         old = old_by_id[step.cycle_id]
         target = by_school[old.school_id]
-        label = book.pack(old.pack).step(int(old.month[5:]), step.key).label
+        label = book.pack(old.pack, old.pack_version).step(int(old.month[5:]), step.key).label
         rows.append(task_row(
             cycle=target, key=f"missed:{step.id}", template=MISSED_STEP, org=org, due=step.calendar_due,
             now=now, step_id=None, step_key=step.key, kind="missed", carried_over=True,
@@ -134,7 +135,7 @@ def _unstarted_phases(
     reports): carried too, or it would be lost with the old cycle (QD-G4)."""
     created = set(session.exec(select(Task.template).where(Task.step_id == step.id)))
     rows = []
-    for template in book.pack(old.pack).templates_for(int(old.month[5:]), step.key):
+    for template in book.pack(old.pack, old.pack_version).templates_for(int(old.month[5:]), step.key):
         if template.after is None or template.key in created:
             continue
         for row in template_task_rows(cycle=target, step_id=0, step_key=step.key, template=template, org=org,

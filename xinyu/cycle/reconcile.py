@@ -105,7 +105,7 @@ class _Run:
     _hooks: dict[str, list[tuple[Cycle, Step]]] = field(default_factory=dict)  # on_open name → steps opened
 
     def move_cycle(self, cycle: Cycle, steps: list[Step], reviewed: set[str]) -> None:
-        pack = self.book.pack(cycle.pack)
+        pack = self.book.pack(cycle.pack, cycle.pack_version)
         month_number = int(cycle.month[5:7])
         for step in steps:
             rule = pack.step(month_number, step.key)
@@ -139,7 +139,7 @@ class _Run:
         return False
 
     def open_step(self, cycle: Cycle, step: Step, rule: StepRule) -> None:
-        work = self.book.calendar(cycle.pack)
+        work = self.book.calendar(cycle.pack, cycle.pack_version)
         step.status = check_step_move(step.status, StepStatus.open)
         step.opened_at = self.now
         step.due = due_on_opening(step.calendar_due, self.today, rule, work)
@@ -178,7 +178,7 @@ class _Run:
         return max((as_local(t) for t in times), default=None)
 
     def templates(self, cycle: Cycle, step: Step) -> tuple[Any, ...]:
-        return self.book.pack(cycle.pack).templates_for(int(cycle.month[5:7]), step.key)
+        return self.book.pack(cycle.pack, cycle.pack_version).templates_for(int(cycle.month[5:7]), step.key)
 
     def tally(self, step: Step, template_key: str) -> TemplateTally:
         return self.tallies.setdefault((step.id or 0, template_key), TemplateTally())
@@ -193,7 +193,8 @@ class _Run:
         assert step.due is not None
         due = task_due(template, step.due, cycle.month)
         if rule is not None:
-            due = max(due, self.book.calendar(cycle.pack).add_workdays(self.today, rule.min_workdays_after_open))
+            work = self.book.calendar(cycle.pack, cycle.pack_version)
+            due = max(due, work.add_workdays(self.today, rule.min_workdays_after_open))
         rows = template_task_rows(cycle=cycle, step_id=step.id or 0, step_key=step.key, template=template,
                                   org=self.org(cycle), due=due, now=self.now)
         tally = self.tally(step, template.key)

@@ -23,7 +23,7 @@ MAX_BYTES = 5 * 1024 * 1024
 SUFFIXES = (".csv", ".xlsx")
 
 
-def import_screening_upload(session: Session, *, school: School, filename: str, data: bytes, packs_dir: Path,
+def import_screening_upload(session: Session, *, school: School, filename: str, data: bytes,
                             now: datetime) -> ImportResult:
     """Validate the whole file, then write it and one audit row through `session` (the caller commits)."""
     name = Path(filename.replace("\\", "/")).name or "上传文件"
@@ -51,6 +51,6 @@ def import_screening_upload(session: Session, *, school: School, filename: str, 
             errors.raise_if_any()
         district = session.get(District, school.district_id)
         option = f"{district.name}/{school.name}" if district else school.name
-        result = import_screening(session, table, columns, school=option, packs_dir=packs_dir, now=now)
+        result = import_screening(session, table, columns, school=option, now=now)
     audit(session, result, at=now)
     return result

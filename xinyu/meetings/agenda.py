@@ -124,19 +124,20 @@ def agenda_facts_for(session: Session, *, cycles: list[Cycle], book: PackBook, n
     open_cases = _grouped(session.exec(select(CrisisCase).where(col(CrisisCase.school_id).in_(school_ids),
                                                                 col(CrisisCase.closed_at).is_(None))
                                        .order_by(col(CrisisCase.id))), "school_id")
-    classes: dict[tuple[str, str], dict[int, list[ClassCourseStatus]]] = {}
-    for pack_id, month in {(c.pack, c.month) for c in cycles}:
-        classes[(pack_id, month)] = class_statuses_by_school(
-            session, school_ids={c.school_id for c in cycles if (c.pack, c.month) == (pack_id, month)},
-            month=month, pack=book.pack(pack_id), work=book.calendar(pack_id))
+    classes: dict[tuple[str, str, str], dict[int, list[ClassCourseStatus]]] = {}
+    for pack_id, version, month in {(c.pack, c.pack_version, c.month) for c in cycles}:  # each cycle's course rule
+        classes[(pack_id, version, month)] = class_statuses_by_school(
+            session, school_ids={c.school_id for c in cycles if (c.pack, c.pack_version, c.month) == (
+                pack_id, version, month)},
+            month=month, pack=book.pack(pack_id, version), work=book.calendar(pack_id, version))
     today = local_date(now)
     labels = _class_labels(session, {t.class_id for ts in open_tasks.values() for t in ts})
     loaded = {section.key: section.load(session, cycles, book, now) for section in SECTIONS if section.load}
-    qd2 = agenda_lines(session, {c.school_id: book.pack(c.pack) for c in cycles}, today)
+    qd2 = agenda_lines(session, {c.school_id: book.pack(c.pack, c.pack_version) for c in cycles}, today)
     facts = []
     for cycle in cycles:
         assert cycle.id is not None
-        work = book.calendar(cycle.pack)
+        work = book.calendar(cycle.pack, cycle.pack_version)
         tasks = open_tasks.get(cycle.id, [])
         levels = latest_level.get(cycle.school_id, {})
         late = [t for t in tasks if work.is_overdue(t.due, today)]
@@ -151,9 +152,9 @@ def agenda_facts_for(session: Session, *, cycles: list[Cycle], book: PackBook, n
             key_students_open=key_students_open.get(cycle.school_id, 0),
             reviews=reviews.get(cycle.id, []),
             open_cases=open_cases.get(cycle.school_id, []),
-            open_case_lines=[agenda_line(c, book.pack(cycle.pack).crisis, today)
+            open_case_lines=[agenda_line(c, book.pack(cycle.pack, cycle.pack_version).crisis, today)
                              for c in open_cases.get(cycle.school_id, [])],
-            classes=classes[(cycle.pack, cycle.month)].get(cycle.school_id, []),
+            classes=classes[(cycle.pack, cycle.pack_version, cycle.month)].get(cycle.school_id, []),
             late_tasks=late,
             carried_tasks=[t for t in tasks if t.carried_over],
             generated_on=today.isoformat(),

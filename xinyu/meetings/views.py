@@ -162,7 +162,7 @@ class MinutesForm(BaseModel):
 def minutes_template(book: PackBook, cycle: Cycle) -> tuple[str, TaskTemplate, str, str]:
     """The meeting step of the cycle's pack: (step key, minutes template, step label, clause)."""
     month = int(cycle.month[5:7])
-    for step in book.pack(cycle.pack).steps_for(month):
+    for step in book.pack(cycle.pack, cycle.pack_version).steps_for(month):
         for template in step.tasks:
             if template.action == MINUTES_ACTION:
                 return step.key, template, step.label, step.clause
@@ -239,7 +239,7 @@ def meeting_view(session: Session, viewer: Viewer, *, school_id: int, month: str
     decisions = [t for t in live if t.kind == "decision"]
     today = local_date(now)
     staff = school_staff(session, school_id)
-    cutoff = book.calendar(cycle.pack).overdue_cutoff(today)
+    cutoff = book.calendar(cycle.pack, cycle.pack_version).overdue_cutoff(today)
     names = _names(session, {t.assignee_id for t in decisions} | {minutes_task.completed_by_id if minutes_task
                                                                    else None})
     classes = _class_labels(session, {t.class_id for t in decisions})

@@ -55,7 +55,6 @@ def run_import(
     *,
     school: str | None = None,
     pack: str | None = None,
-    packs_dir: Path | None = None,
     now: datetime | None = None,
 ) -> ImportResult:
     """Validate the whole file, then write it and one audit row through `session`; never commits."""
@@ -65,14 +64,12 @@ def run_import(
     with custom_plans(session):
         if columns.kind is Kind.staff:
             result = import_staff(
-                session, table, columns, pack=pack, packs_dir=packs_dir or settings.packs_dir,
-                default_pack=settings.default_pack,
+                session, table, columns, pack=pack, default_pack=settings.default_pack,
             )
         elif columns.kind is Kind.students:
             result = import_students(session, table, columns)
         else:
-            result = import_screening(session, table, columns, school=school,
-                                      packs_dir=packs_dir or settings.packs_dir, now=now)
+            result = import_screening(session, table, columns, school=school, now=now)
         audit(session, result, at=now)
     log.info("导入 %s", result.summary())
     return result
@@ -84,9 +81,8 @@ def import_file(
     *,
     school: str | None = None,
     pack: str | None = None,
-    packs_dir: Path | None = None,
     now: datetime | None = None,
 ) -> ImportResult:
     """run_import in a transaction of its own: all of the file or nothing."""
     with transaction(engine) as session:
-        return run_import(session, path, school=school, pack=pack, packs_dir=packs_dir, now=now)
+        return run_import(session, path, school=school, pack=pack, now=now)

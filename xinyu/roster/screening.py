@@ -3,14 +3,13 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from models import School, SchoolClass, ScreeningRecord, Student
 from xinyu.clock import now as clock_now
-from xinyu.packs import load_pack
+from xinyu.policy.store import stored_pack
 from xinyu.roster.bulk import chunked, fetch, insert_plain, update_by_id
 from xinyu.roster.columns import Columns, Kind
 from xinyu.roster.errors import ErrorList, RosterError, RowError
@@ -38,7 +37,7 @@ MethodOf = Callable[[int, int], str]  # (school id, grade) → rating | online
 
 
 def import_screening(session: Session, table: Table, columns: Columns, *, school: str | None,
-                     packs_dir: Path, now: datetime | None = None) -> ImportResult:
+                     now: datetime | None = None) -> ImportResult:
     """Every row must name a student on record; each grade's method (他评/线上) comes from the school's pack (QD-3)."""
     if "school" not in columns.index and not school:
         expected = "缺少此列且导入时未指定学校（应在文件中加“学校”列，或用 --school 指定学校）"
@@ -50,7 +49,7 @@ def import_screening(session: Session, table: Table, columns: Columns, *, school
     schools = load_schools(session, named)
     school_ids = {s.id for same_name in schools.values() for s in same_name} | ({default.id} if default else set())
     students = _load_students(session, school_ids)
-    method_of = _methods(session, school_ids, packs_dir)
+    method_of = _methods(session, school_ids)
     rows: dict[tuple[int, date, str], ScreeningRow] = {}
     for number, cells, text in records:
         row = _parse(number, cells, text, default, schools, students, errors, method_of)
@@ -67,11 +66,11 @@ def import_screening(session: Session, table: Table, columns: Columns, *, school
     return result
 
 
-def _methods(session: Session, school_ids: set[int], packs_dir: Path) -> MethodOf:
+def _methods(session: Session, school_ids: set[int]) -> MethodOf:
     """The screening method of a grade in a school, from the school's policy pack (QD-3 in Qingdao)."""
     packs = dict(fetch(session, select(col(School.id), col(School.pack))
                        .where(col(School.id).in_(sorted(school_ids))))) if school_ids else {}
-    rules = {school_id: load_pack(pack_id, packs_dir).screening for school_id, pack_id in packs.items()}
+    rules = {school_id: stored_pack(session, pack_id)[1].screening for school_id, pack_id in packs.items()}
     return lambda school_id, grade: rules[school_id].method_for(grade)
 
 

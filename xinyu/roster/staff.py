@@ -7,7 +7,6 @@ deleted: a roster may cover only some schools.
 import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -23,7 +22,7 @@ from xinyu.grades import (
     stage_grade_labels,
     stage_of_grade,
 )
-from xinyu.packs import available_packs
+from xinyu.policy.store import pack_ids as stored_pack_ids
 from xinyu.roles import Role, parse_role, role_labels
 from xinyu.roster.bulk import chunked, fetch
 from xinyu.roster.columns import Columns, Kind
@@ -95,10 +94,10 @@ class StaffPlan:
 
 
 def import_staff(
-    session: Session, table: Table, columns: Columns, *, pack: str | None, packs_dir: Path, default_pack: str
+    session: Session, table: Table, columns: Columns, *, pack: str | None, default_pack: str
 ) -> ImportResult:
     """Validate the whole roster, then upsert it; raises RosterError and writes nothing on any error."""
-    packs = available_packs(packs_dir)
+    packs = stored_pack_ids(session)  # the installed packs (xinyu pack install)
     for option in (pack, default_pack if pack is None else None):
         if option is not None and option not in packs:
             raise RosterError([RowError(table.file, 0, "政策包", option, _pack_expected(packs))])

@@ -59,11 +59,11 @@ def city_rows(plan: CityPlan) -> tuple[list[sample.Row], list[sample.Row]]:
     return officers + staff, students
 
 
-def build_city(engine: Engine, plan: CityPlan, *, workdir: Path, packs_dir: Path, now: datetime) -> list[str]:
+def build_city(engine: Engine, plan: CityPlan, *, workdir: Path, now: datetime) -> list[str]:
     """Write the roster (and student list) as schools send them and import them; the importer's summaries."""
     staff, students = city_rows(plan)
     workdir.mkdir(parents=True, exist_ok=True)
     files = [sample.write_csv(workdir / "教职工名册.csv", staff, encoding="gbk")]
     if students:
         files.append(sample.write_csv(workdir / "学生名单.csv", students))
-    return [import_file(engine, path, packs_dir=packs_dir, now=now).summary() for path in files]
+    return [import_file(engine, path, now=now).summary() for path in files]

@@ -85,14 +85,15 @@ class People:
         today = local_date(now)
         result = DayWork()
         rows = session.execute(
-            sa_select(col(Task.id), col(Task.due), col(Cycle.pack), col(Task.school_id), col(Cycle.month),
+            sa_select(col(Task.id), col(Task.due), col(Cycle.pack), col(Cycle.pack_version), col(Task.school_id),
+                      col(Cycle.month),
                       col(Task.step_key), col(Task.template), col(Task.kind), col(Task.class_id),
                       col(Task.assignee_id))
             .join(Cycle, col(Cycle.id) == col(Task.origin_cycle_id))
             .where(col(Task.status) == TaskStatus.open, col(Task.due) <= today + LOOKAHEAD)).all()
         plans, due_today = {}, []
-        for task_id, due, pack, *about in rows:
-            work = self.book.calendar(pack)
+        for task_id, due, pack, version, *about in rows:
+            work = self.book.calendar(pack, version)
             known = self._plans.get(task_id)
             day = known[1] if known and known[0] == due else act_day(task_identity(*about), due, work, self.seed,
                                                                     self.late_rate)
@@ -112,11 +113,12 @@ class People:
         query = (select(Task, Cycle).join(Cycle, col(Cycle.id) == col(Task.origin_cycle_id))
                  .where(col(Task.id).in_(ids)).order_by(col(Task.id)))
         for task, origin in session.exec(query):
-            work = self.book.calendar(origin.pack)
+            work = self.book.calendar(origin.pack, origin.pack_version)
             about = task_identity(task.school_id, origin.month, task.step_key, task.template, task.kind,
                                   task.class_id, task.assignee_id)
             rng = random.Random(f"{self.seed}:{about}:evidence")
-            template = self.book.template(origin.pack, origin.month, task.step_key, task.template)
+            template = self.book.template(origin.pack, origin.month, task.step_key, task.template,
+                                          version=origin.pack_version)
             values = auto_evidence(template.evidence, rng, today)
             if template.action == "meeting_minutes":
                 values["decisions"] = decisions_text(today, work)
@@ -149,23 +151,23 @@ class People:
     def _lesson_plan(self, session: Session, month: str) -> dict[date, list[dict[str, Any]]] | None:
         """The same draws as xinyu.simulation.course_plan, with the month's working days worked out once."""
         classes = session.exec(
-            select(SchoolClass.id, SchoolClass.school_id, Cycle.pack)
+            select(SchoolClass.id, SchoolClass.school_id, Cycle.pack, Cycle.pack_version)
             .join(Cycle, col(Cycle.school_id) == col(SchoolClass.school_id))
             .where(Cycle.month == month, Cycle.status == CycleStatus.open).order_by(col(SchoolClass.id))).all()
         if not classes:
             return None
         first, last = month_range(month)
         plan: dict[date, list[dict[str, Any]]] = defaultdict(list)
-        workdays_of: dict[str, list[date]] = {}
-        for class_id, school_id, pack_id in classes:
-            pack = self.book.pack(pack_id)
+        workdays_of: dict[tuple[str, str], list[date]] = {}
+        for class_id, school_id, pack_id, version in classes:
+            pack = self.book.pack(pack_id, version)
             if pack.variant_for_month(first.month) == "vacation":
                 continue
-            if pack_id not in workdays_of:
-                work = self.book.calendar(pack_id)
-                workdays_of[pack_id] = [first + timedelta(days=n) for n in range((last - first).days + 1)
+            if (pack_id, version) not in workdays_of:
+                work = self.book.calendar(pack_id, version)
+                workdays_of[(pack_id, version)] = [first + timedelta(days=n) for n in range((last - first).days + 1)
                                         if work.is_workday(first + timedelta(days=n))]
-            workdays, kinds = workdays_of[pack_id], list(pack.course_rule.kinds)
+            workdays, kinds = workdays_of[(pack_id, version)], list(pack.course_rule.kinds)
             rng = random.Random(f"{self.seed}:{class_id}:{month}:courses")
             for kind in ("lesson", "activity"):
                 if workdays and rng.random() >= self.skip_rate:

@@ -93,8 +93,8 @@ def run_simulation(options: SimulationOptions, *, out: Callable[[str], None] = p
     if options.schools < 1 or options.classes < 1:
         raise ValueError("学校数与每校班级数应至少为 1")
     settings = simulation_settings(options)
-    book = PackBook(settings.packs_dir)
     engine = prepare_database(options)
+    book = PackBook(engine, pin_newest=True)
     sync_calendar(engine)  # a database with imported holiday schedules (--allow-existing-data) uses them
     shown = engine.url.render_as_string(hide_password=True)
     first_day = month_range(options.start)[0]
@@ -103,7 +103,7 @@ def run_simulation(options: SimulationOptions, *, out: Callable[[str], None] = p
         f"{options.start} 起 {options.months} 个月，逾期率 {options.late_rate:g}，种子 {options.seed}")
     out(f"数据库 {shown}；消息写入 {settings.outbox_dir}/"
         + (f"（邮件发往 {options.smtp_url}）" if options.smtp_url else "（不发给任何真实的人）"))
-    for line in build_city(engine, city, workdir=options.folder / "roster", packs_dir=settings.packs_dir,
+    for line in build_city(engine, city, workdir=options.folder / "roster",
                            now=at(first_day - timedelta(days=7), 10)):
         out(f"  {line}")
     runner = orchestrator or make_orchestrator(options.orchestrator, engine=engine, book=book, settings=settings)

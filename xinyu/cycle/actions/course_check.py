@@ -20,7 +20,7 @@ def check_courses(
     facts: BatchFacts | None = None, **_: Any,
 ) -> None:
     facts = facts or BatchFacts(session, book, [origin])
-    pack, work = book.pack(origin.pack), book.calendar(origin.pack)
+    pack, work = book.pack(origin.pack, origin.pack_version), book.calendar(origin.pack, origin.pack_version)
     due = work.add_workdays(local_date(now), pack.course_rule.rectification_workdays)
     month_label = f"{int(origin.month[5:])}月"
     wanted = {

@@ -51,8 +51,9 @@ class BatchFacts:
         if cycle.school_id not in loaded:
             schools = {c.school_id for c in self.cycles if (c.pack, c.month) == key} - loaded | {cycle.school_id}
             statuses.update(class_statuses_by_school(
-                self.session, school_ids=schools, month=cycle.month, pack=self.book.pack(cycle.pack),
-                work=self.book.calendar(cycle.pack)))
+                self.session, school_ids=schools, month=cycle.month,
+                pack=self.book.pack(cycle.pack, cycle.pack_version),
+                work=self.book.calendar(cycle.pack, cycle.pack_version)))
             self._statuses[key] = (loaded | schools, statuses)
         return statuses.get(cycle.school_id, [])
 

@@ -26,7 +26,8 @@ def file_monthly_report(
     with session.no_autoflush:  # no completion writes students: the batch's changes need not be flushed first
         shared = redact_student_names(session, origin.school_id, evidence)
     school = facts.report_facts(origin)
-    qd2 = coverage_for_schools(session, {origin.school_id: book.pack(origin.pack)}, local_date(now))
+    qd2 = coverage_for_schools(session, {origin.school_id: book.pack(origin.pack, origin.pack_version)},
+                               local_date(now))
     body = render_monthly_report(cycle=origin, book=book, now=now, evidence=shared, facts=school,
                                  classes=facts.class_statuses(origin),
                                  qd2=coverage_summary(qd2[origin.school_id]))  # counts only, never names

@@ -1,15 +1,15 @@
 """the school network: boarding and dorms per school, a role holder's gender and a teacher's 专职/兼职
 
-Revision ID: 0016
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-04 13:35:00.000000
 """
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '0016'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
