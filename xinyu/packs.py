@@ -417,6 +417,13 @@ class TalkCoverageRule(Strict):
     feedback_target: int = Field(default=100, ge=1, le=100, description="key students whose family got feedback")
 
 
+class OversightRule(Strict):
+    """District inspections (QD-S2 每年开展不少于三次专项巡查): the yearly minimum per school."""
+
+    clause: str
+    inspections_per_year: int = Field(ge=1, le=52, description="Inspections of each school per calendar year")
+
+
 class Variant(Strict):
     steps: tuple[StepRule, ...] = Field(min_length=1)
 
@@ -445,6 +452,7 @@ class Pack(Strict):
     key_students: KeyStudentRule = KeyStudentRule()
     screening: ScreeningRule
     talk_coverage: TalkCoverageRule
+    oversight: OversightRule | None = Field(default=None, description="None: no yearly inspection minimum")
     clauses: dict[str, str] = Field(default_factory=dict, description="Clause ID → the text it quotes")
     definitions: dict[str, object] = Field(default_factory=dict, description="YAML anchors only")
     _file: str | None = PrivateAttr(default=None)  # where it was loaded from, for errors found later
