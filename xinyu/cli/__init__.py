@@ -7,12 +7,27 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import OperationalError
 
-from xinyu.cli import calendar, chase, coverage, crisis, cycle, district, evidence, ledgers, meetings, service, simulate
+from xinyu.cli import (
+    calendar,
+    chase,
+    coverage,
+    crisis,
+    cycle,
+    district,
+    evidence,
+    inspections,
+    ledgers,
+    meetings,
+    packs_table,
+    service,
+    simulate,
+)
 from xinyu.cli.common import CliError, engine_and_book, resolve_person
 from xinyu.cli.errors import Parser, database_unreachable, expected_error, refuse
 from xinyu.settings import get_settings
 
-AREAS = (service, cycle, evidence, meetings, ledgers, coverage, chase, crisis, district, simulate, calendar)
+AREAS = (service, cycle, evidence, meetings, ledgers, coverage, chase, crisis, district, simulate, calendar, inspections,
+         packs_table)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

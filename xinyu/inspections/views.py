@@ -30,8 +30,8 @@ class SchoolInspections:
 
     def as_cli_dict(self) -> dict[str, Any]:
         """The `xinyu inspections --json` contract (keys and their order)."""
-        return {"school": self.school, "district": self.district, "count": self.count,
-                "open_findings": self.open_findings, "minimum": self.minimum}
+        return {"school": self.school, "count": self.count, "open_findings": self.open_findings,
+                "district": self.district, "minimum": self.minimum}
 
 
 @dataclass(frozen=True)
