@@ -2,8 +2,9 @@
 
 Definition (shown on the page, too):
 - A piece of work is a task of the monthly loop's steps, a leadership-meeting decision, a "1+1"
-  rectification, a district notice (督办) or an inspection finding's rectification (专项巡查整改). Crisis tasks (their own fast ladder, reported in the inbox)
-  and "补做" tasks for steps a month never reached are not counted.
+  rectification, a district notice (督办) or an inspection finding's rectification (专项巡查整改). Crisis
+  tasks (their own fast ladder, reported in the inbox) and "补做" tasks for steps a month never reached are
+  not counted.
 - Work carried into the next month counts once, for the month its first task was due in (carrying keeps
   the due date; an approved extension moves it, and the moved date is the one to meet).
 - Work counts in a month once it is done or its due date has passed (today's and future work that is

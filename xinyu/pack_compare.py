@@ -11,7 +11,6 @@ from xinyu.packs import Pack, StepRule, TaskTemplate
 from xinyu.roles import Role
 
 
-
 @dataclass(frozen=True)
 class Row:
     key: str
@@ -54,7 +53,8 @@ def _course_lines(pack: Pack) -> list[str]:
     if rule.semester:
         periods = "、".join(f"{rule.kinds[k].label if k in rule.kinds else k} {n} 课时"
                             for k, n in rule.semester.min_periods.items())
-        lines.append(f"每学期至少：{periods}；每周至多 {rule.semester.max_periods_per_week} 课时（{rule.semester.clause}）")
+        weekly = rule.semester.max_periods_per_week
+        lines.append(f"每学期至少：{periods}；每周至多 {weekly} 课时（{rule.semester.clause}）")
     lines.append(f"未达标整改 {rule.rectification_workdays} 个工作日")
     return lines
 

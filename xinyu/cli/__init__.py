@@ -26,8 +26,8 @@ from xinyu.cli.common import CliError, engine_and_book, resolve_person
 from xinyu.cli.errors import Parser, database_unreachable, expected_error, refuse
 from xinyu.settings import get_settings
 
-AREAS = (service, cycle, evidence, meetings, ledgers, coverage, chase, crisis, district, simulate, calendar, inspections,
-         packs_table)
+AREAS = (service, cycle, evidence, meetings, ledgers, coverage, chase, crisis, district, simulate, calendar,
+         inspections, packs_table)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -79,7 +79,8 @@ def record_inspection(
         session.flush()
         record_change(session, kind="inspection", record_id=finding.id or 0, school_id=school.id or 0, by=by,
                       now=now, action="created", before=None,
-                      after={**snapshot(finding, FINDING_FIELDS), "held_on": held_on.isoformat(), "due": due.isoformat()})
+                      after={**snapshot(finding, FINDING_FIELDS), "held_on": held_on.isoformat(),
+                             "due": due.isoformat()})
         _notify(session, school=school, finding=finding, held_on=held_on, due=due, now=now, book=book,
                 version=cycle.pack_version)
         rows.append(finding)

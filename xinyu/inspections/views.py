@@ -48,7 +48,8 @@ class OpenFinding:
 
 def _schools(session: Session, district_ids: set[int] | None) -> list[tuple[int, str, str, str]]:
     query = (sa_select(col(School.id), col(School.name), col(District.name), col(School.pack))
-             .join(District, col(District.id) == col(School.district_id)).order_by(col(District.name), col(School.name)))
+             .join(District, col(District.id) == col(School.district_id))
+             .order_by(col(District.name), col(School.name)))
     if district_ids is not None:
         query = query.where(col(School.district_id).in_(sorted(district_ids)))
     return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
