@@ -104,7 +104,8 @@ def test_refusals_write_nothing(client_for: ClientFor, world_engine: Engine, wor
     row["inspector"] = me.group(1)
     for change, message in [({"finding_1": f"{world.student_names[0]}的谈心记录缺失"}, "学生姓名"),
                             ({"finding_1": "  "}, "巡查发现不能为空"),
-                            ({"school_1": "", "finding_1": ""}, "请至少填写"), ({"school_1": ""}, "第 1 行：请选择学校"),
+                            ({"school_1": "", "finding_1": ""}, "请至少填写"),
+                            ({"school_1": ""}, "第 1 行：请选择学校"),
                             ({"days": "31"}, "整改期限"), ({"held_on": "2026-10-21"}, "晚于今天"),
                             ({"held_on": "10/19"}, "巡查日期")]:
         answer = post_form(officer, {**row, **change})
