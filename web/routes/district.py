@@ -17,7 +17,7 @@ from sqlmodel import Session
 from web.context import db_session, web_context
 from web.exports import Sheet, xlsx_response
 from web.params import MAX_ID, problems
-from web.routes.inspections import district_inspections
+from web.routes.inspections import district_counts, district_findings
 from web.security import current_viewer
 from web.templating import page
 from xinyu.access import AccessDenied, Viewer
@@ -173,7 +173,7 @@ def _load_page(request: Request, session: Session, viewer: Viewer, view: InboxVi
 def _inbox_html(request: Request, session: Session, viewer: Viewer, view: InboxView, *, ok: str | None = None,
                 error: str | None = None, status_code: int = 200) -> HTMLResponse:
     data = _load_page(request, session, viewer, view)
-    _, _, findings = district_inspections(request, session, viewer, None)  # QD-S2: open inspection findings
+    findings = district_findings(request, session, viewer)  # QD-S2: open inspection findings
     return page(request, "district/inbox.html", status_code=status_code, p=data, view=view, ok=ok, error=error,
                 findings=findings,
                 status_labels=STATUS_LABELS, view_labels=VIEW_LABELS, reason_labels=REASON_LABELS,
@@ -377,7 +377,7 @@ def _chart_data(table: OnTimeTable) -> dict[str, Any]:
 def dashboard_html(request: Request, year: Year = None, viewer: Viewer = Depends(current_viewer),
                    session: Session = Depends(db_session)) -> HTMLResponse:
     table = _table(request, session, viewer, year)
-    _, inspections, _ = district_inspections(request, session, viewer, table.year)  # QD-S2: against the minimum
+    inspections = district_counts(request, session, viewer, table.year)  # QD-S2: against the minimum
     return page(request, "district/dashboard.html", t=table, chart=_chart_data(table), definition=DEFINITION,
                 ok_at=round(OK_AT * 100), short_below=round(SHORT_BELOW * 100), zero=Rate(), year=table.year,
                 schools=inspections)

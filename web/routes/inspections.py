@@ -100,15 +100,22 @@ def _finding_out(f: OpenFinding) -> OpenFindingOut:
                           held_on=f.held_on, text=f.text, due=f.due, overdue=f.overdue)
 
 
+def district_counts(request: Request, session: Session, viewer: Viewer, year: int) -> list[SchoolInspections]:
+    """Each school's inspections in the year against its pack's minimum (the dashboard shows them too)."""
+    return school_inspections(session, year=year, book=web_context(request).book,
+                              district_ids=set(_districts(viewer)))
+
+
+def district_findings(request: Request, session: Session, viewer: Viewer) -> list[OpenFinding]:
+    """The officer's districts' findings not yet rectified (the inbox lists them too)."""
+    ctx = web_context(request)
+    return open_findings(session, today=ctx.today(), book=ctx.book, district_ids=set(_districts(viewer)))
+
+
 def district_inspections(request: Request, session: Session, viewer: Viewer,
                          year: int | None) -> tuple[int, list[SchoolInspections], list[OpenFinding]]:
-    """This year's inspections per school and the open findings of the officer's districts (the dashboard and
-    the inbox show them too)."""
-    ctx = web_context(request)
-    districts = set(_districts(viewer))
-    year = year or ctx.today().year
-    return (year, school_inspections(session, year=year, book=ctx.book, district_ids=districts),
-            open_findings(session, today=ctx.today(), book=ctx.book, district_ids=districts))
+    year = year or web_context(request).today().year
+    return year, district_counts(request, session, viewer, year), district_findings(request, session, viewer)
 
 
 @router.get("/district/inspections", response_class=HTMLResponse, include_in_schema=False)

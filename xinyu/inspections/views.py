@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import and_, case
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func
 
@@ -58,15 +59,16 @@ def _schools(session: Session, district_ids: set[int] | None) -> list[tuple[int,
 def school_inspections(
     session: Session, *, year: int, book: PackBook, district_ids: set[int] | None = None,
 ) -> list[SchoolInspections]:
-    """Every school of the districts (all when None), in three queries however many there are."""
-    visits = dict(session.execute(
-        sa_select(col(InspectionFinding.school_id), func.count(func.distinct(col(InspectionFinding.inspection_id))))
+    """Every school of the districts (all when None), in two queries however many there are."""
+    in_year = and_(col(Inspection.held_on) >= date(year, 1, 1), col(Inspection.held_on) <= date(year, 12, 31))
+    counted = session.execute(
+        sa_select(col(InspectionFinding.school_id),
+                  func.count(func.distinct(case((in_year, col(InspectionFinding.inspection_id))))),
+                  func.sum(case((col(InspectionFinding.status) == "open", 1), else_=0)))
         .join(Inspection, col(Inspection.id) == col(InspectionFinding.inspection_id))
-        .where(col(Inspection.held_on) >= date(year, 1, 1), col(Inspection.held_on) <= date(year, 12, 31))
-        .group_by(col(InspectionFinding.school_id))).all())
-    still_open = dict(session.execute(
-        sa_select(col(InspectionFinding.school_id), func.count()).where(col(InspectionFinding.status) == "open")
-        .group_by(col(InspectionFinding.school_id))).all())
+        .group_by(col(InspectionFinding.school_id))).all()
+    visits = {school_id: n for school_id, n, _ in counted}
+    still_open = {school_id: int(n or 0) for school_id, _, n in counted}
     rows = []
     for school_id, school, district, pack_id in _schools(session, district_ids):
         rule = book.pack(pack_id).oversight
@@ -78,23 +80,20 @@ def school_inspections(
 
 
 def open_findings(session: Session, *, today: date, book: PackBook, district_ids: set[int]) -> list[OpenFinding]:
-    """The districts' findings not yet rectified, oldest inspection first, with their task's chain today."""
-    rows = list(session.execute(
-        sa_select(InspectionFinding, col(School.name), col(School.pack), col(Inspection.held_on))
+    """The districts' findings not yet rectified, oldest inspection first, each with the newest task of its
+    rectification's carried chain: one query, however many there are."""
+    chain = (col(Task.id) == col(InspectionFinding.task_id)) | (col(Task.lineage_id) == col(InspectionFinding.task_id))
+    rows = session.execute(
+        sa_select(InspectionFinding, col(School.name), col(School.pack), col(Inspection.held_on), col(Task.id),
+                  col(Task.due), col(Task.status))
         .join(School, col(School.id) == col(InspectionFinding.school_id))
         .join(Inspection, col(Inspection.id) == col(InspectionFinding.inspection_id))
+        .join(Task, chain)
         .where(col(Inspection.district_id).in_(sorted(district_ids)), col(InspectionFinding.status) == "open")
-        .order_by(col(Inspection.held_on), col(InspectionFinding.id))))
-    firsts = [r[0].task_id for r in rows]
-    newest: dict[int, tuple[int, date, str]] = {}
-    for task_id, lineage_id, due, status in session.execute(
-            sa_select(col(Task.id), col(Task.lineage_id), col(Task.due), col(Task.status))
-            .where(col(Task.id).in_(firsts) | col(Task.lineage_id).in_(firsts)).order_by(col(Task.id))):
-        newest[lineage_id or task_id] = (task_id, due, status)
-    found = []
-    for finding, school, pack_id, held_on in rows:
-        task_id, due, status = newest[finding.task_id]
+        .order_by(col(Inspection.held_on), col(InspectionFinding.id), col(Task.id)))
+    newest: dict[int, OpenFinding] = {}
+    for finding, school, pack_id, held_on, task_id, due, status in rows:  # a chain's newest task comes last
         late = status == TaskStatus.open and book.calendar(pack_id).is_overdue(due, today)
-        found.append(OpenFinding(id=finding.id or 0, school_id=finding.school_id, school=school, held_on=held_on,
-                                 text=finding.text, task_id=task_id, due=due, overdue=late))
-    return found
+        newest[finding.id] = OpenFinding(id=finding.id or 0, school_id=finding.school_id, school=school,
+                                         held_on=held_on, text=finding.text, task_id=task_id, due=due, overdue=late)
+    return list(newest.values())
