@@ -80,6 +80,8 @@ def test_an_inspection_of_two_schools_reaches_each_leader_and_closes_with_the_ta
     assert (rows[world.school_id]["count"], rows[world.school_id]["minimum"], rows[world.school_id]["short"]) == (
         1, 3, True)
     assert {f["text"] for f in listed["open_findings"]} == {"专职心理教师配备不足", "心理辅导室未按要求开放"}
+    inbox_twin = officer.get("/api/district/inbox").json()["open_findings"]
+    assert [f["text"] for f in inbox_twin] == [f["text"] for f in listed["open_findings"]]
     for path in ("/district/inbox", "/district/dashboard", "/district/inspections"):
         shown = officer.get(path)
         assert shown.status_code == 200 and not leaks(world, shown.text)

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from web.context import db_session, web_context
 from web.exports import Sheet, xlsx_response
 from web.params import MAX_ID, problems
-from web.routes.inspections import district_counts, district_findings
+from web.routes.inspections import OpenFindingOut, district_counts, district_findings, finding_out
 from web.security import current_viewer
 from web.templating import page
 from xinyu.access import AccessDenied, Viewer
@@ -107,6 +107,7 @@ class InboxPageOut(BaseModel):
     pages: int
     page_size: int
     counts: StatusCounts
+    open_findings: list[OpenFindingOut] = Field(default=[], description="专项巡查未整改的问题（QD-S2）")
 
 
 class NoticeIn(BaseModel):
@@ -210,7 +211,8 @@ def inbox_api(
     data = _load_page(request, session, viewer, InboxView(status=status, school=school, reason=reason, sort=sort,
                                                           page=page_no, level=level))
     return InboxPageOut(items=[_item_out(i) for i in data.items], total=data.total, page=data.page,
-                        pages=data.pages, page_size=data.page_size, counts=StatusCounts(**data.counts))
+                        pages=data.pages, page_size=data.page_size, counts=StatusCounts(**data.counts),
+                        open_findings=[finding_out(f) for f in district_findings(request, session, viewer)])
 
 
 def _officer_write(request: Request, session: Session, viewer: Viewer, escalation_id: int, action: Any) -> InboxItem:

@@ -95,7 +95,7 @@ def _school_out(row: SchoolInspections) -> SchoolInspectionsOut:
                                 minimum=row.minimum, short=row.short, open_findings=row.open_findings)
 
 
-def _finding_out(f: OpenFinding) -> OpenFindingOut:
+def finding_out(f: OpenFinding) -> OpenFindingOut:
     return OpenFindingOut(id=f.id, school_id=f.school_id, school=f.school, board_url=f"/schools/{f.school_id}/board",
                           held_on=f.held_on, text=f.text, due=f.due, overdue=f.overdue)
 
@@ -134,7 +134,7 @@ def inspections_api(request: Request, year: Year = None, viewer: Viewer = Depend
     not yet rectified."""
     year_shown, schools, findings = district_inspections(request, session, viewer, year)
     return InspectionsOut(year=year_shown, schools=[_school_out(s) for s in schools],
-                          open_findings=[_finding_out(f) for f in findings])
+                          open_findings=[finding_out(f) for f in findings])
 
 
 # --- recording ------------------------------------------------------------------------------------------
