@@ -9,6 +9,7 @@ from models.crisis import CrisisAction, DistrictHospital
 from models.cycle import Cycle, Step, Task
 from models.evidence_files import EvidenceFile
 from models.history import RecordRevision
+from models.inspections import Inspection, InspectionFinding
 from models.ledgers import (
     CrisisCase,
     KeyStudentPlan,
@@ -39,6 +40,8 @@ __all__ = [
     "Escalation",
     "EvidenceFile",
     "Extension",
+    "Inspection",
+    "InspectionFinding",
     "KeyStudentPlan",
     "KeyStudentProposal",
     "LedgerReview",

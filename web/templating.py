@@ -66,5 +66,6 @@ def navigation(viewer: Any) -> list[tuple[str, str]]:
             links.append(("心理健康网络", f"/schools/{school}/network"))
     if viewer.is_officer:
         links += [("督办收件箱", "/district/inbox"), ("数据看板", "/district/dashboard"),
-                  ("学校看板", "/district/board"), ("心理健康网络", "/district/network")]
+                  ("学校看板", "/district/board"), ("专项巡查", "/district/inspections"),
+                  ("心理健康网络", "/district/network")]
     return links

@@ -2,8 +2,9 @@
 
 Definition (shown on the page, too):
 - A piece of work is a task of the monthly loop's steps, a leadership-meeting decision, a "1+1"
-  rectification or a district notice (督办). Crisis tasks (their own fast ladder, reported in the inbox)
-  and "补做" tasks for steps a month never reached are not counted.
+  rectification, a district notice (督办) or an inspection finding's rectification (专项巡查整改). Crisis
+  tasks (their own fast ladder, reported in the inbox) and "补做" tasks for steps a month never reached are
+  not counted.
 - Work carried into the next month counts once, for the month its first task was due in (carrying keeps
   the due date; an approved extension moves it, and the moved date is the one to meet).
 - Work counts in a month once it is done or its due date has passed (today's and future work that is
@@ -36,7 +37,7 @@ from sqlmodel import Session, col, func, select
 from models import Escalation, Extension, School, Task
 from xinyu.cycle.states import TaskStatus
 
-COUNTED_KINDS = ("step", "decision", "rectification", "notice")
+COUNTED_KINDS = ("step", "decision", "rectification", "notice", "inspection")
 OK_AT = 0.9  # at least 90 %: green
 SHORT_BELOW = 0.7  # under 70 %: red; between: amber
 MIN_MONTH_WORK = 10  # a district month with less work is too few to judge (see the module's docstring)

@@ -486,6 +486,11 @@ class NetworkRule(Strict):
     def clauses(self) -> list[str]:
         rules: list[ClassRoleRule | DormRule | StaffingRule | None] = [*self.class_roles, self.dorms, self.staffing]
         return [rule.clause for rule in rules if rule is not None]
+class OversightRule(Strict):
+    """District inspections (QD-S2 每年开展不少于三次专项巡查): the yearly minimum per school."""
+
+    clause: str
+    inspections_per_year: int = Field(ge=1, le=52, description="Inspections of each school per calendar year")
 
 
 class Variant(Strict):
@@ -517,6 +522,7 @@ class Pack(Strict):
     screening: ScreeningRule
     talk_coverage: TalkCoverageRule
     network: NetworkRule | None = Field(default=None, description="None: the school network is not checked")
+    oversight: OversightRule | None = Field(default=None, description="None: no yearly inspection minimum")
     clauses: dict[str, str] = Field(default_factory=dict, description="Clause ID → the text it quotes")
     definitions: dict[str, object] = Field(default_factory=dict, description="YAML anchors only")
     _file: str | None = PrivateAttr(default=None)  # where it was loaded from, for errors found later

@@ -96,6 +96,8 @@ def list_tasks(
             "escalation_level": task.escalation_level,
             "acknowledged": task.acknowledged_at is not None,
             "clause": task.clause,
+            "clause_text": book.pack(pack).clause_text(task.clause),  # "" when the pack does not quote it
+            "responsible": template.responsible_unit,  # 责任单位 (HLJ-all): the pack's, else the role's label
             "fields": describe_fields(template.evidence),
         })
     return rows

@@ -395,6 +395,8 @@ class TaskDetail(BaseModel):
     may_read_history: bool = False  # the author and the school leader read the evidence's history
     files_only: bool = False  # the system acted on the evidence (minutes, reviews…): a correction takes files only
     ledger_counts: ReviewCounts | None = None  # a ledger task: 本月新增/更新, counted from the ledger's rows
+    clause_text: str = ""  # the words of task.clause as the pack quotes them; "" when it does not
+    responsible: str = ""  # 责任单位 (HLJ-all): the template's, else its role's label
 
 
 def find_task(session: Session, viewer: Viewer, task_id: int, *, today: date, book: PackBook) -> TaskRow | None:
@@ -464,6 +466,8 @@ def task_detail(session: Session, viewer: Viewer, task_id: int, *, today: date, 
         files_only=template.action is not None,
         ledger_counts=_ledger_counts(session, viewer, row, task, template.ledger if template.action == "ledger_review"
                                      else None, origin),
+        clause_text=book.pack(origin.pack, origin.pack_version).clause_text(task.clause),
+        responsible=template.responsible_unit,
     )
 
 

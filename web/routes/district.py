@@ -17,6 +17,7 @@ from sqlmodel import Session
 from web.context import db_session, web_context
 from web.exports import Sheet, xlsx_response
 from web.params import MAX_ID, problems
+from web.routes.inspections import OpenFindingOut, district_counts, district_findings, finding_out
 from web.security import current_viewer
 from web.templating import page
 from xinyu.access import AccessDenied, Viewer
@@ -106,6 +107,7 @@ class InboxPageOut(BaseModel):
     pages: int
     page_size: int
     counts: StatusCounts
+    open_findings: list[OpenFindingOut] = Field(default=[], description="专项巡查未整改的问题（QD-S2）")
 
 
 class NoticeIn(BaseModel):
@@ -172,7 +174,9 @@ def _load_page(request: Request, session: Session, viewer: Viewer, view: InboxVi
 def _inbox_html(request: Request, session: Session, viewer: Viewer, view: InboxView, *, ok: str | None = None,
                 error: str | None = None, status_code: int = 200) -> HTMLResponse:
     data = _load_page(request, session, viewer, view)
+    findings = district_findings(request, session, viewer)  # QD-S2: open inspection findings
     return page(request, "district/inbox.html", status_code=status_code, p=data, view=view, ok=ok, error=error,
+                findings=findings,
                 status_labels=STATUS_LABELS, view_labels=VIEW_LABELS, reason_labels=REASON_LABELS,
                 notice_labels=NOTICE_LABELS, order_labels=ORDER_LABELS, back=view.query())
 
@@ -207,7 +211,8 @@ def inbox_api(
     data = _load_page(request, session, viewer, InboxView(status=status, school=school, reason=reason, sort=sort,
                                                           page=page_no, level=level))
     return InboxPageOut(items=[_item_out(i) for i in data.items], total=data.total, page=data.page,
-                        pages=data.pages, page_size=data.page_size, counts=StatusCounts(**data.counts))
+                        pages=data.pages, page_size=data.page_size, counts=StatusCounts(**data.counts),
+                        open_findings=[finding_out(f) for f in district_findings(request, session, viewer)])
 
 
 def _officer_write(request: Request, session: Session, viewer: Viewer, escalation_id: int, action: Any) -> InboxItem:
@@ -307,7 +312,7 @@ def notice_api(request: Request, escalation_id: EscalationId, body: NoticeIn, vi
 
 DEFINITION = (
     "按时完成率 = 按期完成的工作 ÷ 到期的工作。计入的工作：月度闭环各步骤的任务、领导小组会议决定、"
-    "“1+1”整改和区县督办通知（危机个案与“补做”任务不计入）。结转到下月的工作只算一次，计入它最初到期的月份；"
+    "“1+1”整改、区县督办通知和专项巡查整改（危机个案与“补做”任务不计入）。结转到下月的工作只算一次，计入它最初到期的月份；"
     "截止日期前批准的延期以新的截止日期为准。当天及以后到期、尚未完成的工作暂不计入。按期：完成日期（北京时间）不晚于截止日期。"
     "逾期后才批准的延期不算按期：这类工作计为未按期，并单列为“逾期后获批延期”。"
     f"全区某月计入的工作少于{MIN_MONTH_WORK}项，或不足全区一半学校有到期工作时，该月标为“样本不足”"
@@ -374,8 +379,10 @@ def _chart_data(table: OnTimeTable) -> dict[str, Any]:
 def dashboard_html(request: Request, year: Year = None, viewer: Viewer = Depends(current_viewer),
                    session: Session = Depends(db_session)) -> HTMLResponse:
     table = _table(request, session, viewer, year)
+    inspections = district_counts(request, session, viewer, table.year)  # QD-S2: against the minimum
     return page(request, "district/dashboard.html", t=table, chart=_chart_data(table), definition=DEFINITION,
-                ok_at=round(OK_AT * 100), short_below=round(SHORT_BELOW * 100), zero=Rate())
+                ok_at=round(OK_AT * 100), short_below=round(SHORT_BELOW * 100), zero=Rate(), year=table.year,
+                schools=inspections)
 
 
 @router.get("/api/district/on-time", response_model=OnTimeOut, tags=[TAG], summary="按时完成率（学校 × 月份）")

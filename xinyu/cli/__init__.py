@@ -15,10 +15,12 @@ from xinyu.cli import (
     cycle,
     district,
     evidence,
+    inspections,
     ledgers,
     meetings,
     network,
     packs,
+    packs_table,
     service,
     simulate,
 )
@@ -40,6 +42,8 @@ AREAS = (
     calendar,
     network,
     packs,
+    inspections,
+    packs_table,
 )
 
 

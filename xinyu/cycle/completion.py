@@ -20,6 +20,7 @@ from xinyu.cycle.student_picks import propose_picks, resolve_picks
 from xinyu.evidence_files import FileRefused, FileStore, Upload, default_store
 from xinyu.evidence_files.records import check_uploads, history_view, save_uploads
 from xinyu.history import record_change
+from xinyu.inspections.closing import close_findings_for_done
 from xinyu.locks import lock_schools
 from xinyu.roles import Role, role_label
 
@@ -73,6 +74,7 @@ def complete_tasks(session: Session, *, completions: list[Completion], now: date
                       "target": f"task:{task.id}", "detail": f"fields={','.join(sorted(task.evidence))}"})
     session.execute(insert(AuditEntry), audit)
     resolve_for_done(session, tasks.values(), now)  # the district's inbox item closes with its task
+    close_findings_for_done(session, tasks.values(), now)  # an inspection's finding closes with its task (QD-S2)
     session.flush()
     return [tasks[c.task_id] for c in completions]
 

@@ -60,10 +60,26 @@ CRISIS_PARENTS = TaskTemplate(
     ),
 )
 
-SYSTEM_TEMPLATES.update({t.key: t for t in (NOTICE, CRISIS_PARENTS)})
+# QD-S2 对督查发现的问题进行通报并督促学校抓好整改: a finding of a district inspection (xinyu/inspections/).
+INSPECTION = TaskTemplate(
+    key="inspection",
+    title="落实专项巡查整改",
+    role=Role.leader,
+    clause="QD-S2",
+    blocks_step=False,
+    responsible="学校（心理健康教育工作领导小组组长）",
+    evidence=(
+        EvidenceField(name="measures", label="整改落实情况", type="text", required=True),
+        EvidenceField(name="proof", label="整改佐证材料", type="file", accept=("image", "pdf", "doc"), max_files=5),
+    ),
+)
+
+SYSTEM_TEMPLATES.update({t.key: t for t in (NOTICE, CRISIS_PARENTS, INSPECTION)})
 
 # Titles people type (a meeting decision, a district notice): replaced by these where they leave the school.
-FREE_TEXT_TITLES: dict[str, str] = {"decision": DECISION.title, "notice": NOTICE.title}
+FREE_TEXT_TITLES: dict[str, str] = {"decision": DECISION.title, "notice": NOTICE.title,
+                                    "inspection": INSPECTION.title}
 
 # Tasks outside the monthly steps, and what the step column shows for them.
-SYSTEM_STEP_LABELS: dict[str, str] = {"crisis": "危机干预（快速通道）", "notice": "区县督办"}
+SYSTEM_STEP_LABELS: dict[str, str] = {"crisis": "危机干预（快速通道）", "notice": "区县督办",
+                                     "inspection": "专项巡查整改"}
