@@ -392,7 +392,8 @@ class KeyStudentRule(Strict):
         return self
 
 
-TIER_LEVELS = ("一级", "二级", "三级")
+TierLevel = Literal["一级", "二级", "三级"]
+TIER_LEVELS: tuple[TierLevel, ...] = ("一级", "二级", "三级")
 
 
 class Tier(Strict):
@@ -405,7 +406,7 @@ class TierRule(Strict):
     """JN-3 “发展、预防、干预”三级: each tier is kept on one ledger; pages show "一级 发展 · A台账"."""
 
     clause: str
-    levels: dict[Literal["一级", "二级", "三级"], Tier]
+    levels: dict[TierLevel, Tier]
 
     @model_validator(mode="after")
     def _three_distinct(self) -> "TierRule":
@@ -543,8 +544,8 @@ class Pack(Strict):
         cited.extend((("extra_tasks", index, "clause"), e.clause) for index, e in enumerate(self.extra_tasks))
         if self.chase:
             cited.append((("chase", "clause"), self.chase.clause))
-            for name, rungs in self.chase.ladders.items():
-                cited.extend((("chase", "ladders", name, index, "clause"), r.clause) for index, r in enumerate(rungs))
+            for ladder, rungs in self.chase.ladders.items():
+                cited.extend((("chase", "ladders", ladder, index, "clause"), r.clause) for index, r in enumerate(rungs))
         if self.crisis:
             for attr in ("clause", "relay_clause", "referral_clause", "hotline_clause", "return_plan_clause"):
                 if getattr(self.crisis, attr):
