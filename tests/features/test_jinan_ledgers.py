@@ -84,7 +84,8 @@ def _(db: Db) -> None:
 def _(db: Db, book: PackBook, school: SchoolRef, name: str, datatable: list[list[str]]) -> None:
     header, *rows = datatable
     with db() as session:
-        view = protector_view(session, _plan(session, school, name), person_id=holder(session, school, "组长").person_id,
+        leader = holder(session, school, "组长").person_id
+        view = protector_view(session, _plan(session, school, name), person_id=leader,
                               rule=book.pack(school.pack).key_students)
         assert view is not None
         shown = {person_name: describe_holder(session, pid) for pid, person_name in view.staff}
