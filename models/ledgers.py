@@ -35,6 +35,9 @@ class KeyStudentPlan(SQLModel, table=True):
     school_id: int = Field(foreign_key="school.id", index=True)
     student_id: int = Field(foreign_key="student.id", index=True)
     mentor_id: int | None = Field(default=None, foreign_key="person.id")
+    # JN-5 隐形保护人: a staff member quietly assigned to the student; shown to the leader and psychology
+    # teachers only (xinyu/ledgers/protector.py), never to student role holders, never in a message.
+    protector_id: int | None = Field(default=None, foreign_key="person.id")
     status: str = Field(default="draft", max_length=12, index=True,
                         description="draft (a field missing) | active (all five QD-2 fields) | closed")
     family_situation: str = Field(default="", max_length=2000)
@@ -92,6 +95,8 @@ class CrisisCase(SQLModel, table=True):
     referral_hospital: str | None = Field(default=None, max_length=128)  # the latest 转介 of the log
     certificate_on: date | None = None  # the hospital's certificate (GZ-6.2), given when closing as 返校复学
     certificate_by: str | None = Field(default=None, max_length=128, description="复学证明出具机构")
+    return_plan: str | None = Field(default=None, max_length=2000,
+                                    description="复课衔接计划 (HLJ-12 康复期与复课期的有效衔接), given when closing")
     outcome: str | None = Field(default=None, max_length=500, description="结案结果 (JN-4 一案一清)")
     outcome_note: str | None = Field(default=None, max_length=2000)
     closed_at: datetime | None = aware_datetime()

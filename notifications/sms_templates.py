@@ -12,6 +12,9 @@ SMS_TEMPLATES: dict[str, str] = {
                      "详情请查收邮件或登录：${link}"),
     # To the school leader and up the relay: a crisis case was opened (GZ-5.2, GZ-A2.2.7).
     "crisis_alert": "${school}新登记心理危机个案${case}（快速通道），请立即处置并于今日记录家长通报情况。详情：${link}",
+    # The same, in a pack with a 24-hour hotline (JN-5): the public number, never a case detail.
+    "crisis_alert_hotline": ("${school}新登记心理危机个案${case}（快速通道），请立即处置并于今日记录家长通报情况。"
+                             "24小时心理关爱热线${hotline}。详情：${link}"),
     # To the school leader: the district issued a notice (督办) with a rectification deadline (QD-S2).
     "district_notice": "${school}收到区县督办通知，请于${due}前完成整改并在系统中填报。详情：${link}",
     # To district officers: new items in the inbox.

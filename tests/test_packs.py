@@ -18,7 +18,7 @@ from xinyu.packs import Pack, PackError, available_packs, load_pack
 
 REQUIREMENTS = requirements_file()
 CLAUSE_ID = re.compile(r"\b(?:QD|JL|GZ|HLJ|JN)-[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*")
-SHIPPED = ("ganzhou", "qingdao")
+SHIPPED = ("ganzhou", "heilongjiang", "jinan", "qingdao")
 
 
 def requirement_ids(text: str) -> set[str]:

@@ -14,6 +14,7 @@ from xinyu.clock import as_local
 from xinyu.courses.status import ClassCourseStatus
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import LABELS, StepStatus, TaskStatus
+from xinyu.packs import tier_label
 from xinyu.render import render
 
 
@@ -111,7 +112,9 @@ def render_monthly_report(
         tasks_open=sum(1 for t in tasks if t.status == TaskStatus.open),
         classes=len(classes), classes_ok=sum(1 for c in classes if c.ok),
         classes_at_risk=sum(1 for c in classes if c.semester_at_risk),
-        open_cases=facts.open_cases, ledgers_reviewed=facts.ledgers_reviewed,
+        open_cases=facts.open_cases,
+        ledgers_reviewed=[tier_label(pack, ledger) or ledger for ledger in facts.ledgers_reviewed],  # JN-3
+        tiers=pack.tiers,
         summary=evidence.get("summary", ""), issues=evidence.get("issues", ""),
         written_on=as_local(now).date().isoformat(), qd2=qd2,
     )

@@ -317,6 +317,19 @@ class CrisisRule(Strict):
     referral_levels: tuple[Literal["一般", "严重", "重大"], ...] = Field(
         default=("严重", "重大"), description="Levels that need a referral to a hospital before closing (QD-4)")
     referral_clause: str = "QD-4"
+    hotline: str | None = Field(default=None, pattern=r"^[0-9][0-9-]{2,19}$",
+                                description="JN-5 24小时心理关爱热线: printed on every crisis notice and page")
+    hotline_clause: str | None = None
+    return_plan_required: bool = Field(default=False, description="HLJ-12: 返校复学 needs a return-to-class plan")
+    return_plan_clause: str | None = None
+
+    @model_validator(mode="after")
+    def _clauses_named(self) -> "CrisisRule":
+        if self.hotline and not self.hotline_clause:
+            raise FieldError(("hotline_clause",), "设了 hotline 须注明依据条款 hotline_clause")
+        if self.return_plan_required and not self.return_plan_clause:
+            raise FieldError(("return_plan_clause",), "设了 return_plan_required 须注明依据条款 return_plan_clause")
+        return self
 
     @field_validator("relay")
     @classmethod
@@ -361,6 +374,9 @@ class KeyStudentRule(Strict):
     mentor_clause: str | None = None
     categories: tuple[str, ...] = Field(default=("留守", "贫困", "流动", "单亲", "残疾", "丧亲"), min_length=1)
     categories_clause: str = "JL-12"
+    protector: bool = Field(default=False, description="JN-5 隐形保护人: a staff member quietly assigned to a "
+                                                       "key student (leader and psychology teachers only)")
+    protector_clause: str | None = None
 
     @model_validator(mode="after")
     def _categories(self) -> "KeyStudentRule":
@@ -371,7 +387,52 @@ class KeyStudentRule(Strict):
                 raise FieldError(("categories", index), f"类别“{category}”重复")
         if self.max_key_students_per_mentor is not None and not self.mentor_clause:
             raise FieldError(("mentor_clause",), "设了 max_key_students_per_mentor 须注明依据条款 mentor_clause")
+        if self.protector and not self.protector_clause:
+            raise FieldError(("protector_clause",), "设了 protector 须注明依据条款 protector_clause")
         return self
+
+
+TierLevel = Literal["一级", "二级", "三级"]
+TIER_LEVELS: tuple[TierLevel, ...] = ("一级", "二级", "三级")
+
+
+class Tier(Strict):
+    label: str = Field(min_length=1, max_length=8, description="e.g. 发展")
+    serves: str = Field(min_length=1, max_length=40, description="who the tier is for, e.g. 全体学生")
+    ledger: Literal["A", "B", "C", "D"]
+
+
+class TierRule(Strict):
+    """JN-3 “发展、预防、干预”三级: each tier is kept on one ledger; pages show "一级 发展 · A台账"."""
+
+    clause: str
+    levels: dict[TierLevel, Tier]
+
+    @model_validator(mode="after")
+    def _three_distinct(self) -> "TierRule":
+        missing = [level for level in TIER_LEVELS if level not in self.levels]
+        if missing:
+            raise FieldError(("levels",), f"三级体系缺少 {'、'.join(missing)}")
+        seen: dict[str, str] = {}
+        for level in TIER_LEVELS:
+            ledger = self.levels[level].ledger
+            if ledger in seen:
+                raise FieldError(("levels", level, "ledger"), f"{level}与{seen[ledger]}都对应{ledger}台账")
+            seen[ledger] = level
+        return self
+
+    def of_ledger(self, ledger: str) -> str:
+        """“一级 发展 · A台账” for a ledger with a tier, else “D台账”."""
+        for level in TIER_LEVELS:
+            tier = self.levels[level]
+            if tier.ledger == ledger:
+                return f"{level} {tier.label} · {ledger}台账"
+        return f"{ledger}台账"
+
+
+def tier_label(pack: "Pack", ledger: str) -> str:
+    """The ledger's name as the pack's tiers show it (JN-3); empty when the pack has no tiers."""
+    return pack.tiers.of_ledger(ledger) if pack.tiers else ""
 
 class ScreeningMethod(Strict):
     grades: tuple[int, int] = Field(description="first and last grade (1–12), inclusive")
@@ -523,6 +584,7 @@ class Pack(Strict):
     talk_coverage: TalkCoverageRule
     network: NetworkRule | None = Field(default=None, description="None: the school network is not checked")
     oversight: OversightRule | None = Field(default=None, description="None: no yearly inspection minimum")
+    tiers: TierRule | None = Field(default=None, description="JN-3 三级 (发展/预防/干预) mapped onto ledgers")
     clauses: dict[str, str] = Field(default_factory=dict, description="Clause ID → the text it quotes")
     definitions: dict[str, object] = Field(default_factory=dict, description="YAML anchors only")
     _file: str | None = PrivateAttr(default=None)  # where it was loaded from, for errors found later
@@ -544,20 +606,52 @@ class Pack(Strict):
                                      f"extra_tasks {extra.key}: {month} 月的周期没有步骤 {extra.step}")
                 self._check_extra_keys(index, extra, month)
         self._check_ledger_reviewers()
-        self._check_network_clauses()
+        self._check_clauses_quoted()
         return self
 
-    def _check_network_clauses(self) -> None:
-        """Once a pack quotes its clauses, the network's rules must cite quoted ones."""
-        if self.network is None or not self.clauses:
+    def cited(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """(dotted path, clause ID) of every clause this pack cites."""
+        cited: list[tuple[tuple[str | int, ...], str]] = [(("course_rule", "clause"), self.course_rule.clause)]
+        if self.course_rule.semester:
+            cited.append((("course_rule", "semester", "clause"), self.course_rule.semester.clause))
+        for name, variant in self.variants.items():
+            for s_index, step in enumerate(variant.steps):
+                cited.append((("variants", name, "steps", s_index, "clause"), step.clause))
+                cited.extend((("variants", name, "steps", s_index, "tasks", t_index, "clause"), t.clause)
+                             for t_index, t in enumerate(step.tasks))
+        cited.extend((("extra_tasks", index, "clause"), e.clause) for index, e in enumerate(self.extra_tasks))
+        if self.chase:
+            cited.append((("chase", "clause"), self.chase.clause))
+            for ladder, rungs in self.chase.ladders.items():
+                cited.extend((("chase", "ladders", ladder, index, "clause"), r.clause) for index, r in enumerate(rungs))
+        if self.crisis:
+            for attr in ("clause", "relay_clause", "referral_clause", "hotline_clause", "return_plan_clause"):
+                if getattr(self.crisis, attr):
+                    cited.append((("crisis", attr), getattr(self.crisis, attr)))
+        for attr in ("clause", "mentor_clause", "categories_clause", "protector_clause"):
+            if getattr(self.key_students, attr):
+                cited.append((("key_students", attr), getattr(self.key_students, attr)))
+        cited.append((("ledger_readers", "clause"), self.ledger_readers.clause))
+        cited.append((("screening", "clause"), self.screening.clause))
+        cited.append((("talk_coverage", "clause"), self.talk_coverage.clause))
+        if self.tiers:
+            cited.append((("tiers", "clause"), self.tiers.clause))
+        if self.network:
+            cited.extend((("network", "class_roles", index, "clause"), rule.clause)
+                         for index, rule in enumerate(self.network.class_roles))
+            cited.extend(((("network", name, "clause"), rule.clause) for name, rule in
+                          (("dorms", self.network.dorms), ("staffing", self.network.staffing)) if rule))
+        if self.oversight:
+            cited.append((("oversight", "clause"), self.oversight.clause))
+        return cited
+
+    def _check_clauses_quoted(self) -> None:
+        """A pack that quotes its clauses (`clauses:`) quotes every clause it cites."""
+        if not self.clauses:
             return
-        rules: list[tuple[tuple[str | int, ...], str]] = [
-            (("class_roles", i), r.clause) for i, r in enumerate(self.network.class_roles)]
-        rules += [((name,), rule.clause) for name, rule in (("dorms", self.network.dorms),
-                                                             ("staffing", self.network.staffing)) if rule]
-        for path, clause in rules:
-            if clause not in self.clauses:
-                raise FieldError(("network", *path, "clause"), f"条款 {clause} 未在 clauses 中引用原文")
+        for path, clause in self.cited():
+            if not self.clauses.get(clause, "").strip():
+                raise FieldError(path, f"条款 {clause} 未在 clauses 中引用原文")
 
     def _check_ledger_reviewers(self) -> None:
         """A ledger's review goes to a role that may read that ledger (ledger_readers, GZ-5.3)."""

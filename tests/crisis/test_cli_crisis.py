@@ -130,3 +130,30 @@ def test_a_district_list_of_hospitals(school: None, engine: Engine, capsys: pyte
     assert run(capsys, "crisis", "log", case, "--by", psych, "--action", "转介", "--set", "hospital=乙医院")[0] == 0
     code, out, _ = run(capsys, "district", "hospitals", "--district", "青岛市市南区", "--remove", "甲医院")
     assert code == 0 and "乙医院" in out and "甲医院）" not in out
+
+
+def test_a_heilongjiang_case_closes_as_returned_with_a_return_plan(school: None, engine: Engine,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """HLJ-12 (packs/heilongjiang.yaml crisis.return_plan_required): `--set return_plan=…` or a refusal."""
+    with Session(engine) as session:
+        first = session.exec(select(School).order_by(col(School.id))).first()
+        assert first is not None and first.id is not None
+        first.pack = "heilongjiang"
+        session.add(first)
+        session.commit()
+        psych = name_of(session, "psych_teacher", first.id)
+        number = session.exec(select(Student.student_no).where(Student.school_id == first.id)).first()
+        assert number is not None
+    code, out, err = run(capsys, "crisis", "--school", first.name, "--student-no", number, "--level", "一般",
+                         "--by", psych, "--at", "2026-10-09T10:00", "--json")
+    assert code == 0, err
+    case = json.loads(out)["code"]
+    refused(capsys, engine, "crisis", "close", case, "--by", psych, "--outcome", "返校复学", "--at", "2026-10-20T09:00",
+            says="须填写复课衔接计划（HLJ-12")
+    refused(capsys, engine, "crisis", "close", case, "--by", psych, "--outcome", "风险解除", "--at", "2026-10-20T09:00",
+            "--set", "return_plan=每周面谈", says="复课衔接计划只用于以“返校复学”结案")
+    code, out, err = run(capsys, "crisis", "close", case, "--by", psych, "--outcome", "返校复学", "--at",
+                         "2026-10-20T09:00", "--set", "return_plan=返校首月每周面谈一次", "--json")
+    assert code == 0, err
+    closed = json.loads(out)
+    assert (closed["outcome"], closed["return_plan"]) == ("返校复学", "返校首月每周面谈一次")

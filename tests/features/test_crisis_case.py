@@ -1,6 +1,7 @@
 """QD-4, GZ-6.2, JN-4, JL-6: a crisis case's whole life through the real core (xinyu.crisis) — its dated log,
 its referral to a district hospital, its closing with an outcome and a certificate, the agenda, the inbox."""
 
+import json
 from datetime import date, datetime
 from typing import Any
 
@@ -233,3 +234,74 @@ def _(db: Db, case: int, status: str) -> None:
         items = session.exec(select(Escalation).join(Task, col(Task.id) == col(Escalation.task_id))
                              .where(Task.crisis_case_id == case, Escalation.reason == "crisis")).all()
     assert [labels[i.status] for i in items] == [status]
+
+
+# --- HLJ-12 复课衔接计划 and JN-5 24小时心理关爱热线 (packs/heilongjiang.yaml, packs/jinan.yaml) ----------------
+
+
+@when(crisis_step("{who}于 {at:At} 以“{outcome}”结案个案 {case:Code}，复课衔接计划为“{plan}”"),
+      target_fixture="attempt")
+def _(db: Db, book: PackBook, school: SchoolRef, who: str, at: datetime, outcome: str, case: int,
+      plan: str) -> Attempt:
+    def action(session: Session) -> None:
+        viewer = load_viewer(session, holder(session, school, who).person_id)
+        assert viewer is not None
+        close_case(session, viewer, case_id=case, outcome=outcome, return_plan=plan, now=at, book=book)
+    return crisis_attempt(db, school, action)
+
+
+@then(crisis_step("个案 {case:Code} 的复课衔接计划为“{plan}”"))
+def _(db: Db, case: int, plan: str) -> None:
+    assert the_case(db, case).return_plan == plan
+
+
+@then(crisis_step("个案 {case:Code} 的修改记录中有“{label}”"))
+def _(db: Db, book: PackBook, school: SchoolRef, case: int, label: str) -> None:
+    from xinyu.crisis.records import case_detail
+
+    with db() as session:
+        row = session.get(CrisisCase, case)
+        assert row is not None
+        detail = case_detail(session, row, book)
+    from xinyu.crisis.history import FIELD_LABELS
+
+    changed = [FIELD_LABELS.get(name, name) for r in detail.history for name, _, new in r.changed if new]
+    assert label in changed, changed
+
+
+@then(crisis_step("{who}收到的危机通知邮件和短信都印有“{first}”和“{second}”"))
+def _(db: Db, school: SchoolRef, delivery: Any, who: str, first: str, second: str) -> None:
+    from tests.features.test_chase_steps import person, text_parts
+
+    with db() as session:
+        someone = person(session, school, who)
+    mails = delivery.emails_to(someone.email)
+    texts = delivery.sms_to(someone.phone)
+    assert mails and texts, (len(mails), texts)
+    for mail in mails:
+        body = text_parts(mail)["plain"]
+        assert first in body and second in body, body
+    for sms in texts:
+        assert first in sms["text"] and second in sms["text"], sms
+
+
+@then(crisis_step("发出的邮件和短信都不含学生姓名“{name}”"))
+def _(delivery: Any, name: str) -> None:
+    from tests.features.test_chase_steps import text_parts
+
+    for mail in delivery.emails:
+        assert name not in str(mail["Subject"]) and all(name not in t for t in text_parts(mail).values())
+    assert all(name not in json.dumps(s, ensure_ascii=False) for s in delivery.sms)
+
+
+@then(crisis_step("个案 {case:Code} 的页面显示“{text}”"))
+def _(db: Db, book: PackBook, school: SchoolRef, case: int, text: str) -> None:
+    """What the crisis page (web/templates/crisis/case.html) prints at its top; tests/web/test_pack_pages.py
+    opens the page itself."""
+    from xinyu.crisis.records import case_detail
+
+    with db() as session:
+        row = session.get(CrisisCase, case)
+        assert row is not None
+        detail = case_detail(session, row, book)
+    assert detail.hotline and f"24小时心理关爱热线：{detail.hotline}（{detail.hotline_clause}）" == text

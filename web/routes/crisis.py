@@ -23,9 +23,10 @@ from web.security import current_viewer
 from web.templating import page
 from xinyu.access import AccessDenied, Viewer, visible_class_ids
 from xinyu.clock import SHANGHAI, as_local
-from xinyu.crisis.access import may_raise_for, opener_kind
+from xinyu.crisis.access import may_raise_for, opener_kind, school_pack
 from xinyu.crisis.case import FIELD_LABELS, CrisisCaseError
 from xinyu.crisis.closing import close_case
+from xinyu.crisis.hotline import school_hotline
 from xinyu.crisis.log import log_action
 from xinyu.crisis.opening import CRISIS_LEVELS, CrisisError, open_crisis_case
 from xinyu.crisis.records import CrisisDetail, read_crisis_case, readable_case
@@ -135,7 +136,13 @@ def _open(session: Session, viewer: Viewer, school_id: int, change: CrisisOpen, 
 @router.get("/schools/{school_id}/crisis/new", response_class=HTMLResponse, include_in_schema=False)
 def crisis_new_page(request: Request, school_id: SchoolId, viewer: Viewer = Depends(current_viewer),
                     session: Session = Depends(db_session)) -> HTMLResponse:
-    return page(request, "crisis/new.html", o=_open_options(session, viewer, school_id), error=None, values={})
+    return page(request, "crisis/new.html", o=_open_options(session, viewer, school_id), error=None, values={},
+                hotline=_hotline(session, request, school_id))
+
+
+def _hotline(session: Session, request: Request, school_id: int) -> str:
+    """JN-5: the pack's 24-hour hotline on every crisis page of the school."""
+    return school_hotline(school_pack(session, school_id, web_context(request).book))
 
 
 @router.post("/schools/{school_id}/crisis/new", include_in_schema=False)
@@ -152,10 +159,11 @@ def crisis_new_form(request: Request, school_id: SchoolId, student_id: str = For
     except (CrisisError, ValueError) as exc:
         session.rollback()
         return page(request, "crisis/new.html", status_code=400, o=_open_options(session, viewer, school_id),
-                    error=_message(exc), values=values)
+                    error=_message(exc), values=values, hotline=_hotline(session, request, school_id))
     session.commit()
     if out.raised_as_concern:
-        return page(request, "crisis/raised.html", out=out, school_id=school_id)
+        return page(request, "crisis/raised.html", out=out, school_id=school_id,
+                    hotline=_hotline(session, request, school_id))
     return RedirectResponse(f"/schools/{school_id}/crisis/{out.id}?ok=opened", status_code=303)
 
 
@@ -255,6 +263,8 @@ class CrisisCloseIn(BaseModel):
     note: str = Field(default="", max_length=2000)
     certificate_on: date | None = Field(default=None, description="复学证明日期")
     certificate_by: str = Field(default="", max_length=128, description="复学证明出具机构")
+    return_plan: str = Field(default="", max_length=2000,
+                             description="复课衔接计划（政策包 crisis.return_plan_required 时，返校复学必填：HLJ-12）")
 
 
 def _log(session: Session, viewer: Viewer, request: Request, school_id: int, case_id: int,
@@ -277,8 +287,8 @@ def _close(session: Session, viewer: Viewer, request: Request, school_id: int, c
     readable_case(session, viewer, school_id, case_id)
     ctx = web_context(request)
     close_case(session, viewer, case_id=case_id, outcome=closing.outcome, note=closing.note,
-               certificate_on=closing.certificate_on, certificate_by=closing.certificate_by, now=ctx.now(),
-               book=ctx.book)
+               certificate_on=closing.certificate_on, certificate_by=closing.certificate_by,
+               return_plan=closing.return_plan, now=ctx.now(), book=ctx.book)
 
 
 @router.post("/schools/{school_id}/crisis/{case_id}/actions", include_in_schema=False)
@@ -304,13 +314,14 @@ def crisis_action_form(
 def crisis_close_form(
     request: Request, school_id: SchoolId, case_id: CaseId, outcome: str = Form("", max_length=8),
     note: str = Form("", max_length=2000), certificate_on: str = Form("", max_length=20),
-    certificate_by: str = Form("", max_length=200), viewer: Viewer = Depends(current_viewer),
-    session: Session = Depends(db_session),
+    certificate_by: str = Form("", max_length=200), return_plan: str = Form("", max_length=2000),
+    viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session),
 ) -> Response:
-    values = {"outcome": outcome, "note": note, "certificate_on": certificate_on, "certificate_by": certificate_by}
+    values = {"outcome": outcome, "note": note, "certificate_on": certificate_on, "certificate_by": certificate_by,
+              "return_plan": return_plan}
     try:
         closing = CrisisCloseIn(outcome=outcome, note=note, certificate_on=_date(certificate_on),
-                                certificate_by=certificate_by)
+                                certificate_by=certificate_by, return_plan=return_plan)
         _close(session, viewer, request, school_id, case_id, closing)
     except ValueError as exc:
         return _refused(request, session, viewer, school_id, case_id, exc, "close", values)

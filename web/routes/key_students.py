@@ -40,6 +40,7 @@ from xinyu.ledgers.key_students import (
     update_plan,
 )
 from xinyu.ledgers.proposals import accept_proposal, decline_proposal, propose
+from xinyu.ledgers.protector import ProtectorView, assign_protector, protector_view, sees_protectors
 from xinyu.packs import KeyStudentRule
 
 router = APIRouter()
@@ -48,7 +49,7 @@ PlanId = Annotated[int, Path(ge=1, le=MAX_ID, description="一生一案 id（B-�
 ProposalId = Annotated[int, Path(ge=1, le=MAX_ID, description="推荐 id")]
 ClassPick = Annotated[int | None, Query(alias="class", ge=1, le=MAX_ID, description="班级")]
 ERRORS = problems({400: "内容不符合规则（中文说明），未写入", 404: "学校、学生、方案或推荐不存在，或无权查看"})
-OK = {"created": "已建立一生一案。", "saved": "已保存。", "closed": "已结案。",
+OK = {"created": "已建立一生一案。", "saved": "已保存。", "closed": "已结案。", "protector": "已更新隐形保护人。",
       "accepted": "已接受推荐，已建立草稿方案，请补全五项内容。", "declined": "已标记为不采纳。",
       "proposed": "已推荐给专职心理教师。"}
 
@@ -329,7 +330,8 @@ def decline_api(request: Request, school_id: SchoolId, proposal_id: ProposalId, 
 
 # ---- one plan ----
 
-def _plan_page(request: Request, detail: PlanDetail, choices: PlanChoices | None, *, ok: str | None = None,
+def _plan_page(request: Request, detail: PlanDetail, choices: PlanChoices | None, *,
+               protector: ProtectorView | None = None, ok: str | None = None,
                error: str | None = None, values: dict[str, object] | None = None,
                status_code: int = 200) -> HTMLResponse:
     shown = values or {**{n: getattr(detail, n) for n in PLAN_FIELDS}, "mentor_id": str(detail.mentor_id or ""),
@@ -338,7 +340,38 @@ def _plan_page(request: Request, detail: PlanDetail, choices: PlanChoices | None
                        if detail.parents_informed_on else ""}
     return page(request, "ledgers/key_student.html", status_code=status_code, plan=detail, choices=choices,
                 values=shown, student_id=detail.student_id, ok=ok, error=error, field_labels=FIELD_LABELS,
-                plan_fields=PLAN_FIELDS, status_labels=STATUS_LABELS, revisions=detail.history or [])
+                plan_fields=PLAN_FIELDS, status_labels=STATUS_LABELS, revisions=detail.history or [],
+                protector=protector)
+
+
+def _protector(request: Request, session: Session, viewer: Viewer, detail: PlanDetail) -> ProtectorView | None:
+    """JN-5 隐形保护人: shown to the leader and the psychology teachers only (xinyu/ledgers/protector.py)."""
+    plan = session.get(KeyStudentPlan, detail.id)
+    if plan is None:
+        return None
+    return protector_view(session, plan, person_id=viewer.person_id, rule=_rule(request, session, detail.school_id))
+
+
+@router.post("/schools/{school_id}/key-students/{plan_id}/protector", include_in_schema=False)
+def protector_form(request: Request, school_id: SchoolId, plan_id: PlanId, protector_id: str = Form("", max_length=12),
+                   viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> Response:
+    """JN-5: the leader or a psychology teacher sets (or clears) a key student's 隐形保护人."""
+    plan, _ = find_plan(session, viewer, school_id, plan_id)
+    if not sees_protectors(session, viewer.person_id, school_id):
+        raise AccessDenied(f"protector {plan_id}")
+    now = web_context(request).now()
+    try:
+        if protector_id.strip() and not protector_id.strip().isdigit():
+            raise KeyStudentError("请选择隐形保护人")
+        assign_protector(session, plan=plan, protector_id=int(protector_id) if protector_id.strip() else None,
+                         by=viewer.person_id, now=now, rule=_rule(request, session, school_id))
+    except KeyStudentError as exc:
+        session.rollback()
+        detail = plan_detail(session, viewer, school_id, plan_id, now=now)
+        return _plan_page(request, detail, _choices_if_keeper(request, session, viewer, detail),
+                          protector=_protector(request, session, viewer, detail), error=str(exc), status_code=400)
+    session.commit()
+    return RedirectResponse(f"/schools/{school_id}/key-students/{plan_id}?ok=protector", status_code=303)
 
 
 def _choices_if_keeper(request: Request, session: Session, viewer: Viewer, detail: PlanDetail) -> PlanChoices | None:
@@ -351,7 +384,8 @@ def _choices_if_keeper(request: Request, session: Session, viewer: Viewer, detai
 def plan_page(request: Request, school_id: SchoolId, plan_id: PlanId, ok: str = "",
               viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> HTMLResponse:
     detail = plan_detail(session, viewer, school_id, plan_id, now=web_context(request).now())
-    return _plan_page(request, detail, _choices_if_keeper(request, session, viewer, detail), ok=OK.get(ok))
+    return _plan_page(request, detail, _choices_if_keeper(request, session, viewer, detail),
+                          protector=_protector(request, session, viewer, detail), ok=OK.get(ok))
 
 
 @router.get("/api/schools/{school_id}/key-students/{plan_id}", response_model=PlanDetail, tags=[TAG],
@@ -392,6 +426,7 @@ def plan_form(
         session.rollback()
         detail = plan_detail(session, viewer, school_id, plan_id, now=now)
         return _plan_page(request, detail, _choices_if_keeper(request, session, viewer, detail),
+                          protector=_protector(request, session, viewer, detail),
                           error=_message(exc), values=values, status_code=400)
     session.commit()
     return RedirectResponse(f"/schools/{school_id}/key-students/{plan_id}?ok=saved", status_code=303)
@@ -428,7 +463,8 @@ def close_form(request: Request, school_id: SchoolId, plan_id: PlanId, reason: s
     except KeyStudentError as exc:
         session.rollback()
         detail = plan_detail(session, viewer, school_id, plan_id, now=now)
-        return _plan_page(request, detail, _choices_if_keeper(request, session, viewer, detail), error=str(exc),
+        return _plan_page(request, detail, _choices_if_keeper(request, session, viewer, detail),
+                          protector=_protector(request, session, viewer, detail), error=str(exc),
                           status_code=400)
     session.commit()
     return RedirectResponse(f"/schools/{school_id}/key-students/{plan_id}?ok=closed", status_code=303)

@@ -13,13 +13,14 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
+from models import School
 from web.context import db_session, web_context
 from web.exports import Sheet, xlsx_response
 from web.params import MAX_ID, SchoolId, problems
 from web.routes.screening import screening_panel
 from web.security import current_viewer
 from web.templating import page
-from xinyu.access import Viewer
+from xinyu.access import AccessDenied, Viewer
 from xinyu.clock import as_local
 from xinyu.crisis.access import opener_kind
 from xinyu.ledgers.key_student_views import pending_count
@@ -34,6 +35,7 @@ from xinyu.ledgers.views import (
     ledger_listing,
     ledger_scope,
 )
+from xinyu.packs import Pack, tier_label
 
 router = APIRouter()
 TAG = "台账"
@@ -72,8 +74,22 @@ def ledgers_page(request: Request, school_id: SchoolId, view: LedgerView = "all"
     pending = pending_count(session, school_id) if view == "B" and viewer.sees_whole_school(school_id) else None
     screening = (screening_panel(session, viewer, school_id, scope.class_ids, web_context(request).today())
                  if view == "A" else None)
-    return page(request, "ledgers/index.html", listing=listing, view_labels=VIEW_LABELS, no_access=NO_ACCESS,
-                when=when, query=_query, crisis_opener=opener, pending_proposals=pending, screening=screening)
+    pack = _school_pack(session, request, school_id)
+    return page(request, "ledgers/index.html", listing=listing, view_labels=tiered_view_labels(pack),
+                no_access=NO_ACCESS, when=when, query=_query, crisis_opener=opener, pending_proposals=pending,
+                screening=screening, tiers=pack.tiers)
+
+
+def tiered_view_labels(pack: Pack) -> dict[str, str]:
+    """The tabs; a pack with tiers (JN-3) names each ledger's tier: “一级 发展 · A台账 心理测评与档案台账”."""
+    return {**VIEW_LABELS, **{k: f"{tier_label(pack, k)} {LEDGER_LABELS[k]}" for k in "ABCD" if tier_label(pack, k)}}
+
+
+def _school_pack(session: Session, request: Request, school_id: int) -> Pack:
+    school = session.get(School, school_id)
+    if school is None:
+        raise AccessDenied(f"school {school_id}")
+    return web_context(request).book.pack(school.pack)
 
 
 def _query(listing: LedgerListing, **changes: object) -> str:

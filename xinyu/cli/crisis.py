@@ -3,6 +3,7 @@
     xinyu crisis --school S --student-no NO --level 一般|严重|重大 [--handler NAME] [--by NAME] [--at T] [--json]
     xinyu crisis log CASE --by NAME --action 转介 --set hospital=… [--set note=…] [--at T] [--json]
     xinyu crisis close CASE --by NAME --outcome 返校复学 [--set certificate_on=DATE --set certificate_by=…]
+                                                        [--set return_plan=…  (HLJ-12 复课衔接计划)]
                        [--set note=…] [--at T] [--json]
 
 CASE is the case's id or its number (C-12). A refusal prints one `错误：` line, exits 1 and writes nothing.
@@ -33,7 +34,8 @@ def register(command: Command) -> None:
     p.add_argument("--action", help="处置类型：值班、预约、面谈、转介、重点反馈、家长通报、复学评估")
     p.add_argument("--outcome", help="结案结果：返校复学、继续就医、休学、转学、风险解除、其他")
     p.add_argument("--set", action="append", default=[], metavar="字段=值", dest="values",
-                   help="转介：hospital=；家长通报：method=；结案：certificate_on=、certificate_by=；均可 note=")
+                   help="转介：hospital=；家长通报：method=；结案：certificate_on=、certificate_by=、"
+                        "return_plan=；均可 note=")
     p.add_argument("--at", help="时间（ISO 8601；无时区按北京时间）")
     p.add_argument("--json", action="store_true")
 
@@ -139,9 +141,9 @@ def _close(args: argparse.Namespace) -> int:
     if not args.outcome:
         raise CliError("crisis close 需要 --outcome（返校复学、继续就医、休学、转学、风险解除、其他）")
     values = _values(args.values)
-    unknown = sorted(set(values) - {"certificate_on", "certificate_by", "note"})
+    unknown = sorted(set(values) - {"certificate_on", "certificate_by", "return_plan", "note"})
     if unknown:
-        raise CliError(f"结案没有字段 {'、'.join(unknown)}（可填：certificate_on、certificate_by、note）")
+        raise CliError(f"结案没有字段 {'、'.join(unknown)}（可填：certificate_on、certificate_by、return_plan、note）")
     certificate_on = None
     if values.get("certificate_on", "").strip():
         try:
@@ -153,11 +155,12 @@ def _close(args: argparse.Namespace) -> int:
     with transaction(engine) as session:
         case, viewer = _actor(session, args.case, args.by)
         close_case(session, viewer, case_id=case.id or 0, outcome=args.outcome, note=values.get("note", ""),
-                   certificate_on=certificate_on, certificate_by=values.get("certificate_by", ""), now=now, book=book)
+                   certificate_on=certificate_on, certificate_by=values.get("certificate_by", ""),
+                   return_plan=values.get("return_plan", ""), now=now, book=book)
         out = {"id": case.id, "code": f"C-{case.id}", "level": case.level, "outcome": case.outcome,
                "closed_at": as_local(case.closed_at).isoformat() if case.closed_at else None,
                "certificate_on": case.certificate_on.isoformat() if case.certificate_on else None,
-               "certificate_by": case.certificate_by}
+               "certificate_by": case.certificate_by, "return_plan": case.return_plan}
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
         return 0

@@ -10,7 +10,7 @@ from xinyu.cli.common import CliError, Command
 
 
 def register(command: Command) -> None:
-    p = command("ledger", cmd_ledger, "台账：新增（add B|D）、列出（list A|B|C|D）")
+    p = command("ledger", cmd_ledger, "台账：新增（add B|D）、列出（list A|B|C|D）、隐形保护人（protector）")
     sub = p.add_subparsers(metavar="操作", required=True)
     add = sub.add_parser("add", help="新增一条台账记录（B：一生一案；D：谈心谈话与家校反馈）",
                          description="新增一条台账记录（B：一生一案；D：谈心谈话与家校反馈）")
@@ -31,6 +31,15 @@ def register(command: Command) -> None:
     show.add_argument("--at", help="查看时间，记入审计日志（ISO 8601；无时区按北京时间）")
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=cmd_ledger_list)
+    guard = sub.add_parser("protector", help="指定或取消重点关爱学生的隐形保护人（JN-5，仅组长、专职心理教师）",
+                           description="指定或取消重点关爱学生的隐形保护人（JN-5，仅组长、专职心理教师）")
+    guard.add_argument("plan", help="一生一案编号，如 B-12")
+    guard.add_argument("--by", required=True, help="操作人姓名（组长或专职心理教师）")
+    guard.add_argument("--person", help="隐形保护人（本校教职工）姓名")
+    guard.add_argument("--clear", action="store_true", help="取消隐形保护人")
+    guard.add_argument("--at", help="时间（ISO 8601；无时区按北京时间）")
+    guard.add_argument("--json", action="store_true")
+    guard.set_defaults(handler=cmd_ledger_protector)
 
 
 def parse_values(items: list[str]) -> dict[str, str]:
@@ -56,6 +65,12 @@ def cmd_ledger_add(args: argparse.Namespace) -> int:
     from xinyu.cli.ledger_d import add_talk
 
     return add_talk(args, parse_values(args.values))
+
+
+def cmd_ledger_protector(args: argparse.Namespace) -> int:
+    from xinyu.cli.protector import set_protector
+
+    return set_protector(args)
 
 
 def cmd_ledger_list(args: argparse.Namespace) -> int:

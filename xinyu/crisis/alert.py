@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from models import CrisisCase, Person, School, SchoolClass, Student, Task
 from xinyu.access import AccessDenied, Viewer
 from xinyu.chase.directory import load_directory
+from xinyu.crisis.hotline import hotline_lines
 from xinyu.crisis.opening import RELAY_ASKS, RELAY_LEVELS
 from xinyu.cycle.packbook import PackBook
 from xinyu.grades import grade_label
@@ -39,6 +40,7 @@ class CrisisAlert:
     asked: list[str]  # what is asked of this viewer, per relay role they hold
     as_roles: list[str]  # the viewer's relay roles (labels), or 处置负责人
     task_id: int | None  # the handler's same-day task, when this viewer may open it
+    hotline: str = ""  # JN-5 24小时心理关爱热线 (the pack's crisis.hotline), on every crisis page
 
 
 def relay_roles(session: Session, case: CrisisCase, school: School, book: PackBook) -> dict[int, list[Role]]:
@@ -89,4 +91,4 @@ def crisis_alert(session: Session, viewer: Viewer, case_id: int, *, today: date,
         relay=[RELAY_LEVELS.get(r, role_label(r)) for r in levels], clause=rule.relay_clause if rule else "",
         asked=asked, as_roles=(["处置负责人"] if is_handler else []) + [role_label(r) for r in mine],
         task_id=task_id if task_id is not None and find_task(session, viewer, task_id, today=today, book=book)
-        else None)
+        else None, hotline=hotline_lines(rule)[0] if hotline_lines(rule) else "")

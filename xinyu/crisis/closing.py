@@ -3,6 +3,8 @@
 - A case of the pack's referral levels (严重, 重大: QD-4) closes only after a referral to a hospital.
 - 返校复学 after a referral needs the hospital's certificate: its date and issuer (GZ-6.2 由专业医院出具相关证明
   方可复学). Refused otherwise, and nothing changes.
+- 返校复学 in a pack with crisis.return_plan_required (Heilongjiang, HLJ-12 做好学生康复期与复课期的有效衔接)
+  needs a return-to-class plan, kept on the case. Refused otherwise, and nothing changes.
 - Closing resolves the district's item of a 重大 case (it stays open until the case is closed).
 """
 
@@ -22,8 +24,8 @@ RETURNED = "返校复学"
 
 
 def close_case(session: Session, viewer: Viewer, *, case_id: int, outcome: str, note: str = "",
-               certificate_on: date | None = None, certificate_by: str = "", now: datetime,
-               book: PackBook) -> None:
+               certificate_on: date | None = None, certificate_by: str = "", return_plan: str = "",
+               now: datetime, book: PackBook) -> None:
     case = writable_case(session, viewer, case_id, book)
     code = f"C-{case.id}"
     if case.closed_at is not None:
@@ -34,8 +36,9 @@ def close_case(session: Session, viewer: Viewer, *, case_id: int, outcome: str, 
     certificate_by = check_text(certificate_by or "", "复学证明出具机构", error=CrisisCaseError).strip()
     if outcome == "其他" and not note:
         raise CrisisCaseError("结案结果为“其他”时须填写说明（note）")
-    if len(note) > 2000 or len(certificate_by) > 128:
-        raise CrisisCaseError("结案说明不超过 2000 个字，出具机构不超过 128 个字")
+    return_plan = check_text(return_plan or "", "复课衔接计划", multiline=True, error=CrisisCaseError).strip()
+    if len(note) > 2000 or len(certificate_by) > 128 or len(return_plan) > 2000:
+        raise CrisisCaseError("结案说明、复课衔接计划各不超过 2000 个字，出具机构不超过 128 个字")
     school = session.get(School, case.school_id)
     assert school is not None
     rule = book.pack(school.pack).crisis
@@ -54,7 +57,13 @@ def close_case(session: Session, viewer: Viewer, *, case_id: int, outcome: str, 
     elif certificate_on is not None or certificate_by:
         if certificate_on is None or not certificate_by:
             raise CrisisCaseError("复学证明须同时填写日期和出具机构")
+    if rule is not None and rule.return_plan_required and outcome == RETURNED and not return_plan:
+        raise CrisisCaseError(f"个案 {code} 以“返校复学”结案须填写复课衔接计划（{rule.return_plan_clause}：做好学生"
+                              "康复期与复课期的有效衔接），如返校后的跟踪、课业安排、家校联系")
+    if return_plan and outcome != RETURNED:
+        raise CrisisCaseError("复课衔接计划只用于以“返校复学”结案")
     before = case_snapshot(case)
+    case.return_plan = return_plan or case.return_plan
     case.outcome, case.outcome_note, case.closed_at = outcome, note or None, now
     if certificate_on is not None:
         case.certificate_on, case.certificate_by = certificate_on, certificate_by

@@ -12,10 +12,11 @@ from xinyu.history import Snapshot, snapshot
 
 HISTORY_KIND = "ledger_c"
 CASE_FIELDS = ("level", "handler_id", "parents_informed_at", "referral_hospital", "certificate_on",
-               "certificate_by", "outcome", "outcome_note", "closed_at")
+               "certificate_by", "return_plan", "outcome", "outcome_note", "closed_at")
 FIELD_LABELS = {
     "level": "危机等级", "handler_id": "处置负责人", "parents_informed_at": "家长通报时间",
     "referral_hospital": "转介医院", "certificate_on": "复学证明日期", "certificate_by": "复学证明出具机构",
+    "return_plan": "复课衔接计划",
     "outcome": "结案结果", "outcome_note": "结案说明", "closed_at": "结案时间", "action": "处置记录",
 }
 

@@ -23,12 +23,14 @@ from xinyu.chase.messages import sms_release
 from xinyu.chase.notify import queue_notice
 from xinyu.clock import local_date
 from xinyu.crisis.case import HISTORY_KIND, case_code, case_snapshot
+from xinyu.crisis.hotline import crisis_sms, hotline_lines
 from xinyu.cycle.org_index import load_org_index
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import CycleStatus
 from xinyu.cycle.system_templates import CRISIS_PARENTS
 from xinyu.cycle.task_factory import task_row
 from xinyu.history import record_change
+from xinyu.packs import CrisisRule
 from xinyu.roles import Role, role_label
 
 CRISIS_LEVELS = ("一般", "严重", "重大")
@@ -71,7 +73,7 @@ def open_crisis_case(
     opened = CrisisOpened(case=case)
     fast = rule is not None and level in rule.fast_path_levels
     if handler_id is not None and handler_id != by:
-        _tell_handler(session, case, school, handler_id, now, sms=fast)
+        _tell_handler(session, case, school, handler_id, now, sms=fast, rule=rule)
     if rule is None or level not in rule.fast_path_levels:
         return opened
     cycle = _open_cycle(session, school_id)
@@ -105,6 +107,7 @@ def _relay(session: Session, opened: CrisisOpened, relay: tuple[Role, ...], clau
     """Each level of the relay is told at once, class level first (GZ-A2.2.7), and the telling is logged."""
     assert school.id is not None and opened.task_id is not None
     directory = load_directory(session, [school.id])
+    rule = book.pack(school.pack).crisis
     code = case_code(opened.case)
     link = links.link("crisis_alert_page", case_id=opened.case.id)  # the relay is not the handler: no task page
     events = []
@@ -127,9 +130,9 @@ def _relay(session: Session, opened: CrisisOpened, relay: tuple[Role, ...], clau
             lines=[f"学校：{school.name}", f"等级：{opened.case.level}（快速通道）",
                    "要求：" + RELAY_ASKS.get(role, RELAY_ASKS[Role.leader]),
                    f"逐级报告：{' → '.join(RELAY_LEVELS.get(r, role_label(r)) for r in relay)}",
-                   "打开链接可查看个案编号、等级与对您的要求（不含学生信息）"],
+                   "打开链接可查看个案编号、等级与对您的要求（不含学生信息）", *hotline_lines(rule)],
             link=link, now=now,
-            sms=("crisis_alert", {"school": school.name, "case": code, "link": link}, release))
+            sms=(*crisis_sms(rule, {"school": school.name, "case": code, "link": link}), release))
     session.execute(insert(ChaseEvent), events)
 
 
@@ -160,7 +163,7 @@ def default_handler(session: Session, school_id: int, role: Role) -> int | None:
 
 
 def _tell_handler(session: Session, case: CrisisCase, school: School, handler_id: int, now: datetime, *,
-                  sms: bool) -> None:
+                  sms: bool, rule: CrisisRule | None) -> None:
     """The case goes to its handler at once (a concern raised by a homeroom teacher or grade head)."""
     assert school.id is not None and case.id is not None
     directory = load_directory(session, [school.id], roles=(), people=[handler_id])
@@ -172,8 +175,9 @@ def _tell_handler(session: Session, case: CrisisCase, school: School, handler_id
     queue_notice(session, [contact], key=f"crisis:{case.id}:handler", now=now, link=link,
                  subject=f"【心育闭环】心理危机个案 {code} 交由您处置",
                  heading=f"心理危机个案 {code}（{case.level}）",
-                 lines=[f"学校：{school.name}", f"等级：{case.level}", "请尽快打开C台账中的个案，记录处置情况（JL-6）"],
-                 sms=("crisis_alert", {"school": school.name, "case": code, "link": link}, now) if sms else None)
+                 lines=[f"学校：{school.name}", f"等级：{case.level}", "请尽快打开C台账中的个案，记录处置情况（JL-6）",
+                        *hotline_lines(rule)],
+                 sms=(*crisis_sms(rule, {"school": school.name, "case": code, "link": link}), now) if sms else None)
 
 
 def _report_to_district(session: Session, case: CrisisCase, task_id: int, school: School, now: datetime) -> int:

@@ -55,6 +55,11 @@ class CrisisDetail(BaseModel):
     referral_hospital: str | None
     certificate_on: date | None
     certificate_by: str | None
+    return_plan: str | None  # HLJ-12 复课衔接计划, given when closing as 返校复学
+    return_plan_required: bool  # the pack's crisis.return_plan_required (HLJ-12)
+    return_plan_clause: str | None
+    hotline: str | None  # JN-5 24小时心理关爱热线: printed on the crisis page
+    hotline_clause: str | None
     outcome: str | None
     outcome_note: str | None
     closed_at: datetime | None
@@ -109,7 +114,11 @@ def case_detail(session: Session, case: CrisisCase, book: PackBook | None = None
         level=case.level, handler=names.get(case.handler_id), opened_by=names.get(case.opened_by_id),
         opened_at=case.opened_at, parents_informed_at=case.parents_informed_at,
         referral_hospital=case.referral_hospital, certificate_on=case.certificate_on,
-        certificate_by=case.certificate_by, outcome=case.outcome, outcome_note=case.outcome_note,
+        certificate_by=case.certificate_by, return_plan=case.return_plan,
+        return_plan_required=bool(rule and rule.return_plan_required),
+        return_plan_clause=rule.return_plan_clause if rule else None,
+        hotline=rule.hotline if rule else None, hotline_clause=rule.hotline_clause if rule else None,
+        outcome=case.outcome, outcome_note=case.outcome_note,
         closed_at=case.closed_at, updated_at=case.updated_at,
         referral_required=rule is not None and case.level in rule.referral_levels,
         next_action=next_required_action(case, rule),

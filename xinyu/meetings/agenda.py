@@ -39,6 +39,7 @@ from xinyu.cycle.states import TaskStatus
 from xinyu.cycle.student_picks import count_picks
 from xinyu.grades import grade_label
 from xinyu.ledgers.coverage import agenda_lines
+from xinyu.packs import tier_label
 from xinyu.render import render
 
 
@@ -90,6 +91,7 @@ class AgendaFacts:
     work_items: list[WorkItem] = field(default_factory=list)
     sections: dict[str, Any] = field(default_factory=dict)  # section key → its loader's value for the cycle
     qd2_line: str = ""  # QD-2 一生一谈一案一反馈 coverage this semester (xinyu.ledgers.coverage)
+    tiers: dict[str, str] = field(default_factory=dict)  # JN-3: ledger → "一级 发展 · A台账" (packs with tiers)
 
 
 def agenda_facts(session: Session, *, cycle: Cycle, book: PackBook, now: datetime) -> AgendaFacts:
@@ -161,6 +163,8 @@ def agenda_facts_for(session: Session, *, cycles: list[Cycle], book: PackBook, n
             work_items=work_items([t for t in tasks if t in late or t.carried_over], {id(t) for t in late}, labels),
             sections={key: values.get(cycle.id) for key, values in loaded.items()},
             qd2_line=qd2.get(cycle.school_id, ""),
+            tiers={ledger: label for ledger in "ABCD"
+                   if (label := tier_label(book.pack(cycle.pack, cycle.pack_version), ledger))},
         ))
     return facts
 
