@@ -488,6 +488,27 @@ class NetworkRule(Strict):
         return [rule.clause for rule in rules if rule is not None]
 
 
+def _cited_clauses(node: object, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
+    """(dotted path, clause ID) of every clause a pack part cites, in the pack's own order."""
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    if isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            if name in ("clauses", "definitions"):
+                continue
+            value = getattr(node, name)
+            if (name == "clause" or name.endswith("_clause")) and isinstance(value, str):
+                found.append(((*path, name), value))
+            else:
+                found += _cited_clauses(value, (*path, name))
+    elif isinstance(node, (tuple, list)):
+        for index, item in enumerate(node):
+            found += _cited_clauses(item, (*path, index))
+    elif isinstance(node, dict):
+        for key, item in node.items():
+            found += _cited_clauses(item, (*path, str(key)))
+    return found
+
+
 class Variant(Strict):
     steps: tuple[StepRule, ...] = Field(min_length=1)
 
@@ -539,7 +560,14 @@ class Pack(Strict):
                 self._check_extra_keys(index, extra, month)
         self._check_ledger_reviewers()
         self._check_network_clauses()
+        self._check_clauses_quoted()
         return self
+
+    def _check_clauses_quoted(self) -> None:
+        """Every clause ID the pack cites (any `clause` or `*_clause` field) is quoted in `clauses`."""
+        for path, clause in _cited_clauses(self, ()):
+            if clause not in self.clauses:
+                raise FieldError(path, f"条款 {clause} 未在 clauses 中引用原文")
 
     def _check_network_clauses(self) -> None:
         """Once a pack quotes its clauses, the network's rules must cite quoted ones."""
