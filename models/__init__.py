@@ -20,8 +20,10 @@ from models.ledgers import (
 from models.meetings import Meeting, MeetingAttendee, MonthlyReport
 from models.org import District, Person, RoleAssignment, School, SchoolClass, Student
 from models.outbox import OutboxMessage
+from models.training import TrainingRecord
 
 __all__ = [
+    "TrainingRecord",
     "Account",
     "LoginAttempt",
     "LoginLink",

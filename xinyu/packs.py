@@ -509,6 +509,16 @@ def _cited_clauses(node: object, path: tuple[str | int, ...]) -> list[tuple[tupl
     return found
 
 
+TrainingCategory = Literal["专职心理教师", "兼职心理教师", "班主任", "教职工"]
+
+
+class TrainingRule(Strict):
+    """QD-T9: training hours (课时) per person per calendar year, by the highest category a person holds."""
+
+    clause: str
+    hours: dict[TrainingCategory, Annotated[int, Field(ge=1, le=200)]] = Field(min_length=1)
+
+
 class Variant(Strict):
     steps: tuple[StepRule, ...] = Field(min_length=1)
 
@@ -538,6 +548,7 @@ class Pack(Strict):
     screening: ScreeningRule
     talk_coverage: TalkCoverageRule
     network: NetworkRule | None = Field(default=None, description="None: the school network is not checked")
+    training: TrainingRule | None = Field(default=None, description="None: training hours are not tracked")
     clauses: dict[str, str] = Field(default_factory=dict, description="Clause ID → the text it quotes")
     definitions: dict[str, object] = Field(default_factory=dict, description="YAML anchors only")
     _file: str | None = PrivateAttr(default=None)  # where it was loaded from, for errors found later

@@ -20,12 +20,14 @@ from xinyu.cli import (
     network,
     service,
     simulate,
+    training,
 )
 from xinyu.cli.common import CliError, engine_and_book, resolve_person
 from xinyu.cli.errors import Parser, database_unreachable, expected_error, refuse
 from xinyu.settings import get_settings
 
-AREAS = (service, cycle, evidence, meetings, ledgers, coverage, chase, crisis, district, simulate, calendar, network)
+AREAS = (service, cycle, evidence, meetings, ledgers, coverage, chase, crisis, district, simulate, calendar, network,
+         training)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
