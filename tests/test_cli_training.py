@@ -1,4 +1,4 @@
-"""`xinyu training add` / `xinyu training` (QD-T9): one training per row, progress per person against the role's minimum."""
+"""`xinyu training add` / `xinyu training` (QD-T9): one training per row, progress against the role's minimum."""
 
 import json
 
@@ -30,8 +30,8 @@ def test_training_is_recorded_and_counted_against_the_minimum(cli_db: str, engin
                          "--hours", "24", "--topic", "心理危机识别与干预", "--by", leader, "--json", *at)
     assert code == 0, err
     assert json.loads(out)["hours"] == 24
-    code, _, err = run(capsys, "training", "add", "--school", "芝罘培训小学", "--person", homeroom, "--on", "2026-04-02",
-                       "--hours", "16", "--topic", "班主任心理健康教育", *at)
+    code, _, err = run(capsys, "training", "add", "--school", "芝罘培训小学", "--person", homeroom,
+                       "--on", "2026-04-02", "--hours", "16", "--topic", "班主任心理健康教育", *at)
     assert code == 0, err
     code, _, err = run(capsys, "training", "add", "--school", "芝罘培训小学", "--person", leader, "--on", "2025-11-02",
                        "--hours", "8", "--topic", "去年的培训", *at)

@@ -24,7 +24,7 @@ def test_the_leader_records_a_training_and_sees_the_progress(client_for: ClientF
     with Session(world_engine) as session:
         before = len(session.exec(select(TrainingRecord)).all())
     for values, message in (({"hours": "0"}, "课时应在"), ({"held_on": "2026-13-01"}, "培训日期应为"),
-                            ({"topic": " "}, "培训主题不能为空"), ({"person_id": "999999"}, "不是本校教职工")):
+                            ({"topic": " "}, "培训主题不能为空"), ({"person_id": "999999"}, "只记教职工")):
         data = {"person_id": str(homeroom.person_id), "held_on": "2026-10-10", "hours": "16",
                 "topic": "班主任心理健康教育", "csrf_token": token, **values}
         refused = leader.post(url, data=data, follow_redirects=False)

@@ -12,7 +12,8 @@ from xinyu.clock import local_date, parse_at
 
 
 def register(command: Command) -> None:
-    p = command("training", cmd_training, "培训学时：每人每年培训课时与其角色的最低要求（专职心理教师40、兼职24、班主任16、教职工8）")
+    p = command("training", cmd_training,
+                "培训学时：每人每年培训课时与其角色的最低要求（专职心理教师40、兼职24、班主任16、教职工8）")
     p.add_argument("--school", help="学校名称（查看进度时必填）")
     p.add_argument("--year", type=int, help="年份（默认：今年）")
     p.add_argument("--at", help="以此时间为“现在”（ISO 8601；无时区按北京时间）")
