@@ -22,8 +22,10 @@ from models.meetings import Meeting, MeetingAttendee, MonthlyReport
 from models.org import District, Person, RoleAssignment, School, SchoolClass, Student
 from models.outbox import OutboxMessage
 from models.packs import PackVersion
+from models.training import TrainingRecord
 
 __all__ = [
+    "TrainingRecord",
     "Account",
     "LoginAttempt",
     "LoginLink",

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.policy_texts import requirements_file
-from xinyu.packs import Pack, PackError, available_packs, load_pack
+from xinyu.packs import Pack, PackError, available_packs, load_pack, load_pack_file
 
 REQUIREMENTS = requirements_file()
 CLAUSE_ID = re.compile(r"\b(?:QD|JL|GZ|HLJ|JN)-[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*")
@@ -462,3 +462,26 @@ def test_shipped_network_rules(packs_dir: Path) -> None:
     (committee,) = ganzhou.class_roles
     assert (committee.role, committee.min, committee.max, committee.per_gender) == (
         "health_committee", 4, 4, {"男": 2, "女": 2})
+
+
+def test_shipped_packs_quote_their_clauses_verbatim(packs_dir: Path) -> None:
+    """Each quoted clause is policy text: every passage between “……” occurs in a policy file."""
+    from tests.policy_texts import policy_dir
+    policy = "".join(p.read_text(encoding="utf-8") for p in sorted(policy_dir().glob("*.txt")))
+    for pack_id in ("qingdao", "ganzhou"):
+        pack = load_pack(pack_id, packs_dir)
+        assert pack.clauses
+        for clause_id, text in pack.clauses.items():
+            for passage in text.split("……"):
+                assert passage and passage in policy, f"{pack_id} {clause_id}: 不是政策原文：{passage}"
+
+
+def test_pack_citing_an_unquoted_clause_is_refused(tmp_path: Path, packs_dir: Path) -> None:
+    data = yaml.safe_load((packs_dir / "qingdao.yaml").read_text(encoding="utf-8"))
+    del data["clauses"]["QD-P1"]
+    path = tmp_path / "qingdao.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(PackError) as error:
+        load_pack_file(path)
+    index = next(i for i, e in enumerate(data["extra_tasks"]) if e["key"] == "parent_push")
+    assert f"extra_tasks.{index}.clause: 条款 QD-P1 未在 clauses 中引用原文" in str(error.value)

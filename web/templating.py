@@ -64,6 +64,7 @@ def navigation(viewer: Any) -> list[tuple[str, str]]:
             links += [("谈心反馈", f"/schools/{school}/talks"), ("一生一谈", f"/schools/{school}/coverage")]
         if viewer.sees_whole_school(school):
             links.append(("心理健康网络", f"/schools/{school}/network"))
+            links.append(("培训学时", f"/schools/{school}/training"))
     if viewer.is_officer:
         links += [("督办收件箱", "/district/inbox"), ("数据看板", "/district/dashboard"),
                   ("学校看板", "/district/board"), ("专项巡查", "/district/inspections"),

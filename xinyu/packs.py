@@ -554,6 +554,37 @@ class OversightRule(Strict):
     inspections_per_year: int = Field(ge=1, le=52, description="Inspections of each school per calendar year")
 
 
+def _cited_clauses(node: object, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
+    """(dotted path, clause ID) of every clause a pack part cites, in the pack's own order."""
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    if isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            if name in ("clauses", "definitions"):
+                continue
+            value = getattr(node, name)
+            if (name == "clause" or name.endswith("_clause")) and isinstance(value, str):
+                found.append(((*path, name), value))
+            else:
+                found += _cited_clauses(value, (*path, name))
+    elif isinstance(node, (tuple, list)):
+        for index, item in enumerate(node):
+            found += _cited_clauses(item, (*path, index))
+    elif isinstance(node, dict):
+        for key, item in node.items():
+            found += _cited_clauses(item, (*path, str(key)))
+    return found
+
+
+TrainingCategory = Literal["专职心理教师", "兼职心理教师", "班主任", "教职工"]
+
+
+class TrainingRule(Strict):
+    """QD-T9: training hours (课时) per person per calendar year, by the highest category a person holds."""
+
+    clause: str
+    hours: dict[TrainingCategory, Annotated[int, Field(ge=1, le=200)]] = Field(min_length=1)
+
+
 class Variant(Strict):
     steps: tuple[StepRule, ...] = Field(min_length=1)
 
@@ -585,6 +616,7 @@ class Pack(Strict):
     network: NetworkRule | None = Field(default=None, description="None: the school network is not checked")
     oversight: OversightRule | None = Field(default=None, description="None: no yearly inspection minimum")
     tiers: TierRule | None = Field(default=None, description="JN-3 三级 (发展/预防/干预) mapped onto ledgers")
+    training: TrainingRule | None = Field(default=None, description="None: training hours are not tracked")
     clauses: dict[str, str] = Field(default_factory=dict, description="Clause ID → the text it quotes")
     definitions: dict[str, object] = Field(default_factory=dict, description="YAML anchors only")
     _file: str | None = PrivateAttr(default=None)  # where it was loaded from, for errors found later
@@ -610,45 +642,11 @@ class Pack(Strict):
         return self
 
     def cited(self) -> list[tuple[tuple[str | int, ...], str]]:
-        """(dotted path, clause ID) of every clause this pack cites."""
-        cited: list[tuple[tuple[str | int, ...], str]] = [(("course_rule", "clause"), self.course_rule.clause)]
-        if self.course_rule.semester:
-            cited.append((("course_rule", "semester", "clause"), self.course_rule.semester.clause))
-        for name, variant in self.variants.items():
-            for s_index, step in enumerate(variant.steps):
-                cited.append((("variants", name, "steps", s_index, "clause"), step.clause))
-                cited.extend((("variants", name, "steps", s_index, "tasks", t_index, "clause"), t.clause)
-                             for t_index, t in enumerate(step.tasks))
-        cited.extend((("extra_tasks", index, "clause"), e.clause) for index, e in enumerate(self.extra_tasks))
-        if self.chase:
-            cited.append((("chase", "clause"), self.chase.clause))
-            for ladder, rungs in self.chase.ladders.items():
-                cited.extend((("chase", "ladders", ladder, index, "clause"), r.clause) for index, r in enumerate(rungs))
-        if self.crisis:
-            for attr in ("clause", "relay_clause", "referral_clause", "hotline_clause", "return_plan_clause"):
-                if getattr(self.crisis, attr):
-                    cited.append((("crisis", attr), getattr(self.crisis, attr)))
-        for attr in ("clause", "mentor_clause", "categories_clause", "protector_clause"):
-            if getattr(self.key_students, attr):
-                cited.append((("key_students", attr), getattr(self.key_students, attr)))
-        cited.append((("ledger_readers", "clause"), self.ledger_readers.clause))
-        cited.append((("screening", "clause"), self.screening.clause))
-        cited.append((("talk_coverage", "clause"), self.talk_coverage.clause))
-        if self.tiers:
-            cited.append((("tiers", "clause"), self.tiers.clause))
-        if self.network:
-            cited.extend((("network", "class_roles", index, "clause"), rule.clause)
-                         for index, rule in enumerate(self.network.class_roles))
-            cited.extend(((("network", name, "clause"), rule.clause) for name, rule in
-                          (("dorms", self.network.dorms), ("staffing", self.network.staffing)) if rule))
-        if self.oversight:
-            cited.append((("oversight", "clause"), self.oversight.clause))
-        return cited
+        """(dotted path, clause ID) of every clause this pack cites (any `clause` or `*_clause` field)."""
+        return _cited_clauses(self, ())
 
     def _check_clauses_quoted(self) -> None:
-        """A pack that quotes its clauses (`clauses:`) quotes every clause it cites."""
-        if not self.clauses:
-            return
+        """Every clause ID the pack cites is quoted in `clauses` (the words of the text, never empty)."""
         for path, clause in self.cited():
             if not self.clauses.get(clause, "").strip():
                 raise FieldError(path, f"条款 {clause} 未在 clauses 中引用原文")

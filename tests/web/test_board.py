@@ -195,7 +195,8 @@ def test_the_year_view_plans_the_months_not_yet_opened(client_for: ClientFor, wo
     assert february["variant"] == "vacation" and "holiday_guidance" in february["cells"]
     assert "course_check" not in february["cells"] and "寒假" in february["vacations"]
     may = months["2027-05"]
-    assert [w["clause"] for w in may["month_work"]] == ["QD-T7"] and may["month_work"][0]["due"] == "2027-05-31"
+    assert [w["clause"] for w in may["month_work"]] == ["QD-T7", "QD-P1"]  # QD-P1: every month
+    assert may["month_work"][0]["due"] == "2027-05-31"
     assert 'data-month="2026-11"' in page.text and 'data-step="screening" data-month="2026-11"' in page.text
     assert "心理健康教育月" in page.text and "假期月" in page.text
     september = months["2026-09"]  # before the world began: planned, and primary schools screen by 09-30

@@ -23,6 +23,7 @@ from xinyu.cli import (
     packs_table,
     service,
     simulate,
+    training,
 )
 from xinyu.cli.common import CliError, engine_and_book, resolve_person
 from xinyu.cli.errors import Parser, database_unreachable, expected_error, refuse
@@ -44,6 +45,7 @@ AREAS = (
     packs,
     inspections,
     packs_table,
+    training,
 )
 
 
