@@ -115,14 +115,14 @@ def _set(index: int, key: str, value: Any) -> Any:
 
 
 BAD_WINDOWS = [
-    ("a month outside the window", _months(1, [5, 7]), "extra_tasks.1.months.1", "不在窗口"),
-    ("a month of the window not listed", _months(1, [5]), "extra_tasks.1.window", "[6]"),
-    ("window across the new year", _window(1, start="12-20", end="01-10"), "extra_tasks.1.window.end", "跨年"),
-    ("not a day", _window(1, start="05-25", end="06-31"), "extra_tasks.1.window.end", "有效的日期"),
-    ("due_day with a window", _set(1, "due_day", 20), "extra_tasks.1.due_day", "due_day"),
-    ("a window that blocks its step", _set(1, "blocks_step", True), "extra_tasks.1.blocks_step", "blocks_step"),
-    ("a window over the wrong month", _both(_window(1, start="10-10", end="10-20"), _months(1, [9])),
-     "extra_tasks.1.months.0", "9 月"),
+    ("a month outside the window", _months(2, [5, 7]), "extra_tasks.2.months.1", "不在窗口"),
+    ("a month of the window not listed", _months(2, [5]), "extra_tasks.2.window", "[6]"),
+    ("window across the new year", _window(2, start="12-20", end="01-10"), "extra_tasks.2.window.end", "跨年"),
+    ("not a day", _window(2, start="05-25", end="06-31"), "extra_tasks.2.window.end", "有效的日期"),
+    ("due_day with a window", _set(2, "due_day", 20), "extra_tasks.2.due_day", "due_day"),
+    ("a window that blocks its step", _set(2, "blocks_step", True), "extra_tasks.2.blocks_step", "blocks_step"),
+    ("a window over the wrong month", _both(_window(2, start="10-10", end="10-20"), _months(2, [9])),
+     "extra_tasks.2.months.0", "9 月"),
 ]
 
 
@@ -142,3 +142,10 @@ def test_a_window_that_does_not_fit_its_months_is_refused(
     assert str(file) in str(info.value)
     assert message_paths(str(info.value)) == [path], str(info.value)
     assert word in str(info.value)
+
+
+def test_a_case_conference_in_september(jilin: Pack) -> None:
+    """JL-9 研判 and 干预方案告知家长: a September task whose form records that the parents were told."""
+    task = jilin.template(9, "screening", "enrolment_case_conference")
+    assert (task.role, task.clause, task.blocks_step) == ("psych_teacher", "JL-9", False)
+    assert any(f.name == "parents_told" and f.required for f in task.evidence)
