@@ -33,6 +33,8 @@ def all_cited(pack: Pack) -> list[tuple[str, str]]:
     cited.append(("screening", pack.screening.clause))
     cited.append(("talk_coverage", pack.talk_coverage.clause))
     cited.append(("key_students.categories_clause", pack.key_students.categories_clause))
+    if pack.mentors:
+        cited.append(("mentors", pack.mentors.clause))
     if pack.crisis:
         cited += [("crisis", pack.crisis.clause), ("crisis.relay", pack.crisis.relay_clause),
                   ("crisis.referral", pack.crisis.referral_clause)]

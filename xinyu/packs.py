@@ -542,6 +542,20 @@ class NetworkRule(Strict):
     def clauses(self) -> list[str]:
         rules: list[ClassRoleRule | DormRule | StaffingRule | None] = [*self.class_roles, self.dorms, self.staffing]
         return [rule.clause for rule in rules if rule is not None]
+class MentorRule(Strict):
+    """全员导师制 (JL-3b): every student of these grades has a mentor; coverage per class (xinyu/mentors)."""
+
+    clause: str
+    grades: tuple[int, ...] = Field(min_length=1, description="grades (1–12) whose every student needs a mentor")
+
+    @field_validator("grades")
+    @classmethod
+    def _grades(cls, grades: tuple[int, ...]) -> tuple[int, ...]:
+        if any(not 1 <= g <= 12 for g in grades) or len(set(grades)) != len(grades):
+            raise ValueError("年级应为 1–12 且不重复")
+        return grades
+
+
 class OversightRule(Strict):
     """District inspections (QD-S2 每年开展不少于三次专项巡查): the yearly minimum per school."""
 
@@ -579,6 +593,7 @@ class Pack(Strict):
     talk_coverage: TalkCoverageRule
     network: NetworkRule | None = Field(default=None, description="None: the school network is not checked")
     oversight: OversightRule | None = Field(default=None, description="None: no yearly inspection minimum")
+    mentors: MentorRule | None = Field(default=None, description="None: no 全员导师制 coverage is checked")
     clauses: dict[str, str] = Field(default_factory=dict, description="Clause ID → the text it quotes")
     definitions: dict[str, object] = Field(default_factory=dict, description="YAML anchors only")
     _file: str | None = PrivateAttr(default=None)  # where it was loaded from, for errors found later
