@@ -16,6 +16,7 @@ from tests.core.helpers import (
     tasks_of,
 )
 from tests.factories import make_school
+from xinyu.chase.explain import explain_due
 from xinyu.cycle import PackBook, advance, complete_task
 
 
@@ -70,6 +71,8 @@ def test_the_publicity_month_opens_on_25_may_and_is_due_at_its_end_in_each_month
     assert (part.role, part.due, part.blocks_step, part.step_key) == ("deputy", date(2026, 5, 31), False,
                                                                        "screening")
     assert steps_of(session, cycle.id)["screening"].status == "done"  # a done step still gets its window's task
+    explained = "\n".join(explain_due(session, task_id=part.id or 0, book=book))
+    assert "JL-3 规定的时段 05-25 至 06-25，本月部分自 2026-05-25 开启，于本月内的最后一天截止：2026-05-31" in explained
     advance(session, now=at("2026-05-26", 8), book=book, school_ids=[school.id])
     assert len(tasks_of(session, cycle.id, template="publicity_month")) == 1  # created once
 
