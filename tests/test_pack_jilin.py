@@ -116,15 +116,18 @@ def _set(index: int, key: str, value: Any) -> Any:
     return change
 
 
+# The publicity month's index among the pack's extra tasks: each bad pack below changes that one task.
+W = [e["key"] for e in yaml.safe_load((Path(__file__).resolve().parent.parent / "packs" / "jilin.yaml")
+                                      .read_text("utf-8"))["extra_tasks"]].index("publicity_month")
 BAD_WINDOWS = [
-    ("a month outside the window", _months(2, [5, 7]), "extra_tasks.2.months.1", "不在窗口"),
-    ("a month of the window not listed", _months(2, [5]), "extra_tasks.2.window", "[6]"),
-    ("window across the new year", _window(2, start="12-20", end="01-10"), "extra_tasks.2.window.end", "跨年"),
-    ("not a day", _window(2, start="05-25", end="06-31"), "extra_tasks.2.window.end", "有效的日期"),
-    ("due_day with a window", _set(2, "due_day", 20), "extra_tasks.2.due_day", "due_day"),
-    ("a window that blocks its step", _set(2, "blocks_step", True), "extra_tasks.2.blocks_step", "blocks_step"),
-    ("a window over the wrong month", _both(_window(2, start="10-10", end="10-20"), _months(2, [9])),
-     "extra_tasks.2.months.0", "9 月"),
+    ("a month outside the window", _months(W, [5, 7]), f"extra_tasks.{W}.months.1", "不在窗口"),
+    ("a month of the window not listed", _months(W, [5]), f"extra_tasks.{W}.window", "[6]"),
+    ("window across the new year", _window(W, start="12-20", end="01-10"), f"extra_tasks.{W}.window.end", "跨年"),
+    ("not a day", _window(W, start="05-25", end="06-31"), f"extra_tasks.{W}.window.end", "有效的日期"),
+    ("due_day with a window", _set(W, "due_day", 20), f"extra_tasks.{W}.due_day", "due_day"),
+    ("a window that blocks its step", _set(W, "blocks_step", True), f"extra_tasks.{W}.blocks_step", "blocks_step"),
+    ("a window over the wrong month", _both(_window(W, start="10-10", end="10-20"), _months(W, [9])),
+     f"extra_tasks.{W}.months.0", "9 月"),
 ]
 
 
