@@ -19,6 +19,7 @@ from models.ledgers import (
     TalkRecord,
 )
 from models.meetings import Meeting, MeetingAttendee, MonthlyReport
+from models.mentors import MentorAssignment
 from models.org import District, Person, RoleAssignment, School, SchoolClass, Student
 from models.outbox import OutboxMessage
 from models.packs import PackVersion
@@ -49,6 +50,7 @@ __all__ = [
     "LedgerReview",
     "Meeting",
     "MeetingAttendee",
+    "MentorAssignment",
     "MonthlyReport",
     "OutboxMessage",
     "PackVersion",

@@ -63,6 +63,10 @@ def _theme_lines(pack: Pack) -> list[str]:
     lines = []
     for extra in pack.extra_tasks:
         months = "、".join(f"{m}月" for m in extra.months)
+        if extra.window:  # JL-3 a date window: each month's part is due on the window's last day in that month
+            start, end = extra.window.start, extra.window.end
+            months = (f"{int(start[:2])}月{int(start[3:])}日至{int(end[:2])}月{int(end[3:])}日"
+                      "（各月截止于时段在当月的最后一天）")
         until = f"，{extra.due_day}日前" if extra.due_day else ""
         stages = f"，{'/'.join(extra.stages)}" if extra.stages else ""
         lines.append(f"{months}{until}：{extra.title}（{extra.clause}{stages}）")

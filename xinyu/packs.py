@@ -5,6 +5,7 @@ evidence fields, the course rule, theme months, vacation months, and the clause 
 An invalid pack is refused with the file and the path of the bad field.
 """
 
+import calendar
 from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
@@ -176,12 +177,47 @@ class StepRule(Strict):
         return self
 
 
+class DateWindow(Strict):
+    """Days of the year a task belongs to (JL-3 每年5月25日至6月25日), MM-DD to MM-DD inclusive, within one year."""
+
+    start: str = Field(pattern=r"^\d{2}-\d{2}$", description="MM-DD, the first day")
+    end: str = Field(pattern=r"^\d{2}-\d{2}$", description="MM-DD, the last day (inclusive)")
+
+    @model_validator(mode="after")
+    def _real_days(self) -> "DateWindow":
+        for name in ("start", "end"):
+            month, day = (int(part) for part in getattr(self, name).split("-"))
+            if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(2024, month)[1]:
+                raise FieldError((name,), f"{getattr(self, name)} 不是有效的日期（MM-DD）")
+        if self.end < self.start:
+            raise FieldError(("end",), f"end（{self.end}）早于 start（{self.start}）：窗口不能跨年")
+        return self
+
+    def months(self) -> tuple[int, ...]:
+        return tuple(range(int(self.start[:2]), int(self.end[:2]) + 1))
+
+    def part_in(self, year: int, month: int) -> tuple[date, date]:
+        """(first, last) day of the window within one month of `year` (a month the window covers)."""
+        last_day = calendar.monthrange(year, month)[1]
+        first = date(year, month, 1) if int(self.start[:2]) < month else _day(year, self.start)
+        last = date(year, month, last_day) if int(self.end[:2]) > month else _day(year, self.end)
+        return first, last
+
+
+def _day(year: int, month_day: str) -> date:
+    month, day = int(month_day[:2]), int(month_day[3:])
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))  # 02-29 in a common year: the 28th
+
+
 class ExtraTask(TaskTemplate):
-    """A task added to a step in some months: theme months (QD-T7/T11), yearly screening (QD-3)."""
+    """A task added to a step in some months: theme months (QD-T7/T11), yearly screening (QD-3), or in a date
+    window (JL-3 宣传月 05-25 to 06-25): then it opens on the window's first day in its month (not before) and is
+    due on the window's last day within that month (xinyu/cycle/schedule.py)."""
 
     months: tuple[int, ...] = Field(min_length=1)
     step: str
     due_day: int | None = Field(default=None, ge=1, le=31, description="Calendar day of the month")
+    window: DateWindow | None = Field(default=None, description="MM-DD start/end; `months` are the months it spans")
 
     @field_validator("months")
     @classmethod
@@ -189,6 +225,26 @@ class ExtraTask(TaskTemplate):
         if any(not 1 <= m <= 12 for m in months):
             raise ValueError("月份应在 1–12 之间")
         return months
+
+    @model_validator(mode="after")
+    def _window_fits_months(self) -> "ExtraTask":
+        if self.window is None:
+            return self
+        if self.due_day is not None:
+            raise FieldError(("due_day",), "有 window 的任务截止于窗口在当月的最后一天，不能再设 due_day")
+        if self.after is not None:
+            raise FieldError(("after",), "有 window 的任务按日期开启，不能再设 after")
+        if self.blocks_step:
+            raise FieldError(("blocks_step",), "有 window 的任务可能晚于步骤截止才开启，须设 blocks_step: false")
+        spanned = self.window.months()
+        for index, month in enumerate(self.months):
+            if month not in spanned:
+                raise FieldError(("months", index), f"{month} 月不在窗口 {self.window.start}–{self.window.end} 内")
+        missing = [m for m in spanned if m not in self.months]
+        if missing:
+            raise FieldError(("window",), f"窗口 {self.window.start}–{self.window.end} 跨及 {missing} 月，"
+                                          f"但 months 中没有")
+        return self
 
 
 class CourseKind(Strict):
@@ -547,6 +603,20 @@ class NetworkRule(Strict):
     def clauses(self) -> list[str]:
         rules: list[ClassRoleRule | DormRule | StaffingRule | None] = [*self.class_roles, self.dorms, self.staffing]
         return [rule.clause for rule in rules if rule is not None]
+class MentorRule(Strict):
+    """全员导师制 (JL-3b): every student of these grades has a mentor; coverage per class (xinyu/mentors)."""
+
+    clause: str
+    grades: tuple[int, ...] = Field(min_length=1, description="grades (1–12) whose every student needs a mentor")
+
+    @field_validator("grades")
+    @classmethod
+    def _grades(cls, grades: tuple[int, ...]) -> tuple[int, ...]:
+        if any(not 1 <= g <= 12 for g in grades) or len(set(grades)) != len(grades):
+            raise ValueError("年级应为 1–12 且不重复")
+        return grades
+
+
 class OversightRule(Strict):
     """District inspections (QD-S2 每年开展不少于三次专项巡查): the yearly minimum per school."""
 
@@ -617,6 +687,7 @@ class Pack(Strict):
     oversight: OversightRule | None = Field(default=None, description="None: no yearly inspection minimum")
     tiers: TierRule | None = Field(default=None, description="JN-3 三级 (发展/预防/干预) mapped onto ledgers")
     training: TrainingRule | None = Field(default=None, description="None: training hours are not tracked")
+    mentors: MentorRule | None = Field(default=None, description="None: no 全员导师制 coverage is checked")
     clauses: dict[str, str] = Field(default_factory=dict, description="Clause ID → the text it quotes")
     definitions: dict[str, object] = Field(default_factory=dict, description="YAML anchors only")
     _file: str | None = PrivateAttr(default=None)  # where it was loaded from, for errors found later

@@ -70,6 +70,11 @@ def _rule_lines(session: Session, book: PackBook, task: Task, origin: Cycle, bas
     pack = book.pack(origin.pack, origin.pack_version)
     number = int(origin.month[5:])
     template = book.template(origin.pack, origin.month, task.step_key, task.template, version=origin.pack_version)
+    if isinstance(template, ExtraTask) and template.window is not None:
+        first, _ = template.window.part_in(int(origin.month[:4]), number)
+        lines.append(f"依据：{template.clause} 规定的时段 {template.window.start} 至 {template.window.end}，"
+                     f"本月部分自 {first} 开启，于本月内的最后一天截止：{base}")
+        return first - timedelta(days=1)
     if isinstance(template, ExtraTask) and template.due_day:
         lines.append(f"依据：{template.clause} 规定每年{number}月{template.due_day}日前完成：{base}")
         return month_start

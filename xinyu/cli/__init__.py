@@ -18,6 +18,7 @@ from xinyu.cli import (
     inspections,
     ledgers,
     meetings,
+    mentors,
     network,
     packs,
     packs_table,
@@ -45,6 +46,7 @@ AREAS = (
     packs,
     inspections,
     packs_table,
+    mentors,
     training,
 )
 

@@ -21,7 +21,7 @@ from xinyu.cycle.hooks import run_step_hook
 from xinyu.cycle.opening import OpenResult, open_month
 from xinyu.cycle.org_index import OrgIndex, load_org_index
 from xinyu.cycle.packbook import PackBook
-from xinyu.cycle.schedule import due_on_opening, month_of, task_due
+from xinyu.cycle.schedule import due_on_opening, month_of, opens_on, task_due
 from xinyu.cycle.states import CycleStatus, StepStatus, TaskStatus, check_step_move
 from xinyu.cycle.task_factory import template_task_rows
 from xinyu.locks import lock_schools
@@ -105,6 +105,10 @@ class _Run:
     _hooks: dict[str, list[tuple[Cycle, Step]]] = field(default_factory=dict)  # on_open name → steps opened
 
     def move_cycle(self, cycle: Cycle, steps: list[Step], reviewed: set[str]) -> None:
+        self.move_steps(cycle, steps, reviewed)
+        self.open_windows(cycle, steps)  # after the steps moved: a step opened just now gets its window's tasks
+
+    def move_steps(self, cycle: Cycle, steps: list[Step], reviewed: set[str]) -> None:
         pack = self.book.pack(cycle.pack, cycle.pack_version)
         month_number = int(cycle.month[5:7])
         for step in steps:
@@ -125,7 +129,10 @@ class _Run:
 
     def may_create_tasks(self, cycle: Cycle, steps: list[Step]) -> bool:
         """Whether moving this cycle now could create tasks (a superset of move_cycle's cases): a step that
-        may open, or a later phase whose earlier one has no open work. On most days few schools can."""
+        may open, a later phase whose earlier one has no open work, or a date window that has begun. On most
+        days few schools can."""
+        if any(self.windows_due(cycle, step) for step in steps):
+            return True
         for step in steps:
             if step.status == StepStatus.pending:
                 return self.today >= step.earliest
@@ -145,10 +152,24 @@ class _Run:
         step.due = due_on_opening(step.calendar_due, self.today, rule, work)
         self.result.steps_opened += 1
         for template in self.templates(cycle, step):
-            if template.after is None:
+            if template.after is None and opens_on(template, cycle.month) is None:
                 self.add_tasks(cycle, step, template)
         if rule.on_open:
             self._hooks.setdefault(rule.on_open, []).append((cycle, step))
+
+    def windows_due(self, cycle: Cycle, step: Step) -> list[Any]:
+        """A date window's templates (JL-3) of an opened step whose first day in this month has come and whose
+        tasks do not exist yet: they open then, whether the step is still open or already done."""
+        if step.status == StepStatus.pending:
+            return []
+        return [t for t in self.templates(cycle, step)
+                if (start := opens_on(t, cycle.month)) is not None and start <= self.today
+                and not self.tally(step, t.key).created]
+
+    def open_windows(self, cycle: Cycle, steps: list[Step]) -> None:
+        for step in steps:
+            for template in self.windows_due(cycle, step):
+                self.add_tasks(cycle, step, template)
 
     def create_waiting_tasks(self, cycle: Cycle, step: Step, rule: StepRule) -> None:
         """Second-phase tasks (e.g. the psychology teacher's consolidation) once the first phase is done."""
