@@ -259,11 +259,13 @@ def test_a_whole_month_runs_with_nothing_kept_in_memory_between_actions(db_url: 
     assert act(lambda s, b: october(s).status) == "open"  # closed when November opens
 
     result = act(lambda s, b: advance(s, now=at("2026-11-02"), book=b))
-    assert (result.opened.opened, result.opened.closed, result.opened.carried_tasks) == (1, 1, 3)
+    # Left open in October and carried: the decision, the theme day, the rectification and the month's push to
+    # parents (QD-P1: it does not hold up the feedback step, nobody did it in this test).
+    assert (result.opened.opened, result.opened.closed, result.opened.carried_tasks) == (1, 1, 4)
     assert act(lambda s, b: october(s).status) == "closed"
     carried = act(lambda s, b: tasks_of(s, cycle_of(s, school_id, "2026-11").id))
     assert sorted(t.template for t in carried if t.carried_over) == ["decision", "mental_health_day",
-                                                                      "rectification"]
+                                                                      "parent_push", "rectification"]
     again = act(lambda s, b: advance(s, now=at("2026-11-02"), book=b))
     assert nothing_happened(again)
 

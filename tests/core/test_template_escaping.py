@@ -66,7 +66,7 @@ class Poison:
 
     def __iter__(self) -> Iterator["Poison"]:
         # Two of each: enough for `for a, b in pairs` and for `for x in items` to render its body.
-        if self._depth > 6:
+        if self._depth > 8:
             return iter(())
         return iter((self._child(), self._child()))
 

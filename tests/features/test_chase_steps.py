@@ -28,8 +28,9 @@ from xinyu.chase.extensions import acknowledge_task, decide_extension, request_e
 from xinyu.chase.inbox import list_escalations
 from xinyu.chase.run import ChaseResult, FiredLine
 from xinyu.clock import SHANGHAI, as_local
-from xinyu.crisis.opening import CrisisOpened, open_crisis_case
+from xinyu.crisis.opening import CrisisOpened, case_code, open_crisis_case
 from xinyu.cycle import PackBook, advance
+from xinyu.grades import parse_grade
 from xinyu.roles import Role
 
 INBOX = "区县督办箱"
@@ -502,3 +503,28 @@ def _(db: Db, first: date, last: date) -> None:
         made = [(m.channel, m.subject) for m in session.exec(select(OutboxMessage))
                 if m.created_at and first <= as_local(m.created_at).date() <= last]
     assert not made, made
+
+
+# The four-level warning network 学校—年级—班级—家庭 (JL-5; features/危机干预/吉林四级预警网络.feature).
+@given(step_text("{grade}设有年级主任"))
+def _(db: Db, school: SchoolRef, grade: str) -> None:
+    number = parse_grade(grade)
+    assert number is not None, grade
+    with db() as session:
+        school_row = session.get(School, school.id)
+        assert school_row is not None
+        district = session.exec(select(District).where(District.id == school_row.district_id)).one()
+        assert district.id is not None
+        head = Person(identity=f"{district.name}/{school.name}/{grade}年级主任", name=f"{school.name}{grade}年级主任",
+                      email=f"grade{number}.head@school.example.cn")
+        session.add(head)
+        session.flush()
+        assert head.id is not None
+        session.add(RoleAssignment(person_id=head.id, role=Role.grade_head, district_id=district.id,
+                                   school_id=school.id, grade=number, scope_key=f"s{school.id}/g{number}"))
+
+
+@then(step_text("系统按“{chain}”逐级通知了个案 {code}"))
+def _(crisis: CrisisOpened, chain: str, code: str) -> None:
+    assert case_code(crisis.case) == code
+    assert [told.split(" ")[0] for told in crisis.relay] == chain.split(" → "), crisis.relay

@@ -6,19 +6,16 @@ from datetime import date, datetime, time
 from pytest_bdd import given, scenarios, then, when
 from sqlmodel import Session, select
 
-from models import District, MentorAssignment, Person, RoleAssignment, School, Student
+from models import MentorAssignment, Student
 from tests.features.support import Db, SchoolRef, holder, step_text
 from tests.features.test_chase_steps import *  # noqa: F403  (the chase's shared steps: a case, the messages)
 from xinyu.clock import SHANGHAI
-from xinyu.crisis.opening import CrisisOpened, case_code
 from xinyu.cycle import PackBook
 from xinyu.grades import parse_grade
 from xinyu.mentors import assign_mentor, mentor_coverage
-from xinyu.roles import Role
 
 scenarios("月度闭环/吉林年度心理测评.feature")
 scenarios("月度闭环/吉林心理健康教育宣传月.feature")
-scenarios("危机干预/吉林四级预警网络.feature")
 scenarios("台账/吉林全员导师制.feature")
 
 METHODS = {"rating": "他评", "online": "线上测评"}
@@ -29,30 +26,6 @@ def _(book: PackBook, grade: str, method: str) -> None:
     number = parse_grade(grade)
     assert number is not None, grade
     assert METHODS[book.pack("jilin").screening.method_for(number)] == method
-
-
-@given(step_text("{grade}设有年级主任"))
-def _(db: Db, school: SchoolRef, grade: str) -> None:
-    number = parse_grade(grade)
-    assert number is not None, grade
-    with db() as session:
-        school_row = session.get(School, school.id)
-        assert school_row is not None
-        district = session.exec(select(District).where(District.id == school_row.district_id)).one()
-        assert district.id is not None
-        head = Person(identity=f"{district.name}/{school.name}/{grade}年级主任", name=f"{school.name}{grade}年级主任",
-                      email=f"grade{number}.head@school.example.cn")
-        session.add(head)
-        session.flush()
-        assert head.id is not None
-        session.add(RoleAssignment(person_id=head.id, role=Role.grade_head, district_id=district.id,
-                                   school_id=school.id, grade=number, scope_key=f"s{school.id}/g{number}"))
-
-
-@then(step_text("系统按“{chain}”逐级通知了个案 {code}"))
-def _(crisis: CrisisOpened, chain: str, code: str) -> None:
-    assert case_code(crisis.case) == code
-    assert [told.split(" ")[0] for told in crisis.relay] == chain.split(" → "), crisis.relay
 
 
 def student_named(session: Session, school: SchoolRef, name: str) -> Student:
