@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel
 
 from models import PackVersion
 from xinyu.cycle import PackBook
+from xinyu.cycle.packbook import release_reader
 from xinyu.db import make_engine, migrate
 from xinyu.statutory import STATUTORY
 
@@ -73,6 +74,7 @@ def _shipped_packs(conn: Connection) -> list[dict[str, object]]:
 def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
+    release_reader(engine)  # the books' own connections to this test's database
     engine.dispose()
 
 

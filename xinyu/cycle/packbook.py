@@ -102,3 +102,12 @@ def _reader_for(engine: Engine) -> Engine:
             reader = make_engine(text, pool_size=2)
             _READERS[text] = reader
     return reader
+
+
+def release_reader(engine: Engine) -> None:
+    """Close the books' connections to this engine's database (a test's database, dropped with it)."""
+    text = make_url(engine.url).render_as_string(hide_password=False)
+    with _READERS_LOCK:
+        reader = _READERS.pop(text, None)
+    if reader is not None:
+        reader.dispose()
