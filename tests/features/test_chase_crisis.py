@@ -3,44 +3,18 @@ a same-day task to record that the parents were informed, a major case in the di
 
 from datetime import date
 
-from pytest_bdd import given, scenarios, then
+from pytest_bdd import scenarios, then
 from sqlmodel import col, select
 
-from models import CrisisCase, District, OutboxMessage, Person, RoleAssignment, School, Task
+from models import CrisisCase, OutboxMessage, Task
 from tests.features.support import Db, SchoolRef, step_text
 from tests.features.test_chase_steps import *  # noqa: F403  (the chase's shared steps)
 from tests.features.test_chase_steps import Delivery, person
 from xinyu import links
 from xinyu.clock import as_local
-from xinyu.crisis.opening import CrisisOpened, case_code
-from xinyu.grades import parse_grade
-from xinyu.roles import Role
+from xinyu.crisis.opening import CrisisOpened
 
 scenarios("催办与督办/心理危机快速通道.feature")
-
-
-@given(step_text("{grade}设有年级主任"))
-def _(db: Db, school: SchoolRef, grade: str) -> None:
-    number = parse_grade(grade)
-    assert number is not None, grade
-    with db() as session:
-        school_row = session.get(School, school.id)
-        assert school_row is not None
-        district = session.get(District, school_row.district_id)
-        assert district is not None and district.id is not None
-        head = Person(identity=f"{district.name}/{school.name}/{grade}年级主任", name=f"{school.name}{grade}年级主任",
-                      email=f"grade{number}.head@school.example.cn")
-        session.add(head)
-        session.flush()
-        assert head.id is not None
-        session.add(RoleAssignment(person_id=head.id, role=Role.grade_head, district_id=district.id,
-                                   school_id=school.id, grade=number, scope_key=f"s{school.id}/g{number}"))
-
-
-@then(step_text("系统按“{chain}”逐级通知了个案 {code}"))
-def _(crisis: CrisisOpened, chain: str, code: str) -> None:
-    assert case_code(crisis.case) == code
-    assert [told.split(" ")[0] for told in crisis.relay] == chain.split(" → "), crisis.relay
 
 
 @then(step_text("{who}收到的邮件标题为“{first}”和“{second}”"))
