@@ -61,3 +61,21 @@ def test_network_counts_per_school_and_school_set(cli_db: str, engine: Engine,
     assert "芝罘网络小学" in out and "8间\t8" in out and "需2人 ▲未达标" in out
     code, _, err = run(capsys, "network", "--school", "没有这所学校")
     assert code != 0 and "没有名为 没有这所学校 的学校" in err
+
+
+def test_a_jinan_school_needs_a_psych_member_in_every_class(cli_db: str, engine: Engine,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """JN-5 全面设立“心理委员”: every grade, at least one per class (the Jinan pack's reading)."""
+    with transaction(engine) as session:
+        jn = make_school(session, name="历下网络小学", district_name="历下区", grades=(1, 2), classes_per_grade=2,
+                         pack="jinan")
+        district = session.get(District, jn.school.district_id)
+        assert district is not None
+        for school_class in jn.classes[:3]:
+            add_person(session, name=f"委员{school_class.id}", role=Role.class_psych_member, district=district,
+                       school=jn.school, school_class=school_class)
+    code, out, err = run(capsys, "network", "--school", "历下网络小学", "--json", "--at", "2026-03-02T09:00")
+    assert code == 0, err
+    (row,) = json.loads(out)
+    assert (row["classes"], row["classes_checked"], row["classes_short"], row["clauses"]) == (4, 4, 1, ["JN-5"])
+    assert row["ok"] is False and "委员" not in out
