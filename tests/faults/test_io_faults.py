@@ -58,5 +58,6 @@ def test_a_step_renamed_under_open_cycles_is_refused_by_file_and_path(tmp_path: 
     shutil.copytree(io_faults.PACKS, tmp_path / "packs")
     pack = tmp_path / "packs" / "qingdao.yaml"
     pack.write_text(io_faults._step_removed(pack.read_text(encoding="utf-8")), encoding="utf-8")
-    with pytest.raises(PackError, match=r"qingdao\.yaml 无效：\n  variants\.regular\.steps: 没有步骤 feedback"):
+    # The file itself is refused now (the month's push to parents, QD-P1, sits in that step): by file and path.
+    with pytest.raises(PackError, match=r"qingdao\.yaml 无效：\n  extra_tasks\.\d+\.step: .*没有步骤 feedback"):
         load_pack_file(pack).step(10, "feedback")
