@@ -40,7 +40,7 @@ def changed_qingdao(folder: Path, name: str = "我的青岛.yaml") -> Path:
 
 def test_install_keeps_versions_and_names_the_pack_by_its_id(engine: Engine, tmp_path: Path) -> None:
     same = install_pack(engine, QINGDAO, "张老师")
-    assert (same.new, same.version) == (False, 1) and "already version 1" in same.summary()
+    assert (same.new, same.version) == (False, 1) and "与已安装的版本 1 内容相同" in same.summary()
     second = install_pack(engine, changed_qingdao(tmp_path), "张老师")  # another file name: the id comes from id:
     assert (second.pack_id, second.version, second.new) == ("qingdao", 2, True)
     assert install_pack(engine, changed_qingdao(tmp_path, "again.yaml"), "李老师").version == 2  # unchanged text

@@ -71,9 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         refusal = expected_error(exc)
         if refusal is None:
             raise
+        from xinyu.packs import PackError
         from xinyu.roster.errors import RosterError
 
-        return refuse(str(refusal), keep_lines=isinstance(refusal, RosterError))
+        # A roster's rows and a pack's dotted paths: one error a line, as the file is read.
+        return refuse(str(refusal), keep_lines=isinstance(refusal, (RosterError, PackError)))
 
 
 OWN_DATABASE = {"init", "demo", "simulate"}  # commands that create or name their own database

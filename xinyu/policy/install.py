@@ -35,7 +35,7 @@ class Installed:
         if self.new:
             return (f"已安装政策包 {self.pack_id} 版本 {self.version}"
                     f"（{self.label}，{self.content_hash[:12]}）：{self.source}")
-        return f"政策包 {self.pack_id} 未变：already version {self.version}（与已安装的版本 {self.version} 内容相同）"
+        return f"政策包 {self.pack_id} 未变：与已安装的版本 {self.version} 内容相同，不另存新版本"
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
