@@ -415,7 +415,7 @@ def test_yaml_syntax_error_names_the_file_and_line(qingdao_raw: dict[str, Any], 
         load_pack("qingdao", tmp_path)
     message = str(info.value)
     assert str(file) in message
-    assert "line" in message
+    assert "第 3 行第 8 列" in message and "\n" not in message  # where, on one line
 
 
 def test_a_pack_that_is_not_a_mapping_is_refused(tmp_path: Path) -> None:

@@ -825,13 +825,20 @@ def parse_pack(text: str, source: str | Path) -> Pack:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise PackError(f"政策包 {source} 无法读取：{exc}") from exc
+        raise PackError(f"政策包 {source} 无法读取：{_yaml_problem(exc)}") from exc
     try:
         pack = Pack.model_validate(raw)
     except ValidationError as exc:
         raise PackError(_format_error(source, exc)) from exc
     pack._file = str(source)
     return pack
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """The YAML error in one line: what is wrong and where (line, column), without the parser's drawing."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"第 {mark.line + 1} 行第 {mark.column + 1} 列：{problem}" if mark is not None else problem
 
 
 def read_pack_text(path: Path) -> str:
