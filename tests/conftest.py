@@ -49,14 +49,19 @@ def db_url(database_template: str, tmp_path: Path) -> str:
         target = tmp_path / "xinyu.db"
         shutil.copy(database_template, target)
         return f"sqlite:///{target}"
-    engine = create_engine(database_template)
+    empty_postgresql(database_template)
+    return database_template
+
+
+def empty_postgresql(url: str) -> None:
+    """Every table emptied, the shipped packs put back: the database as `xinyu init` leaves it."""
+    engine = create_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:
         shipped = _shipped_packs(conn)
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         conn.execute(insert(PackVersion), shipped)  # the packs migrate() installed, as a fresh database has them
     engine.dispose()
-    return database_template
 
 
 _SHIPPED: list[dict[str, object]] = []

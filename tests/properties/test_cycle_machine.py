@@ -33,12 +33,12 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from models import ChaseEvent, Cycle, Escalation, Extension, OutboxMessage, RoleAssignment, School, Step, Task
-from tests.conftest import TEST_DB
+from tests.conftest import TEST_DB, empty_postgresql
 from tests.factories import make_school
 from tests.properties.ladder_oracle import Fire, OpenWork, expected_digest_keys, expected_fires
 from tests.state_snapshot import describe_difference, snapshot
@@ -81,11 +81,7 @@ class Databases:
             path = self.folder / f"example-{uuid.uuid4().hex[:8]}.db"
             shutil.copy(self.template, path)
             return make_engine(f"sqlite:///{path}"), path
-        admin = create_engine(self.template)
-        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-        with admin.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        admin.dispose()
+        empty_postgresql(self.template)  # the shipped packs stay installed, as in every other test
         return make_engine(self.template), None
 
 
