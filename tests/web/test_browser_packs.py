@@ -10,28 +10,16 @@ Each page fits the phone's width; screenshots go to /tmp/jnhlj and the suite's s
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from sqlmodel import Session, col, select
 
 from models import CrisisCase, KeyStudentPlan, School, Student
-from tests.web.browser import PHONE, screenshot_dir
+from tests.web.browser import PHONE
 from tests.web.conftest import PageFactory
+from tests.web.test_browser_crisis import fits_the_phone, shot
 from tests.web.test_browser_scenarios import Console, Site, console, open_as, site  # noqa: F401  (fixtures)
 from tests.web.world import NOW, World
-
-SHOTS = Path("/tmp/jnhlj")
-
-
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / name, full_page=True)
-    page.screenshot(path=screenshot_dir() / name, full_page=True)
-
-
-def fits_the_phone(page: Page) -> None:
-    page.wait_for_function("() => document.documentElement.scrollWidth <= window.innerWidth", timeout=5000)
 
 
 def use_pack(live: Site, school_id: int, pack: str) -> None:
