@@ -34,10 +34,19 @@ class Viewer:
     grade_scopes: frozenset[tuple[int, int]] = frozenset()  # (school id, grade) as grade head
     class_ids: frozenset[int] = frozenset()  # classes taught (homeroom, subject teacher)
     class_school_ids: frozenset[int] = frozenset()  # schools of those classes and grades
+    admin_district_ids: frozenset[int] = frozenset()  # 区县管理员 of: schools, rosters, people and accounts
 
     @property
     def is_officer(self) -> bool:
         return bool(self.district_ids)
+
+    @property
+    def is_admin(self) -> bool:
+        return bool(self.admin_district_ids)
+
+    def administers(self, district_id: int) -> bool:
+        """Keeps the district's schools, rosters, roles and accounts (not its students' records)."""
+        return district_id in self.admin_district_ids
 
     @property
     def school_ids(self) -> frozenset[int]:
@@ -87,6 +96,7 @@ def load_viewer(session: Session, person_id: int) -> Viewer | None:
     if not staff:
         return None
     districts: set[int] = set()
+    admin_districts: set[int] = set()
     school_roles: dict[int, set[str]] = defaultdict(set)
     grades: set[tuple[int, int]] = set()
     classes: set[int] = set()
@@ -94,6 +104,8 @@ def load_viewer(session: Session, person_id: int) -> Viewer | None:
     for role, district_id, school_id, grade, class_id in staff:
         if role == Role.district_officer:
             districts.add(district_id)
+        elif role == Role.district_admin:
+            admin_districts.add(district_id)
         elif class_id is not None:
             classes.add(class_id)
             class_schools.add(school_id)
@@ -108,6 +120,7 @@ def load_viewer(session: Session, person_id: int) -> Viewer | None:
         person_id=person_id, name=person.name, roles=frozenset(r[0] for r in staff),
         district_ids=frozenset(districts), school_roles={k: frozenset(v) for k, v in school_roles.items()},
         grade_scopes=frozenset(grades), class_ids=frozenset(classes), class_school_ids=frozenset(class_schools),
+        admin_district_ids=frozenset(admin_districts),
     )
 
 

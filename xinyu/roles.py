@@ -16,6 +16,7 @@ class Role(StrEnum):
     dorm_informant = "dorm_informant"
     health_committee = "health_committee"
     district_officer = "district_officer"
+    district_admin = "district_admin"
 
     @property
     def label(self) -> str:
@@ -45,12 +46,14 @@ LABELS: dict[Role, str] = {
     Role.dorm_informant: "宿舍心理信息员",
     Role.health_committee: "健康委员",
     Role.district_officer: "区县负责人",
+    Role.district_admin: "区县管理员",
 }
 
 STUDENT_ROLES = frozenset({Role.class_psych_member, Role.dorm_informant, Role.health_committee})
 
 SCOPES: dict[Role, str] = {
     Role.district_officer: "district",
+    Role.district_admin: "district",
     Role.grade_head: "grade",
     Role.homeroom: "class",
     Role.subject_teacher: "class",

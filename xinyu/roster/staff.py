@@ -126,16 +126,16 @@ def _parse(number: int, cells: dict[str, Cell], errors: ErrorList, packs: list[s
         errors.add(number, "role", text["role"], f"不是已知角色（应为：{'、'.join(role_labels())}）")
     _require(errors, number, "district", district, 64, "区县名称")
     _require(errors, number, "name", name, 64, "姓名")
-    if role is Role.district_officer:
+    if role is not None and role.scope == "district":
         if school:
-            errors.add(number, "school", school, "应留空（区县负责人属于区县，不属于学校）")
+            errors.add(number, "school", school, f"应留空（{role.label}属于区县，不属于学校）")
     else:
         _require(errors, number, "school", school, 128, "学校名称")
     stage = _stage(text["stage"]) if text["stage"] else None
     if text["stage"] and stage is None:
         errors.add(number, "stage", text["stage"], f"不是已知学段（应为：{'、'.join(STAGES)}）")
     grade, class_name = _grade_and_class(number, text, stage, errors)
-    if role is not None and role is not Role.district_officer:
+    if role is not None and role.scope != "district":
         _check_scope(number, role, text, grade, class_name, errors)
     email = parse_email(text["email"]) if text["email"] else None
     if text["email"] and email is None:
@@ -149,7 +149,7 @@ def _parse(number: int, cells: dict[str, Cell], errors: ErrorList, packs: list[s
     gender, tenure = _gender_and_tenure(number, role, text, errors)
     if errors.total > before or role is None:
         return None
-    if role is Role.district_officer:
+    if role.scope == "district":
         school, grade, class_name = "", None, None
     elif stage is None and grade is not None:
         stage = stage_of_grade(grade)
