@@ -1,6 +1,6 @@
 """Signed-in throughput of `xinyu serve --workers N --no-scheduler` for N = 1, 2, 4, on PostgreSQL and SQLite.
 
-    .venv/bin/python bench/web_workers.py [--workers 1,2,4] [--clients 16] [--seconds 20] [--warmup 4]
+    .venv/bin/python bench/web_workers.py [--workers 1,2,4] [--clients 16] [--seconds 30] [--warmup 8]
                                           [--db pg,sqlite] [--threads 8] [--rebuild]
 
 Data: the demo database of bench/web_load.py (`xinyu demo`: 6 schools × 8 classes, cached under bench/.cache/),
@@ -16,7 +16,8 @@ connections), cookies over plain http (the client is on 127.0.0.1). SIGTERM stop
 Load: `--clients` concurrent clients (httpx.AsyncClient, one event loop in this process, a keep-alive connection
 each), every client walking the (page, session) plan from its own offset: my tasks, the school board, courses,
 ledgers and the meeting for staff, the district inbox and board for the officer (pages that answer 200 at the
-first server). A warm-up (every worker imports and fills its caches), then `--seconds` measured. Errors: any
+first server). A warm-up (at least `--warmup` seconds and 3 requests per client: every worker imports and fills
+its caches), then `--seconds` measured. Errors: any
 answer but 200 (a 303 to the login page included) or a socket error. Requests/s, p50 and p95 per N, and each N
 against N = 1 measured in the same run. The machine is shared and the load generator runs on it (one core at
 most): compare ratios, not absolute numbers.
@@ -104,10 +105,10 @@ def stop_server(process: subprocess.Popen[bytes]) -> float:
 
 
 async def _client(base: str, plan: list[tuple[str, str]], offset: int, until: float,
-                  latencies: list[float], errors: list[str]) -> None:
+                  latencies: list[float], errors: list[str], at_least: int = 0) -> None:
     n = offset
     async with httpx.AsyncClient(base_url=base, timeout=30.0) as client:
-        while time.perf_counter() < until:
+        while time.perf_counter() < until or n - offset < at_least:
             path, cookie = plan[n % len(plan)]
             n += 1
             started = time.perf_counter()
@@ -122,16 +123,17 @@ async def _client(base: str, plan: list[tuple[str, str]], offset: int, until: fl
                 errors.append(str(response.status_code))
 
 
-async def _load(base: str, plan: list[tuple[str, str]], clients: int, seconds: float) -> tuple[list[float], list[str]]:
+async def _load(base: str, plan: list[tuple[str, str]], clients: int, seconds: float,
+                at_least: int = 0) -> tuple[list[float], list[str]]:
     latencies: list[float] = []
     errors: list[str] = []
     until = time.perf_counter() + seconds
-    await asyncio.gather(*(_client(base, plan, i * 7, until, latencies, errors) for i in range(clients)))
+    await asyncio.gather(*(_client(base, plan, i * 7, until, latencies, errors, at_least) for i in range(clients)))
     return latencies, errors
 
 
 def drive(label: str, base: str, plan: list[tuple[str, str]], workers: int, args: argparse.Namespace) -> Result:
-    asyncio.run(_load(base, plan, args.clients, args.warmup))
+    asyncio.run(_load(base, plan, args.clients, args.warmup, at_least=3))  # every client's first pages too
     started = time.perf_counter()
     latencies, errors = asyncio.run(_load(base, plan, args.clients, args.seconds))
     elapsed = time.perf_counter() - started
@@ -184,8 +186,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", default="1,2,4", help="worker counts, comma-separated (the first is the baseline)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent signed-in clients")
-    parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--warmup", type=float, default=4.0)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--warmup", type=float, default=8.0)
     parser.add_argument("--db", default="pg,sqlite", help="pg, sqlite or both (comma-separated, in this order)")
     parser.add_argument("--threads", type=int, default=8, help="XINYU_WEB_THREADS of each worker")
     parser.add_argument("--rebuild", action="store_true", help="build the demo database again")

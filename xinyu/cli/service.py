@@ -33,8 +33,10 @@ def register(command: Command) -> None:
     p.add_argument("--port", type=int, default=8000, help="网页端端口")
     p.add_argument("--workers", type=int, default=1,
                    help="网页端工作进程数（默认 1）；大于 1 时须加 --no-scheduler，并另行运行 xinyu scheduler")
-    p.add_argument("--no-scheduler", action="store_true", help="只运行网页端，不运行定时任务（由 xinyu scheduler 运行）")
-    command("scheduler", cmd_scheduler, "只运行定时任务（不含网页端），与 xinyu serve --no-scheduler 配合；按 Ctrl+C 停止")
+    p.add_argument("--no-scheduler", action="store_true",
+                   help="只运行网页端，不运行定时任务（由 xinyu scheduler 运行）")
+    command("scheduler", cmd_scheduler,
+            "只运行定时任务（不含网页端），与 xinyu serve --no-scheduler 配合；按 Ctrl+C 停止")
     p = command("demo", cmd_demo, "示例：一个区县的一个月，端到端")
     p.add_argument("--schools", type=int, default=6)
     p.add_argument("--classes", type=int, default=8, help="每校班级数")
@@ -92,7 +94,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise CliError(f"--workers 须为正整数，收到 {args.workers}")
     if args.workers > 1 and not args.no_scheduler:
-        raise CliError("--workers 大于 1 时须加 --no-scheduler：定时任务只能在一个进程中运行，请另行运行 xinyu scheduler")
+        raise CliError("--workers 大于 1 时须加 --no-scheduler：定时任务只能在一个进程中运行，"
+                       "请另行运行 xinyu scheduler")
     settings = _ready_settings()
     web_line = (f"网页端：http://{args.host}:{args.port}/（会话 Cookie 仅经 HTTPS 或本机地址发送；"
                 f"对外请置于 HTTPS 反向代理之后）")

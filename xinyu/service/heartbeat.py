@@ -57,8 +57,9 @@ class SchedulerState:
 
 def scheduler_state(session: Session, *, now: datetime, dispatch_every: timedelta) -> SchedulerState:
     rows = list(session.exec(select(SchedulerHeartbeat)))
-    jobs = {row.job_id: {"last_started": _iso(row.last_started), "last_finished": _iso(row.last_finished),
-                         "ok": row.ok} for row in sorted(rows, key=lambda r: r.job_id)}
+    jobs: dict[str, dict[str, object]] = {
+        row.job_id: {"last_started": _iso(row.last_started), "last_finished": _iso(row.last_finished), "ok": row.ok}
+        for row in sorted(rows, key=lambda r: r.job_id)}
     started = [row.last_started for row in rows if row.last_started is not None]
     latest = max(started, default=None)
     if latest is None:
