@@ -6,7 +6,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: demo test lint unit bench bench-dispatch bench-chase bench-web bench-ledgers bench-peer bench-faults bench-year venv clean browser
+.PHONY: demo test lint unit bench bench-dispatch bench-chase bench-web bench-workers bench-ledgers bench-peer bench-faults bench-year venv clean browser
 
 venv: $(VENV)/.installed
 
@@ -52,6 +52,11 @@ bench-dispatch: venv
 # The board, my-tasks and inbox pages of 300 schools after a school year, against naive per-row twins.
 bench-web: venv
 	$(BIN)/python bench/web_pages.py
+
+# Signed-in throughput of `xinyu serve --workers 1, 2, 4 --no-scheduler`, PostgreSQL then SQLite (ratios vs 1 worker).
+bench-workers: venv
+	scripts/ensure-postgres
+	$(BIN)/python bench/web_workers.py
 
 # Ledger pages A, B, D and the QD-2 coverage page of a 3,000-student school after a year, against naive twins.
 bench-ledgers: venv

@@ -9,9 +9,12 @@ import asyncio
 from prefect import flow, task
 from pydantic import BaseModel, Field
 
+from flows.run_logs import send_app_logs_to_runs
 from flows.runtime import engine
 from notifications.dispatcher import dispatch_async
 from xinyu.clock import parse_at
+
+send_app_logs_to_runs()  # the app's own log lines in these flows' run logs (flows/run_logs.py)
 
 
 class DispatchParams(BaseModel):

@@ -19,6 +19,7 @@ from prefect import flow, get_run_logger, task
 from prefect.context import SyncClientContext
 from pydantic import BaseModel, Field
 
+from flows.run_logs import send_app_logs_to_runs
 from flows.runtime import engine, pack_book, packs_in_use, school_batches
 from flows.spread import Batches, run_children, worker_groups
 from xinyu.calendar_warning import calendar_warning
@@ -30,6 +31,8 @@ from xinyu.db import transaction
 from xinyu.locks import ClockBehind
 from xinyu.packs import PackError
 from xinyu.settings import get_settings
+
+send_app_logs_to_runs()  # the app's own log lines in these flows' run logs (flows/run_logs.py)
 
 GROUPS = ("Run from a deployment: child runs to spread the batches over; default one per online worker of the"
           " pool from XINYU_SPREAD_MIN_SCHOOLS schools on, 1 keeps them in this run (flows/spread.py)")

@@ -23,6 +23,7 @@ from models.mentors import MentorAssignment
 from models.org import District, Person, RoleAssignment, School, SchoolClass, Student
 from models.outbox import OutboxMessage
 from models.packs import PackVersion
+from models.scheduler import SchedulerHeartbeat
 from models.training import TrainingRecord
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "Person",
     "RoleAssignment",
     "School",
+    "SchedulerHeartbeat",
     "SchoolClass",
     "ScreeningRecord",
     "Step",

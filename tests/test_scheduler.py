@@ -324,6 +324,7 @@ def test_advance_job_runs_its_flow_and_logs_counts_only(
     assert event.retval["opened.opened"] == 1
     assert len(lines) == 1 and lines[0].startswith("advance-cycles: ") and "opened.opened=1" in lines[0]
     assert "第一中学" not in lines[0]
+    assert heartbeat(engine, "advance") is True
 
 
 def test_dispatch_job_runs_its_flow_and_logs_counts_only(
@@ -339,6 +340,19 @@ def test_dispatch_job_runs_its_flow_and_logs_counts_only(
     assert [r.status for r in rows(engine)] == ["sent"]
     assert len(lines) == 1 and lines[0].startswith("dispatch-outbox: ") and "sent=1" in lines[0]
     assert "school.example.cn" not in lines[0]
+    assert heartbeat(engine, "dispatch") is True
+
+
+def heartbeat(engine: Engine, job_id: str) -> bool | None:
+    """The recorded outcome of the job's last run (GET /healthz reads it)."""
+    from sqlmodel import Session
+
+    from models import SchedulerHeartbeat
+
+    with Session(engine) as session:
+        row = session.get(SchedulerHeartbeat, job_id)
+        assert row is not None and row.last_started is not None and row.last_finished is not None
+        return row.ok
 
 
 # --- `xinyu serve` ------------------------------------------------------------------------------

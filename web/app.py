@@ -20,6 +20,7 @@ from web.context import WebContext
 from web.errors import STATUS_TEXT, status_text, validation_errors, validation_message
 from web.limits import BodyLimit, check_upload_cap
 from web.routes import auth
+from web.routes.health import script_head
 from web.security import CsrfFailed, LoginRequired, current_viewer, is_api
 from web.templating import page
 from xinyu.access import AccessDenied, Viewer
@@ -54,6 +55,7 @@ def create_app(
         file_store=file_store,
     )
     check_upload_cap(_loadable_packs(app.state.ctx.book), settings.max_upload_bytes)
+    app.state.migration_head = script_head()  # GET /healthz compares the database's revision with it
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(auth.router)
     for router in _area_routers():

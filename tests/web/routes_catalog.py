@@ -43,11 +43,12 @@ from xinyu.evidence_files import LocalStore
 from xinyu.evidence_files.stores import content_key
 from xinyu.roles import STUDENT_ROLES
 
-# Routes anyone may call (signing in, the OpenAPI document): everything else must depend on current_viewer.
+# Routes anyone may call (signing in, the OpenAPI document, the health check): everything else must depend on
+# current_viewer.
 PUBLIC = frozenset({
     ("GET", "/login"), ("POST", "/login"), ("GET", "/first-login"), ("POST", "/first-login"),
     ("GET", "/first-login/{token}"), ("POST", "/first-login/{token}"),
-    ("GET", "/openapi.json"),
+    ("GET", "/openapi.json"), ("GET", "/healthz"),
 })
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PACKS = Path(__file__).resolve().parents[2] / "packs"

@@ -2,7 +2,10 @@
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
@@ -10,7 +13,10 @@ from models import Task
 from xinyu.cli.common import CliError, Command, engine_and_book
 from xinyu.clock import parse_at
 from xinyu.db import make_engine, migrate
-from xinyu.settings import get_settings
+from xinyu.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.base import BaseScheduler
 
 
 def register(command: Command) -> None:
@@ -25,6 +31,12 @@ def register(command: Command) -> None:
     p = command("serve", cmd_serve, "网页端，并按计划运行：每月1日开启周期，每天 7:00、16:00 推进，每 5 分钟发消息")
     p.add_argument("--host", default="127.0.0.1", help="网页端监听地址")
     p.add_argument("--port", type=int, default=8000, help="网页端端口")
+    p.add_argument("--workers", type=int, default=1,
+                   help="网页端工作进程数（默认 1）；大于 1 时须加 --no-scheduler，并另行运行 xinyu scheduler")
+    p.add_argument("--no-scheduler", action="store_true",
+                   help="只运行网页端，不运行定时任务（由 xinyu scheduler 运行）")
+    command("scheduler", cmd_scheduler,
+            "只运行定时任务（不含网页端），与 xinyu serve --no-scheduler 配合；按 Ctrl+C 停止")
     p = command("demo", cmd_demo, "示例：一个区县的一个月，端到端")
     p.add_argument("--schools", type=int, default=6)
     p.add_argument("--classes", type=int, default=8, help="每校班级数")
@@ -76,26 +88,79 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from web.app import create_app
+    from xinyu.service.serve import serve_web_until_stopped, serve_workers
+
+    if args.workers < 1:
+        raise CliError(f"--workers 须为正整数，收到 {args.workers}")
+    if args.workers > 1 and not args.no_scheduler:
+        raise CliError("--workers 大于 1 时须加 --no-scheduler：定时任务只能在一个进程中运行，"
+                       "请另行运行 xinyu scheduler")
+    settings = _ready_settings()
+    web_line = (f"网页端：http://{args.host}:{args.port}/（会话 Cookie 仅经 HTTPS 或本机地址发送；"
+                f"对外请置于 HTTPS 反向代理之后）")
+    if args.workers > 1:
+        print(f"{web_line}；{args.workers} 个工作进程，不运行定时任务。按 Ctrl+C 停止", flush=True)
+        serve_workers(args.workers, host=args.host, port=args.port)
+        print("网页端已停止", flush=True)
+        return 0
+    if args.no_scheduler:
+        print(f"{web_line}；不运行定时任务。按 Ctrl+C 停止", flush=True)
+        serve_web_until_stopped(None, create_app(), host=args.host, port=args.port)
+        print("网页端已停止", flush=True)
+        return 0
+    with _scheduler_lock(settings.database_url):
+        scheduler = _scheduler_with_plan(settings.database_url)
+        print(web_line, flush=True)
+        serve_web_until_stopped(scheduler, create_app(), host=args.host, port=args.port)
+    print("定时任务已停止", flush=True)
+    return 0
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from xinyu.service.serve import run_scheduler_until_stopped
+
+    settings = _ready_settings()
+    with _scheduler_lock(settings.database_url):
+        run_scheduler_until_stopped(_scheduler_with_plan(settings.database_url))
+    print("定时任务已停止", flush=True)
+    return 0
+
+
+def _ready_settings() -> Settings:
     from sqlalchemy import make_url
 
-    from web.app import create_app
-    from xinyu.service.scheduler import build_scheduler, upcoming
-    from xinyu.service.serve import database_ready, log_to_stderr, serve_web_until_stopped
+    from xinyu.service.serve import database_ready, log_to_stderr
 
     settings = get_settings()
     if not database_ready(settings.database_url):
         shown = make_url(settings.database_url).render_as_string(hide_password=True)
         raise CliError(f"数据库尚未初始化：{shown}，请先运行 xinyu init")
     log_to_stderr()
-    scheduler = build_scheduler(settings.database_url, blocking=False)
+    return settings
+
+
+@contextmanager
+def _scheduler_lock(database_url: str) -> Iterator[None]:
+    from xinyu.service.scheduler_lock import SchedulerBusy, scheduler_lock
+
+    try:
+        with scheduler_lock(database_url):
+            yield
+    except SchedulerBusy:
+        raise CliError("另一个定时任务进程（xinyu serve 或 xinyu scheduler）正在使用此数据库，"
+                       "两个同时运行会重复执行任务；未启动") from None
+
+
+def _scheduler_with_plan(database_url: str) -> "BaseScheduler":
+    """The scheduler (not started), its plan said on the first line."""
+    from xinyu.service.scheduler import build_scheduler, upcoming
+
+    scheduler = build_scheduler(database_url, blocking=False)
     plan = "；".join(f"{u.label} 立即补运行（原定 {u.at:%Y-%m-%d %H:%M}）" if u.catch_up
                     else f"{u.label} 下次 {u.at:%Y-%m-%d %H:%M}" for u in upcoming(scheduler))
     print(f"定时任务已启动（北京时间）：{plan}。按 Ctrl+C 停止", flush=True)
-    print(f"网页端：http://{args.host}:{args.port}/（会话 Cookie 仅经 HTTPS 或本机地址发送；"
-          f"对外请置于 HTTPS 反向代理之后）", flush=True)
-    serve_web_until_stopped(scheduler, create_app(), host=args.host, port=args.port)
-    print("定时任务已停止", flush=True)
-    return 0
+    return scheduler
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -3,10 +3,11 @@
 The job store pickles `module:function` references, so these stay module-level, under these names,
 without arguments. The flows (and Prefect) are imported when a job runs, not when the store is read.
 Each job logs one line of its flow's counts and nothing else, so no name reaches the log (README: Privacy).
+Each run is recorded in the scheduler's heartbeat (its start, finish and outcome: GET /healthz reads them).
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 logger = logging.getLogger(__name__)
 
@@ -15,21 +16,29 @@ def open_month_job() -> dict[str, int]:
     """Open this month for every school (flow open-month)."""
     from flows.monthly_cycle import OpenMonthParams, open_month_flow
 
-    return _logged("open-month", open_month_flow(OpenMonthParams()))
+    return _run("open_month", "open-month", lambda: open_month_flow(OpenMonthParams()))
 
 
 def advance_job() -> dict[str, int]:
     """Move every open cycle forward and chase overdue work (flow advance-cycles)."""
     from flows.monthly_cycle import AdvanceParams, advance_flow
 
-    return _logged("advance-cycles", advance_flow(AdvanceParams()))
+    return _run("advance", "advance-cycles", lambda: advance_flow(AdvanceParams()))
 
 
 def dispatch_job() -> dict[str, int]:
     """Send the messages that are due (flow dispatch-outbox)."""
     from flows.dispatch import DispatchParams, dispatch_outbox_flow
 
-    return _logged("dispatch-outbox", dispatch_outbox_flow(DispatchParams()))
+    return _run("dispatch", "dispatch-outbox", lambda: dispatch_outbox_flow(DispatchParams()))
+
+
+def _run(job_id: str, flow: str, run: Callable[[], Mapping[str, object]]) -> dict[str, int]:
+    from flows.runtime import engine
+    from xinyu.service.heartbeat import recorded
+
+    with recorded(engine(), job_id):
+        return _logged(flow, run())
 
 
 def _logged(flow: str, result: Mapping[str, object]) -> dict[str, int]:

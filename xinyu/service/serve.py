@@ -5,6 +5,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -67,9 +68,17 @@ def warn_if_base_url_unset() -> bool:
 GRACE_SECONDS = 10  # on SIGTERM, requests in flight get this long to finish; then they are cancelled
 
 
-def serve_web_until_stopped(scheduler: BaseScheduler, app: Any, *, host: str, port: int) -> None:
-    """The web app in the foreground (uvicorn) with the scheduler in a background thread; on SIGINT or
-    SIGTERM uvicorn finishes the requests in flight, then running jobs finish and the scheduler stops."""
+def _uvicorn_config(app: Any, *, host: str, port: int, **more: Any) -> Any:
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=True,
+                          timeout_graceful_shutdown=GRACE_SECONDS, **more)
+
+
+def serve_web_until_stopped(scheduler: BaseScheduler | None, app: Any, *, host: str, port: int) -> None:
+    """The web app in the foreground (uvicorn), in this one process, with the scheduler (when given) in a
+    background thread; on SIGINT or SIGTERM uvicorn finishes the requests in flight, then running jobs finish
+    and the scheduler stops."""
     import uvicorn
 
     warn_if_base_url_unset()
@@ -79,13 +88,56 @@ def serve_web_until_stopped(scheduler: BaseScheduler, app: Any, *, host: str, po
 
     # uvicorn re-raises the signal it caught once it has shut down: these handlers turn it into a clean exit.
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    scheduler.start()
+    if scheduler is not None:
+        scheduler.start()
     freeze_startup_heap()
     try:
-        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=True,
-                                      timeout_graceful_shutdown=GRACE_SECONDS)).run()
+        uvicorn.Server(_uvicorn_config(app, host=host, port=port)).run()
     except KeyboardInterrupt:
         pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=True)
+
+
+def worker_app() -> Any:
+    """The app of one web worker process (`serve --workers N`: uvicorn imports this factory in each)."""
+    from web.app import create_app
+
+    log_to_stderr()
+    app = create_app()
+    freeze_startup_heap()
+    return app
+
+
+def serve_workers(workers: int, *, host: str, port: int) -> None:
+    """N web worker processes on one socket (uvicorn's supervisor), no scheduler in any of them.
+
+    The supervisor restarts a worker that dies, replaces them one by one on SIGHUP, and on SIGINT or SIGTERM
+    stops them all (each finishes its requests in flight, up to GRACE_SECONDS) before it returns."""
+    import uvicorn
+
+    warn_if_base_url_unset()
+    uvicorn.run("xinyu.service.serve:worker_app", factory=True, workers=workers, host=host, port=port,
+                log_level="warning", proxy_headers=True, timeout_graceful_shutdown=GRACE_SECONDS)
+
+
+def run_scheduler_until_stopped(scheduler: BaseScheduler) -> None:
+    """The scheduler alone, in the foreground, until SIGINT or SIGTERM; then running jobs finish and it stops."""
+    warn_if_base_url_unset()
+    stopping = threading.Event()
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        scheduler.start()
+        freeze_startup_heap()
+        while not stopping.wait(1.0):
+            pass
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
