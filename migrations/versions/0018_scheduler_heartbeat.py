@@ -1,6 +1,6 @@
 """The scheduler's heartbeat: each job's last start and finish, read by GET /healthz
 
-Revision ID: 0020
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-04 16:20:00.000000
 """
@@ -9,8 +9,8 @@ from alembic import op
 
 import models._types
 
-revision = '0020'
-down_revision = '0017'
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
