@@ -17,7 +17,12 @@ from xinyu.chase.inbox import InboxError, notice_text, school_notice
 from xinyu.cycle.packbook import PackBook
 from xinyu.roles import Role
 
-MAX_ITEMS = 500  # a page shows 100; a CLI call may name more, but not without limit
+MAX_ITEMS = 500
+
+
+class NotTheOfficers(InboxError):
+    """An id that does not exist or is outside the officer's districts: the whole request is refused."""
+  # a page shows 100; a CLI call may name more, but not without limit
 
 
 @dataclass
@@ -42,13 +47,13 @@ def officer_items(session: Session, ids: list[int], by: int, *, district_ids: fr
                               .order_by(col(Escalation.id)).with_for_update()))
     missing = sorted(set(wanted) - {i.id for i in items})
     if missing:
-        raise InboxError(f"督办箱中没有第 {missing[0]} 项")
+        raise NotTheOfficers(f"督办箱中没有第 {missing[0]} 项")
     officer_of = set(session.exec(select(RoleAssignment.district_id).where(
         RoleAssignment.person_id == by, RoleAssignment.role == Role.district_officer)))
     if district_ids is not None:
         officer_of &= set(district_ids)
     if any(i.district_id not in officer_of for i in items):
-        raise InboxError("只有本区县负责人可以处理督办箱事项")
+        raise NotTheOfficers("只有本区县负责人可以处理督办箱事项")
     return items
 
 
