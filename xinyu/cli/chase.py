@@ -17,7 +17,7 @@ from xinyu.roles import Role
 if TYPE_CHECKING:
     from xinyu.cycle.packbook import PackBook
 
-LEVEL_LABELS = {"reminder": "提醒", "school": "升级至学校", "district": "报区县"}
+LEVEL_LABELS = {"reminder": "提醒", "school": "升级至学校", "district": "报区县", "nudge": "组长催办"}
 
 
 class ChaseCliError(ValueError):
@@ -125,7 +125,7 @@ def cmd_reminders(args: argparse.Namespace) -> int:
 
 def _rung_label(key: str) -> str:
     labels = {"before_due": "截止前提醒", "due_day": "截止当日提醒", "overdue": "逾期每日催办",
-              "school": "升级至组长", "district": "报区县督办"}
+              "school": "升级至组长", "district": "报区县督办", "nudge": "组长催办"}
     if key.startswith("relay_"):
         return "逐级报告：" + Role(key.split("_", 2)[2]).label
     return labels.get(key, key)
