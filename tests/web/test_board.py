@@ -123,7 +123,8 @@ def test_a_leader_presses_nudge_on_a_late_task_once_a_day(client_for: ClientFor,
     done = leader.post(f"/schools/{world.school_id}/board/nudge", data={"csrf_token": token, "task_id": target,
                                                                         "month": "2026-10"}, follow_redirects=False)
     assert done.status_code == 303
-    assert done.headers["location"] == f"/schools/{world.school_id}/board?month=2026-10&ok=nudged&task={target}#t{target}"
+    board = f"/schools/{world.school_id}/board"
+    assert done.headers["location"] == f"{board}?month=2026-10&ok=nudged&task={target}#t{target}"
     assert f"已催办任务 #{target}" in leader.get(done.headers["location"]).text
     again = leader.post(f"/schools/{world.school_id}/board/nudge", data={"csrf_token": token, "task_id": target},
                         follow_redirects=False)
