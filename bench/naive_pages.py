@@ -24,7 +24,7 @@ from web.templating import page
 from xinyu.access import AccessDenied, Viewer, visible_class_ids
 from xinyu.chase.calendar import chase_calendar
 from xinyu.chase.inbox import InboxFilter, InboxItem, NoticeState, _filtered, _ordered, count_escalations
-from xinyu.chase.inbox_page import PAGE_SIZE, STATUS_VIEWS, InboxPage, district_schools
+from xinyu.chase.inbox_page import PAGE_SIZE, STATUS_VIEWS, InboxPage, district_schools, group_items
 from xinyu.chase.titles import TitleGuard
 from xinyu.clock import as_local
 from xinyu.cycle.packbook import PackBook
@@ -401,7 +401,7 @@ def naive_router() -> APIRouter:
         data = naive_inbox_page(session, district_ids=district_routes._require_officer(viewer), today=ctx.today(),
                                 book=ctx.book, status=view.status, order=view.sort, page=view.page)
         return page(request, "district/inbox.html", p=data, view=view, ok=None, error=None,
-                    status_labels=district_routes.STATUS_LABELS, view_labels=district_routes.VIEW_LABELS,
+                    groups=group_items(data.items), status_labels=district_routes.STATUS_LABELS, view_labels=district_routes.VIEW_LABELS,
                     reason_labels=district_routes.REASON_LABELS, notice_labels=district_routes.NOTICE_LABELS,
                     order_labels=district_routes.ORDER_LABELS, back=view.query(), path=_same_path(request))
 
