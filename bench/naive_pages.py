@@ -24,7 +24,7 @@ from web.templating import page
 from xinyu.access import AccessDenied, Viewer, visible_class_ids
 from xinyu.chase.calendar import chase_calendar
 from xinyu.chase.inbox import InboxFilter, InboxItem, NoticeState, _filtered, _ordered, count_escalations
-from xinyu.chase.inbox_page import PAGE_SIZE, STATUS_VIEWS, InboxPage, district_schools
+from xinyu.chase.inbox_page import PAGE_SIZE, STATUS_VIEWS, InboxPage, district_schools, group_items
 from xinyu.chase.titles import TitleGuard
 from xinyu.clock import as_local
 from xinyu.cycle.packbook import PackBook
@@ -220,7 +220,7 @@ def naive_list_my_tasks(session: Session, viewer: Viewer, *, today: date, book: 
         sql = sql.where(col(Task.step_key) == query.step)
     if query.class_id is not None:
         sql = sql.where(col(Task.class_id) == query.class_id)
-    rows = _Rows(book, today)
+    rows = _Rows(book, today, session)
     tasks: list[TaskRow] = []
     for t in session.exec(sql.order_by(col(Task.due), col(Task.id))):
         school = session.get(School, t.school_id)
@@ -229,7 +229,8 @@ def naive_list_my_tasks(session: Session, viewer: Viewer, *, today: date, book: 
         person = session.get(Person, t.assignee_id) if t.assignee_id is not None else None
         klass = session.get(SchoolClass, t.class_id) if t.class_id is not None else None
         assert school is not None and current is not None and origin is not None
-        row = rows.row((t.id, t.school_id, school.name, current.month, origin.month, origin.pack, t.step_key, t.title,
+        row = rows.row((t.id, t.school_id, school.name, current.month, origin.month, origin.pack,
+                        origin.pack_version, t.step_key, t.title,
                         t.kind, t.role, t.assignee_id, person.name if person else None, t.class_id,
                         klass.grade if klass else None, klass.name if klass else None, t.due, t.status,
                         t.completed_at, t.carried_over, t.escalation_level, t.acknowledged_at, t.clause))
@@ -401,7 +402,8 @@ def naive_router() -> APIRouter:
         data = naive_inbox_page(session, district_ids=district_routes._require_officer(viewer), today=ctx.today(),
                                 book=ctx.book, status=view.status, order=view.sort, page=view.page)
         return page(request, "district/inbox.html", p=data, view=view, ok=None, error=None,
-                    status_labels=district_routes.STATUS_LABELS, view_labels=district_routes.VIEW_LABELS,
+                    groups=group_items(data.items), status_labels=district_routes.STATUS_LABELS,
+                    view_labels=district_routes.VIEW_LABELS,
                     reason_labels=district_routes.REASON_LABELS, notice_labels=district_routes.NOTICE_LABELS,
                     order_labels=district_routes.ORDER_LABELS, back=view.query(), path=_same_path(request))
 

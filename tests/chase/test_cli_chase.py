@@ -67,3 +67,37 @@ def test_ladder_inbox_extension_and_crisis_from_the_command_line(
 
     code, _, err = run(capsys, "inbox", "ack", str(items[0]["id"]), "--by", "不存在的人")
     assert code == 1 and "负责人" in err
+
+
+def test_inbox_ack_and_notice_take_several_ids(
+    cli_db: str, engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    assert run(capsys, "init")[0] == 0
+    for path in district_files(tmp_path):
+        assert run(capsys, "import", str(path))[0] == 0
+    for day in ("2026-10-08", "2026-10-13", "2026-10-15", "2026-10-20"):
+        assert run(capsys, "advance", "--at", f"{day}T07:00", "--direct")[0] == 0
+    code, out, _ = run(capsys, "inbox", "--json", "--at", "2026-10-20T09:00")
+    items = json.loads(out)
+    by_school: dict[str, list[int]] = {}
+    for item in items:
+        by_school.setdefault(item["school"], []).append(item["id"])
+    assert code == 0 and len(items) >= 3
+    with Session(engine) as session:
+        officer = name_of(session, "district_officer")
+    ids = [str(i["id"]) for i in items]
+    code, out, err = run(capsys, "inbox", "ack", *ids[:2], "--by", officer, "--at", "2026-10-20T10:00")
+    assert code == 0, err
+    assert f"已签收 2 项：{ids[0]}、{ids[1]}" in out
+    code, out, err = run(capsys, "inbox", "notice", *ids, "--by", officer, "--days", "3", "--text", "限期整改",
+                         "--at", "2026-10-20T10:05")
+    assert code == 0, err
+    assert f"共督办 {len(ids)} 项，下发 {len(by_school)} 份通知" in out
+    assert out.count("已下发督办通知，学校整改任务 #") == len(by_school)
+    with Session(engine) as session:
+        assert len(list(session.exec(select(Task).where(Task.kind == "notice")))) == len(by_school)
+    code, out, err = run(capsys, "inbox", "notice", *ids, "--by", officer, "--days", "3", "--text", "限期整改",
+                         "--at", "2026-10-20T10:06")  # again: nothing new
+    assert code == 0 and "共督办 0 项，下发 0 份通知" in out and out.count("已下发过督办通知，未改动") == len(ids)
+    code, _, err = run(capsys, "inbox", "ack", ids[0], "999999", "--by", officer)
+    assert code == 1 and "没有第 999999 项" in err

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from models import Escalation, Person, RoleAssignment, Student, Task
+from models import District, Escalation, Person, RoleAssignment, School, Student, Task
 from tests.web.world import NOW, TODAY, World
 from xinyu.chase import run_chase
 from xinyu.crisis.opening import open_crisis_case
@@ -59,3 +59,30 @@ def _psych_of(session: Session, school_id: int) -> int | None:
     query = select(Person.id).join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
     return session.exec(query.where(RoleAssignment.school_id == school_id,
                                     RoleAssignment.role == Role.psych_teacher)).first()
+
+
+def crowd_the_inbox(engine: Engine, book: PackBook, world: World, *, extra_schools: int = 5,
+                    classes_per_grade: int = 6) -> list[int]:
+    """A busy district inbox (~100 items over several schools), by the real core: `extra_schools` more
+    schools join the world's district and open their October cycle; then every open task of the district
+    falls due a week ago and the chase, run at the world's evening, raises them all. Returns the new ids."""
+    from tests.factories import make_school
+    from xinyu.cycle import advance
+
+    with transaction(engine) as session:
+        district = session.get(District, world.district_id)
+        assert district is not None
+        for n in range(extra_schools):
+            make_school(session, name=f"青岛市第{n + 3}实验小学", district_name=district.name, grades=(3, 4, 5),
+                        classes_per_grade=classes_per_grade)
+    with transaction(engine) as session:
+        advance(session, now=NOW, book=book)
+    with transaction(engine) as session:
+        before = set(session.exec(select(Escalation.id)))
+        late = list(session.exec(select(Task).join(School, col(School.id) == col(Task.school_id))
+                                 .where(Task.status == TaskStatus.open, School.district_id == world.district_id)))
+        for task in late:
+            task.due = WEEK_AGO
+        session.flush()
+        run_chase(session, now=NOW, book=book)
+        return sorted(i for i in session.exec(select(Escalation.id)) if i is not None and i not in before)

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from models import Student, Task
-from tests.web.app_fixtures import ClientFor
+from models import AuditEntry, OutboxMessage, Student, Task
+from tests.web.app_fixtures import ClientFor, form_token
 from tests.web.world import World
 
 
@@ -107,6 +107,45 @@ def test_who_is_late_and_what_was_carried_over(client_for: ClientFor, world: Wor
     theirs = homeroom.get(f"/api/schools/{world.school_id}/board").json()
     assert [i["task_id"] for g in theirs["late"] for i in g["items"]] == [own_id]
     assert theirs["late"][0]["who"] == world.accounts["homeroom"].name
+
+
+def test_a_leader_presses_nudge_on_a_late_task_once_a_day(client_for: ClientFor, world: World,
+                                                          world_engine: Engine) -> None:
+    made = make_late_work(world_engine, world)
+    target = made["other_class"]
+    with Session(world_engine) as session:
+        before = len(list(session.exec(select(OutboxMessage))))
+        assignee = session.get(Task, target).assignee_id  # type: ignore[union-attr]
+    leader = client_for("leader")
+    page = leader.get(f"/schools/{world.school_id}/board")
+    assert page.text.count('data-testid="nudge"') == page.text.count('data-testid="late-item"') >= 3
+    token = form_token(page.text)
+    done = leader.post(f"/schools/{world.school_id}/board/nudge", data={"csrf_token": token, "task_id": target,
+                                                                        "month": "2026-10"}, follow_redirects=False)
+    assert done.status_code == 303
+    board = f"/schools/{world.school_id}/board"
+    assert done.headers["location"] == f"{board}?month=2026-10&ok=nudged&task={target}#t{target}"
+    assert f"已催办任务 #{target}" in leader.get(done.headers["location"]).text
+    again = leader.post(f"/schools/{world.school_id}/board/nudge", data={"csrf_token": token, "task_id": target},
+                        follow_redirects=False)
+    assert "ok=again" in again.headers["location"]
+    assert "今天已催办过" in leader.get(again.headers["location"]).text
+    with Session(world_engine) as session:
+        sent = list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))))[before:]
+        audits = list(session.exec(select(AuditEntry).where(AuditEntry.action == "board_nudge")))
+    assert sent and {m.recipient_id for m in sent} == {assignee}
+    no_student_names(" ".join((m.subject or "") + m.body_text for m in sent), world)
+    assert [a.target for a in audits] == [f"task:{target}"]
+    # Only the school's leader: the others see no button and a post is refused as if the task were not there.
+    homeroom = client_for("homeroom")
+    assert 'data-testid="nudge"' not in homeroom.get(f"/schools/{world.school_id}/board").text
+    assert homeroom.post(f"/schools/{world.school_id}/board/nudge",
+                         data={"csrf_token": form_token(homeroom.get("/tasks").text),
+                               "task_id": made["decision"]}).status_code == 404
+    assert 'data-testid="nudge"' not in client_for("officer").get(f"/schools/{world.school_id}/board").text
+    other = client_for("other_leader")
+    assert other.post(f"/schools/{world.school_id}/board/nudge",
+                      data={"csrf_token": form_token(other.get("/tasks").text), "task_id": target}).status_code == 404
 
 
 def test_officers_see_roles_classes_and_dates_but_no_names(

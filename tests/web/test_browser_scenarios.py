@@ -347,13 +347,14 @@ def test_officer_acknowledges_an_escalation_and_issues_a_notice(
 
     page = open_as(page_factory, console, site, world, "officer")
     assert page.url.endswith("/district/inbox")  # officers start at their inbox
-    rows = page.locator("#inbox-table tbody tr[data-status='new']")
+    rows = page.locator("#inbox-groups li[data-status='new']")
     expect(rows).to_have_count(len(raised))
     first, second = (int(rows.nth(n).get_attribute("data-escalation-id") or 0) for n in (0, 1))
     assert {first, second} <= raised
 
-    # 签收 the first item.
-    row = page.locator(f"tr[data-escalation-id='{first}']")
+    # 签收 the first item: its line opens to its detail and actions.
+    row = page.locator(f"li[data-escalation-id='{first}']")
+    row.get_by_test_id("item-line").click()
     row.get_by_test_id("ack").click()
     page.wait_for_url(lambda url: "ok=ack" in url)
     expect(page.get_by_test_id("inbox-ok")).to_contain_text(f"第 {first} 项已签收")
@@ -362,7 +363,8 @@ def test_officer_acknowledges_an_escalation_and_issues_a_notice(
     expect(row.get_by_test_id("ack")).to_have_count(0)
 
     # 督办 the second: five working days to put it right.
-    row = page.locator(f"tr[data-escalation-id='{second}']")
+    row = page.locator(f"li[data-escalation-id='{second}']")
+    row.get_by_test_id("item-line").click()
     row.get_by_test_id("notice-open").click()
     form = row.get_by_test_id("notice-form")
     form.locator("input[name=days]").fill("5")

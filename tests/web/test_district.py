@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, event, func
 from sqlmodel import Session, col, select
 
-from models import Cycle, District, Escalation, Extension, OutboxMessage, School, Task
+from models import AuditEntry, Cycle, District, Escalation, Extension, OutboxMessage, School, Task
 from tests.web.app_fixtures import ClientFor, form_token
 from tests.web.district_fixtures import raise_escalations, report_major_crises
 from tests.web.world import NOW, TODAY, World
@@ -62,7 +62,7 @@ def row_ids(html: str) -> list[int]:
 
 
 def row_html(html: str, escalation_id: int) -> str:
-    found = re.search(rf'<tr id="e{escalation_id}".*?</tr>', html, re.S)
+    found = re.search(rf'<li id="e{escalation_id}".*?</li>', html, re.S)
     assert found, f"no row for item {escalation_id}"
     return found.group(0)
 
@@ -208,7 +208,10 @@ def test_the_api_gives_the_same_items_as_the_page(client_for: ClientFor, world: 
     officer = client_for("officer")
     page = officer.get("/district/inbox")
     data = officer.get("/api/district/inbox").json()
-    assert [i["id"] for i in data["items"]] == row_ids(page.text)
+    grouped: dict[int, list[int]] = {}  # the page shows the API's order, grouped by school (first seen first)
+    for i in data["items"]:
+        grouped.setdefault(i["school_id"], []).append(i["id"])
+    assert [i for ids in grouped.values() for i in ids] == row_ids(page.text)
     assert data["total"] == len(escalated) and data["page"] == 1 and data["pages"] == 1
     assert data["counts"] == {"new": len(escalated), "acknowledged": 0, "resolved": 0}
     overdue = [i for i in data["items"] if i["reason"] == "overdue"]
@@ -535,3 +538,58 @@ def test_the_inbox_pages_through_its_items_in_order(world_engine: Engine, book: 
     assert [i.id for p in pages for i in p.items] == [i.id for i in everything.items]
     assert everything.items[0].reason == "crisis"
     assert [i.id for i in newest.items] == sorted(escalated, reverse=True)  # raised at the same moment: by id
+
+
+# --- several items at once ------------------------------------------------------------------------------
+
+
+def test_an_officer_acknowledges_and_notices_several_items_in_one_post(
+        client_for: ClientFor, world_engine: Engine, world: World, escalated: list[int]) -> None:
+    officer = client_for("officer")
+    page = officer.get("/district/inbox")
+    assert page.text.count('data-testid="school-group"') == 2 and 'data-testid="select-school"' in page.text
+    token = form_token(page.text)
+    items = {i: escalation(world_engine, i) for i in escalated}
+    overdue = [i for i, e in items.items() if e.reason == "overdue"]
+    done = officer.post("/district/inbox/bulk", data={"csrf_token": token, "action": "ack", "ids": overdue[:2]},
+                        follow_redirects=False)
+    assert done.status_code == 303 and "ok=acks&n=2" in done.headers["location"]
+    assert "已签收 2 项" in officer.get(done.headers["location"]).text
+    assert {escalation(world_engine, i).status for i in overdue[:2]} == {"acknowledged"}
+
+    form = {"csrf_token": token, "action": "notice", "ids": escalated, "days": "3", "text": "限期整改并报送"}
+    done = officer.post("/district/inbox/bulk", data=form, follow_redirects=False)
+    schools = {e.school_id for e in items.values()}
+    assert done.status_code == 303 and f"ok=notices&n={len(escalated)}&m={len(schools)}" in done.headers["location"]
+    with Session(world_engine) as session:
+        sent = list(session.exec(select(OutboxMessage).where(col(OutboxMessage.dedupe_key).startswith("notice:"))))
+        tasks = list(session.exec(select(Task).where(Task.kind == "notice")))
+        audits = list(session.exec(select(AuditEntry).where(col(AuditEntry.action).in_(["inbox_ack", "inbox_notice"]))))
+    assert len(tasks) == len(schools) and {t.school_id for t in tasks} == schools
+    assert len({m.dedupe_key.split(":p")[0] for m in sent}) == len(schools)  # one notice per school
+    assert [a.action for a in audits] == ["inbox_ack", "inbox_notice"]
+    assert all(a.actor_id == world.accounts["officer"].person_id for a in audits)
+    again = officer.post("/district/inbox/bulk", data=form, follow_redirects=False)  # a retried POST
+    assert again.status_code == 303 and f"ok=notices&n=0&m=0&k={len(escalated)}" in again.headers["location"]
+    with Session(world_engine) as session:
+        assert len(list(session.exec(select(OutboxMessage).where(
+            col(OutboxMessage.dedupe_key).startswith("notice:"))))) == len(sent)
+
+
+def test_a_bulk_post_with_a_foreign_item_or_no_token_writes_nothing(
+        client_for: ClientFor, world_engine: Engine, world: World, escalated: list[int]) -> None:
+    officer = client_for("officer")
+    token = form_token(officer.get("/district/inbox").text)
+    theirs = foreign_items(world_engine, world)
+    refused = officer.post("/district/inbox/bulk", data={"csrf_token": token, "action": "ack",
+                                                         "ids": [escalated[0], theirs[0]]})
+    assert refused.status_code == 404
+    assert escalation(world_engine, escalated[0]).status == "new"
+    empty = officer.post("/district/inbox/bulk", data={"csrf_token": token, "action": "ack"})
+    assert empty.status_code == 400 and "请先勾选" in empty.text
+    blank = officer.post("/district/inbox/bulk", data={"csrf_token": token, "action": "notice", "ids": escalated[:1],
+                                                       "days": "3", "text": "  "})
+    assert blank.status_code == 400 and escalation(world_engine, escalated[0]).notice_task_id is None
+    del officer.headers["X-CSRF-Token"]
+    assert officer.post("/district/inbox/bulk", data={"action": "ack", "ids": escalated[:1]}).status_code == 403
+    assert escalation(world_engine, escalated[0]).status == "new"

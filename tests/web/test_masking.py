@@ -89,6 +89,6 @@ def test_the_districts_crisis_item_carries_no_class(
     assert item["reason"] == "crisis" and item["class_label"] is None
     assert item["school"] and item["level"] and "C-" in item["summary"]  # school, case number and level only
     html = officer.get("/district/inbox").text
-    row = html[html.index(f'<tr id="e{crisis}"'):]
-    row = row[:row.index("</tr>")]
-    assert '<td data-label="班级">—</td>' in row
+    row = html[html.index(f'<li id="e{crisis}"'):]
+    row = row[:row.index("</li>")]
+    assert "年级" not in row and "班 · " not in row  # no class, on its line or in its detail

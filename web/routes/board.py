@@ -4,18 +4,19 @@ School staff see their school; a district's officers see its schools as counts, 
 """
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from models import District, School
+from models import District, School, Task
 from web.context import db_session, web_context
 from web.params import MAX_ID, MONTH, SchoolId, problems
 from web.security import current_viewer
 from web.templating import page
 from xinyu.access import AccessDenied, Viewer
+from xinyu.chase.nudge import NudgeRefused, nudge_task
 from xinyu.month_board import DistrictBoard, SchoolBoard, district_board, school_board
 from xinyu.months import month_of
 from xinyu.year_plan import YearView, parse_school_year, year_view
@@ -71,12 +72,49 @@ def _school_board(request: Request, session: Session, viewer: Viewer, school_id:
                         book=ctx.book)
 
 
-@router.get("/schools/{school_id}/board", response_class=HTMLResponse, include_in_schema=False)
-def school_board_page(request: Request, school_id: SchoolId, month: str = "", viewer: Viewer = Depends(current_viewer),
-                      session: Session = Depends(db_session)) -> HTMLResponse:
+NUDGE_MESSAGES = {"nudged": "已催办任务 #{task}：提醒已发给负责人。",
+                  "again": "任务 #{task} 今天已催办过，未重复发送。",
+                  "chased": "任务 #{task} 今天已由系统提醒过负责人，未重复发送。"}
+
+
+def _school_board_html(request: Request, session: Session, viewer: Viewer, school_id: int, month: str, *,
+                       ok: str | None = None, error: str | None = None, status_code: int = 200) -> HTMLResponse:
     board = _school_board(request, session, viewer, school_id, _month(month))
-    return page(request, "board/school.html", board=board, status_labels=STEP_STATUS_LABELS,
-                fallback_from=_fallback_from(request, month, board.month))
+    return page(request, "board/school.html", status_code=status_code, board=board, status_labels=STEP_STATUS_LABELS,
+                fallback_from=_fallback_from(request, month, board.month), ok=ok, error=error,
+                can_nudge=viewer.leads(school_id) and board.view == "school" and board.cycle_status == "open")
+
+
+@router.get("/schools/{school_id}/board", response_class=HTMLResponse, include_in_schema=False)
+def school_board_page(request: Request, school_id: SchoolId, month: str = "",
+                      ok: Literal["", "nudged", "again", "chased"] = "", task: int = Query(0, ge=0, le=MAX_ID),
+                      viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> HTMLResponse:
+    return _school_board_html(request, session, viewer, school_id, month,
+                              ok=NUDGE_MESSAGES[ok].format(task=task) if ok else None)
+
+
+@router.post("/schools/{school_id}/board/nudge", include_in_schema=False)
+def nudge_form(request: Request, school_id: SchoolId, task_id: int = Form(..., ge=1, le=MAX_ID),
+               month: str = Form("", max_length=7), viewer: Viewer = Depends(current_viewer),
+               session: Session = Depends(db_session)) -> Response:
+    """A leader's 催办 of a late task on the board: one reminder to the people behind it, at most once a day."""
+    _school(session, viewer, school_id)
+    task = session.get(Task, task_id)
+    if not viewer.leads(school_id) or task is None or task.school_id != school_id:
+        raise AccessDenied(f"task {task_id}")
+    ctx = web_context(request)
+    try:
+        result = nudge_task(session, task_id=task_id, by=viewer.person_id, now=ctx.now(), book=ctx.book)
+        session.commit()
+    except NudgeRefused as exc:
+        session.rollback()
+        return _school_board_html(request, session, viewer, school_id, month, error=str(exc), status_code=409)
+    except BaseException:
+        session.rollback()
+        raise
+    ok = "nudged" if result.sent else "again" if result.already == "nudge" else "chased"
+    back = f"month={_month(month)}&" if _month(month) else ""
+    return RedirectResponse(f"/schools/{school_id}/board?{back}ok={ok}&task={task_id}#t{task_id}", status_code=303)
 
 
 @router.get("/api/schools/{school_id}/board", response_model=SchoolBoard, tags=[TAG], summary="学校月度看板",

@@ -22,12 +22,14 @@ from web.security import current_viewer
 from web.templating import page
 from xinyu.access import AccessDenied, Viewer
 from xinyu.chase.inbox import InboxConflict, InboxError, InboxItem, acknowledge, issue_notice
+from xinyu.chase.inbox_bulk import BulkResult, NotTheOfficers, acknowledge_many, notice_many
 from xinyu.chase.inbox_page import (
     REASON_LABELS,
     STATUS_LABELS,
     STATUS_VIEWS,
     VIEW_LABELS,
     InboxPage,
+    group_items,
     inbox_page,
     officer_item,
 )
@@ -51,7 +53,9 @@ Reason = Literal["overdue", "crisis"]
 Year = Annotated[int | None, Query(ge=2000, le=2100, description="公历年份，默认今年")]
 NOTICE_LABELS = {"open": "整改中", "overdue": "整改逾期", "done": "已整改", "carried": "已结转"}
 ORDER_LABELS = {"overdue": "逾期最久在前", "newest": "最新上报在前"}
-OK_MESSAGES = {"ack": "第 {id} 项已签收。", "notice": "第 {id} 项已下发督办通知，学校组长将收到整改任务。"}
+OK_MESSAGES = {"ack": "第 {id} 项已签收。", "notice": "第 {id} 项已下发督办通知，学校组长将收到整改任务。",
+               "acks": "已签收 {n} 项。", "notices": "已督办 {n} 项：向 {m} 所学校各下发一份督办通知。"}
+SKIPPED_NOTE = "另有 {k} 项已处理过或已办结，未改动。"
 
 
 
@@ -176,7 +180,7 @@ def _inbox_html(request: Request, session: Session, viewer: Viewer, view: InboxV
     data = _load_page(request, session, viewer, view)
     findings = district_findings(request, session, viewer)  # QD-S2: open inspection findings
     return page(request, "district/inbox.html", status_code=status_code, p=data, view=view, ok=ok, error=error,
-                findings=findings,
+                findings=findings, groups=group_items(data.items),
                 status_labels=STATUS_LABELS, view_labels=VIEW_LABELS, reason_labels=REASON_LABELS,
                 notice_labels=NOTICE_LABELS, order_labels=ORDER_LABELS, back=view.query())
 
@@ -186,14 +190,15 @@ def inbox_html(
     request: Request, status: StatusView = "open", school: str = Query("", pattern=r"^[0-9]{0,10}$"),
     level: Literal["", "district", "school"] = "", reason: Literal["", "overdue", "crisis"] = "",
     sort: Order = "overdue", page_no: int = Query(1, alias="page", ge=1, le=10_000),
-    ok: Literal["", "ack", "notice"] = "", item: int = Query(0, ge=0, le=MAX_ID),
+    ok: Literal["", "ack", "notice", "acks", "notices"] = "", item: int = Query(0, ge=0, le=MAX_ID),
+    n: int = Query(0, ge=0, le=10_000), m: int = Query(0, ge=0, le=10_000), k: int = Query(0, ge=0, le=10_000),
     viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session),
 ) -> HTMLResponse:
     if school and int(school) > MAX_ID:
         raise AccessDenied(f"school {school}")
     view = InboxView(status=status, school=int(school) if school else None, reason=reason or None, sort=sort,
                      page=page_no, level=level or None)
-    message = OK_MESSAGES[ok].format(id=item) if ok else None
+    message = OK_MESSAGES[ok].format(id=item, n=n, m=m) + (SKIPPED_NOTE.format(k=k) if k else "") if ok else None
     return _inbox_html(request, session, viewer, view, ok=message)
 
 
@@ -305,6 +310,50 @@ def notice_api(request: Request, escalation_id: EscalationId, body: NoticeIn, vi
         return _item_out(_notice(request, session, viewer, escalation_id, body.days, body.text))
     except InboxError as exc:
         raise HTTPException(_refused(exc), str(exc)) from exc
+
+
+@router.post("/district/inbox/bulk", include_in_schema=False)
+def bulk_form(request: Request, action: Literal["ack", "notice"] = Form(...),
+              ids: list[int] = Form([], max_length=500), days: str = Form(""),
+              text: str = Form("", max_length=500), back: str = Form("", max_length=500),
+              viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> Response:
+    """Several items at once, in one transaction: 签收 each, or 督办 with one notice per school.
+
+    Items already handled are left alone, so a form sent twice changes and sends nothing the second time."""
+    view = InboxView.lenient(back)
+    districts = _require_officer(viewer)
+    ctx = web_context(request)
+    try:
+        if not ids:
+            raise InboxError("请先勾选要处理的事项")
+        if any(not 1 <= i <= MAX_ID for i in ids):
+            raise AccessDenied("escalation")
+        if action == "ack":
+            result: BulkResult = acknowledge_many(session, ids, by=viewer.person_id, now=ctx.now(),
+                                                  district_ids=districts)
+        else:
+            workdays = days.strip()
+            if not workdays.isdigit() or len(workdays) > 3:
+                raise InboxError("整改期限应为 1–30 个工作日")
+            result = notice_many(session, ids, by=viewer.person_id, workdays=int(workdays), text=text,
+                                 now=ctx.now(), book=ctx.book, district_ids=districts)
+        session.commit()
+    except DataError:
+        session.rollback()
+        return _inbox_html(request, session, viewer, view, error="督办要求含有无法保存的字符，请修改后重试",
+                           status_code=400)
+    except NotTheOfficers as exc:
+        session.rollback()
+        raise AccessDenied("escalation") from exc  # someone else's item is not there, whatever the form says
+    except InboxError as exc:
+        session.rollback()
+        return _inbox_html(request, session, viewer, view, error=str(exc), status_code=_refused(exc))
+    except BaseException:
+        session.rollback()
+        raise
+    target = view.query(ok="acks" if action == "ack" else "notices", n=len(result.done), m=len(result.notices),
+                        k=len(result.skipped))
+    return RedirectResponse(f"/district/inbox?{target}", status_code=303)
 
 
 # --- the dashboard --------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from xinyu.chase.inbox_page import (
     VIEW_LABELS,
     InboxPage,
     district_schools,
+    group_items,
     officer_item,
 )
 from xinyu.clock import as_local
@@ -52,7 +53,8 @@ def inbox_item_page(request: Request, escalation_id: EscalationId, viewer: Viewe
     data = InboxPage(items=[item], total=1, page=1, pages=1, page_size=PAGE_SIZE, counts=counts,
                      schools=district_schools(session, districts))
     return page(request, "district/inbox.html", p=data, view=view, ok=None, error=None, single=item.id,
-                status_labels=STATUS_LABELS, view_labels=VIEW_LABELS, reason_labels=REASON_LABELS,
+                groups=group_items([item]), status_labels=STATUS_LABELS, view_labels=VIEW_LABELS,
+                reason_labels=REASON_LABELS,
                 notice_labels=NOTICE_LABELS, order_labels=ORDER_LABELS, back=view.query())
 
 

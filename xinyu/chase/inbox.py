@@ -3,6 +3,7 @@
 An escalation resolves itself when its task (or the task it was carried into) is done.
 """
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -260,33 +261,67 @@ def issue_notice(
         raise InboxConflict(f"第 {escalation_id} 项已办结，无需督办")
     if item.notice_task_id is not None:
         raise InboxConflict(f"第 {escalation_id} 项已下发督办通知（任务 #{item.notice_task_id}）")
+    text = notice_text(workdays, text)
+    return school_notice(session, [item], by=by, workdays=workdays, text=text, now=now, book=book)
+
+
+def notice_text(workdays: int, text: str) -> str:
+    """The checked 督办要求 (and period); refused with InboxError."""
     if not 1 <= workdays <= 30:
         raise InboxError("整改期限应为 1–30 个工作日")
     text = check_text(text, "督办要求", multiline=True, error=InboxError).strip()
     if not text:
         raise InboxError("请填写督办要求")
-    school = session.get(School, item.school_id)
+    return text
+
+
+def notice_key(items: list[Escalation]) -> str:
+    """The notice task's key and its messages' dedupe prefix: the item for one, the school and the set for several."""
+    ids = sorted(i.id for i in items if i.id is not None)
+    if len(ids) == 1:
+        return f"notice:{ids[0]}"
+    digest = hashlib.sha1(",".join(map(str, ids)).encode()).hexdigest()[:16]
+    return f"notice:s{items[0].school_id}:{digest}"
+
+
+SHOWN_LINES = 20  # a notice for many items lists this many, then a count
+
+
+def school_notice(
+    session: Session, items: list[Escalation], *, by: int, workdays: int, text: str, now: datetime, book: PackBook,
+) -> Task:
+    """One notice task for the school's leader covering `items` (one school's), and one message to its leaders."""
+    school = session.get(School, items[0].school_id)
     assert school is not None and school.id is not None
+    assert all(i.school_id == school.id for i in items)
     cycle = session.exec(select(Cycle).where(Cycle.school_id == school.id, Cycle.status == CycleStatus.open)
                          .order_by(col(Cycle.month).desc())).first()
     if cycle is None:
         raise InboxError(f"{school.name}没有进行中的月度周期")
     today = local_date(now)
     due = book.calendar(cycle.pack, cycle.pack_version).add_workdays(today, workdays)
-    row = task_row(cycle=cycle, key=f"notice:{item.id}", template=NOTICE, org=load_org_index(session, [school.id]),
+    key = notice_key(items)
+    many = len(items) > 1
+    title = f"落实区县督办（{len(items)}项）：{text}" if many else f"落实区县督办：{text}"
+    row = task_row(cycle=cycle, key=key, template=NOTICE, org=load_org_index(session, [school.id]),
                    due=due, now=now, step_id=None, step_key="notice", kind="notice",
-                   title=f"落实区县督办：{text}"[:200])  # the school's own record; messages use TitleGuard
+                   title=title[:200])  # the school's own record; messages use TitleGuard
     (task_id,) = session.execute(insert(Task).returning(col(Task.id)), [row]).scalars().all()
-    item.notice_task_id = task_id
-    if item.status == "new":
-        item.status, item.acknowledged_at, item.acknowledged_by_id = "acknowledged", now, by
+    for item in items:
+        item.notice_task_id = task_id
+        if item.status == "new":
+            item.status, item.acknowledged_at, item.acknowledged_by_id = "acknowledged", now, by
     link = links.link("task_page", task_id=task_id)
     quiet = book.pack(cycle.pack, cycle.pack_version).chase
     shown = redact_student_names(session, school.id, {"text": text})["text"]  # a name typed by mistake stays out
+    listed = [f"事项：{i.summary}" for i in items[:SHOWN_LINES]]
+    if len(items) > SHOWN_LINES:
+        listed.append(f"……另有 {len(items) - SHOWN_LINES} 项，见整改任务")
     queue_notice(
-        session, contacts_of(session, Role.leader, school_id=school.id), key=f"notice:{item.id}",
-        subject=f"【心育督办】{school.name}收到区县督办通知，{short_date(due)}前整改", heading="区县督办通知",
-        lines=[f"事项：{item.summary}", f"督办要求：{shown}", f"整改期限：{due.isoformat()}（{workdays}个工作日）"],
+        session, contacts_of(session, Role.leader, school_id=school.id), key=key,
+        subject=f"【心育督办】{school.name}收到区县督办通知" + (f"（{len(items)}项）" if many else "")
+        + f"，{short_date(due)}前整改", heading="区县督办通知",
+        lines=[*listed, f"督办要求：{shown}", f"整改期限：{due.isoformat()}（{workdays}个工作日）"],
         link=link, now=now,
         sms=("district_notice", {"school": school.name, "due": short_date(due), "link": link},
              sms_release(now, quiet.quiet_hours) if quiet else now),

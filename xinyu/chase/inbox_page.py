@@ -78,3 +78,51 @@ def officer_item(session: Session, *, district_ids: frozenset[int], escalation_i
     if not found:
         raise AccessDenied(f"escalation {escalation_id}")
     return found[0]
+
+
+@dataclass(frozen=True)
+class StepGroup:
+    step: str
+    step_label: str
+    items: list[InboxItem]
+
+
+@dataclass(frozen=True)
+class SchoolGroup:
+    """One school's items on the page, by step; counts for the group's heading."""
+
+    school_id: int
+    school: str
+    steps: list[StepGroup]
+
+    @property
+    def items(self) -> list[InboxItem]:
+        return [i for s in self.steps for i in s.items]
+
+    @property
+    def count(self) -> int:
+        return sum(len(s.items) for s in self.steps)
+
+    @property
+    def count_new(self) -> int:
+        return sum(1 for i in self.items if i.status == "new")
+
+    @property
+    def most_days(self) -> int:
+        return max((i.days_overdue for i in self.items), default=0)
+
+    @property
+    def crisis(self) -> bool:
+        return any(i.reason == "crisis" for i in self.items)
+
+
+def group_items(items: list[InboxItem]) -> list[SchoolGroup]:
+    """The page's items by school, then by step, in the page's order (the first item of each decides)."""
+    schools: dict[int, tuple[str, dict[str, list[InboxItem]]]] = {}
+    for item in items:
+        _, steps = schools.setdefault(item.school_id, (item.school, {}))
+        steps.setdefault(item.step, []).append(item)
+    return [SchoolGroup(school_id=school_id, school=name,
+                        steps=[StepGroup(step=key, step_label=found[0].step_label, items=found)
+                               for key, found in steps.items()])
+            for school_id, (name, steps) in schools.items()]

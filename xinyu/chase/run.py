@@ -95,7 +95,7 @@ def run_chase(
     result = ChaseResult()
     calendars: dict[tuple[str, str], ChaseCalendar] = {}
     candidates: list[tuple[OpenTask, int]] = []
-    for task in _open_tasks(session, school_ids):
+    for task in open_tasks(session, school_ids):
         result.tasks_checked += 1
         chase = book.pack(*task.rules).chase
         if chase is None:
@@ -115,8 +115,11 @@ def run_chase(
         seen = fired.get(task.lineage, set())
         acknowledged = task.acknowledged_at is not None
         estimated = calendars[task.rules].work.crosses_estimated(task.due, today)
+        nudged = ("nudge", today.isoformat()) in seen  # a leader's 催办 today (xinyu.chase.nudge) was the reminder
         for firing in rungs_to_fire(ladder, offset=offset, due=task.due, today=today, fired=seen,
                                     acknowledged=acknowledged):
+            if nudged and firing.rung.level == "reminder":
+                continue
             if estimated and firing.rung.level == "district":
                 continue  # counted across an estimated (推定) year: not to the district; it catches up once imported
             firings.append((task, firing))
@@ -131,7 +134,8 @@ def run_chase(
     return result
 
 
-def _open_tasks(session: Session, school_ids: Iterable[int] | None) -> list[OpenTask]:
+def open_tasks(session: Session, school_ids: Iterable[int] | None = None, *,
+               task_ids: Iterable[int] | None = None) -> list[OpenTask]:
     query = (
         sa_select(col(Task.id), col(Task.lineage_id), col(Task.school_id), col(Task.kind), col(Task.due),
                   col(Task.assignee_id), col(Task.acknowledged_at), col(Task.escalation_level), col(Task.title),
@@ -143,6 +147,8 @@ def _open_tasks(session: Session, school_ids: Iterable[int] | None) -> list[Open
     )
     if school_ids is not None:
         query = query.where(col(Task.school_id).in_(list(school_ids)))
+    if task_ids is not None:
+        query = query.where(col(Task.id).in_(list(task_ids)))
     return [OpenTask(*row) for row in session.execute(query)]
 
 

@@ -3,6 +3,8 @@ inbox. Registered by xinyu.cli on the same parser (the crisis case: xinyu.cli.cr
 
 import argparse
 import json
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -12,7 +14,10 @@ from xinyu.clock import as_local, local_date, parse_at
 from xinyu.db import transaction
 from xinyu.roles import Role
 
-LEVEL_LABELS = {"reminder": "提醒", "school": "升级至学校", "district": "报区县"}
+if TYPE_CHECKING:
+    from xinyu.cycle.packbook import PackBook
+
+LEVEL_LABELS = {"reminder": "提醒", "school": "升级至学校", "district": "报区县", "nudge": "组长催办"}
 
 
 class ChaseCliError(ValueError):
@@ -44,9 +49,10 @@ def register(command: Command) -> None:
     p.add_argument("--at")
     p = command("due", cmd_due, "说明任务截止日期的由来（基准日期、工作日、节假日、延期）")
     p.add_argument("task_id", type=int)
-    p = command("inbox", cmd_inbox, "区县督办箱：列出、签收（ack ID）、下发督办通知（notice ID）")
+    p = command("inbox", cmd_inbox, "区县督办箱：列出、签收（ack ID [ID ...]）、下发督办通知（notice ID [ID ...]）")
     p.add_argument("action", nargs="?", choices=("list", "ack", "notice"), default="list")
-    p.add_argument("escalation_id", nargs="?", type=int)
+    p.add_argument("escalation_ids", nargs="*", type=int, metavar="ID",
+                   help="事项编号，可写多个：督办时每校只下发一份通知")
     p.add_argument("--district")
     p.add_argument("--status", choices=("new", "acknowledged", "resolved"))
     p.add_argument("--json", action="store_true")
@@ -119,7 +125,7 @@ def cmd_reminders(args: argparse.Namespace) -> int:
 
 def _rung_label(key: str) -> str:
     labels = {"before_due": "截止前提醒", "due_day": "截止当日提醒", "overdue": "逾期每日催办",
-              "school": "升级至组长", "district": "报区县督办"}
+              "school": "升级至组长", "district": "报区县督办", "nudge": "组长催办"}
     if key.startswith("relay_"):
         return "逐级报告：" + Role(key.split("_", 2)[2]).label
     return labels.get(key, key)
@@ -197,23 +203,48 @@ def cmd_inbox(args: argparse.Namespace) -> int:
              (r["raised_at"] or "")[5:16].replace("T", " "), labels[r["status"]]] for r in rows]))
         print(f"共 {len(rows)} 项")
         return 0
-    if args.escalation_id is None or not args.by:
+    ids = list(dict.fromkeys(args.escalation_ids))
+    if not ids or not args.by:
         raise ChaseCliError(f"inbox {args.action} 需要编号和 --by 区县负责人姓名")
     with transaction(engine) as session:
         from models import Escalation
 
-        item = session.get(Escalation, args.escalation_id)
-        if item is None:
-            raise ChaseCliError(f"督办箱中没有第 {args.escalation_id} 项")
-        by = _officer(session, args.by, item.district_id)
-        if args.action == "ack":
-            acknowledge(session, escalation_id=args.escalation_id, by=by, now=now)
-            print(f"第 {args.escalation_id} 项已签收")
+        first = session.get(Escalation, ids[0])
+        if first is None:
+            raise ChaseCliError(f"督办箱中没有第 {ids[0]} 项")
+        by = _officer(session, args.by, first.district_id)
+        if len(ids) > 1:
+            _inbox_many(session, args, ids, by, now, book)
+        elif args.action == "ack":
+            acknowledge(session, escalation_id=ids[0], by=by, now=now)
+            print(f"第 {ids[0]} 项已签收")
         else:
-            task = issue_notice(session, escalation_id=args.escalation_id, by=by, workdays=args.days,
+            task = issue_notice(session, escalation_id=ids[0], by=by, workdays=args.days,
                                 text=args.text or "", now=now, book=book)
             print(f"已下发督办通知：学校整改任务 #{task.id}，截止 {task.due}")
     return 0
+
+
+SKIPPED = {"acknowledged": "已签收", "resolved": "已办结", "noticed": "已下发过督办通知"}
+
+
+def _inbox_many(session: Session, args: argparse.Namespace, ids: list[int], by: int, now: datetime,
+                book: "PackBook") -> None:
+    """Several items in the one transaction: 签收 each, or one notice per school."""
+    from xinyu.chase.inbox_bulk import acknowledge_many, notice_many
+
+    if args.action == "ack":
+        result = acknowledge_many(session, ids, by=by, now=now)
+        print(f"已签收 {len(result.done)} 项" + (f"：{'、'.join(map(str, result.done))}" if result.done else ""))
+    else:
+        result = notice_many(session, ids, by=by, workdays=args.days, text=args.text or "", now=now, book=book)
+        for school_id, task_id in result.notices.items():
+            school, task = session.get(School, school_id), session.get(Task, task_id)
+            assert school is not None and task is not None
+            print(f"{school.name}：已下发督办通知，学校整改任务 #{task_id}，截止 {task.due}")
+        print(f"共督办 {len(result.done)} 项，下发 {len(result.notices)} 份通知")
+    for item_id, why in result.skipped.items():
+        print(f"第 {item_id} 项{SKIPPED.get(why, why)}，未改动")
 
 
 __all__ = ["ChaseCliError", "register"]
