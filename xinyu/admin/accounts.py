@@ -111,3 +111,30 @@ def list_accounts(session: Session, *, school_ids: list[int] | None = None,
                                roles[person.id], account is not None and account.password_hash != "!",
                                account is not None and account.disabled))
     return rows
+
+
+def reset_account(session: Session, *, person_id: int, now: datetime, base_url: str, actor_id: int) -> str:
+    """Every session of the person ends and a fresh one-time way in goes out: a link by email, else a code
+    by SMS. Returns how (邮件 / 短信); refused for a disabled account or one without email and phone."""
+    from xinyu.accounts import issue_login_link
+    from xinyu.login_codes import request_login_code
+
+    person = session.get(Person, person_id)
+    if person is None or not may_have_account(session, person_id):
+        raise AdminError("此人不能有账号")
+    account = session.get(Account, person_id)
+    if account is not None and account.disabled:
+        raise AdminError("账号已停用，请先启用")
+    ended = end_sessions(session, person_id, now)
+    if person.email:
+        issue_login_link(session, person_id=person_id, now=now, base_url=base_url)
+        how = "邮件"
+    elif person.phone:
+        if request_login_code(session, phone=person.phone, now=now) is None:
+            raise AdminError("15 分钟内已发送 3 次验证码，请稍后再试")
+        how = "短信"
+    else:
+        raise AdminError("此人没有登记电子邮箱或手机号")
+    audit(session, actor_id=actor_id, action="reset_account", target=f"person:{person_id}", now=now,
+          person_id=person_id, sessions_ended=ended, sent_by="email" if how == "邮件" else "sms")
+    return how
