@@ -37,5 +37,5 @@ def manageable_school_ids(session: Session, viewer: Viewer) -> list[int]:
     """The schools whose admin page this viewer opens."""
     ids = {s for s in viewer.school_roles if viewer.leads(s)}
     if viewer.admin_district_ids:
-        ids |= set(session.exec(select(School.id).where(col(School.district_id).in_(viewer.admin_district_ids))))
+        ids |= set(session.exec(select(col(School.id)).where(col(School.district_id).in_(viewer.admin_district_ids))))
     return sorted(i for i in ids if i is not None)

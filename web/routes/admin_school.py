@@ -17,8 +17,9 @@ from xinyu.policy.store import pack_ids
 
 router = APIRouter()
 DONE = {
-    "created": "学校已创建。可上传名册，或在下方添加教职工。", "renamed": "学校名称已更新。", "pack": "政策包已更新（下月起生效）。",
-    "added": "已添加教职工。", "assigned": "已分配角色。", "withdrawn": "已撤销角色。", "moved": "已调往新学校，原学校的权限已结束。",
+    "created": "学校已创建。可上传名册，或在下方添加教职工。", "renamed": "学校名称已更新。",
+    "pack": "政策包已更新（下月起生效）。", "added": "已添加教职工。", "assigned": "已分配角色。",
+    "withdrawn": "已撤销角色。", "moved": "已调往新学校，原学校的权限已结束。",
     "disabled": "账号已停用，其登录已全部结束。", "enabled": "账号已重新启用。",
     "reset_email": "已重置：其登录已全部结束，新的登录链接已发往其邮箱。",
     "reset_sms": "已重置：其登录已全部结束，新的验证码已发往其手机。",

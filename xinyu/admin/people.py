@@ -72,7 +72,7 @@ def add_staff(session: Session, *, school: School, name: str, email: str, phone:
         raise AdminError(f"手机号格式不正确：{phone.strip()}")
     if address is None and number is None:
         raise AdminError("请填写电子邮箱或手机号（登录名）")
-    identity = number or address
+    identity = number or address or ""
     person = session.exec(select(Person).where(Person.identity == identity)).first()
     if person is None:
         person = Person(identity=identity, name=name, email=address, phone=number)
