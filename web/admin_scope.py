@@ -1,7 +1,7 @@
 """Who keeps what: a 区县管理员 their district's schools, people and accounts; a school's 组长 their school's
 people, roles and accounts. Anything else answers 404 (AccessDenied), as every page outside a scope does."""
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from models import RoleAssignment, School
 from xinyu.access import AccessDenied, Viewer
@@ -32,10 +32,3 @@ def managed_person(session: Session, viewer: Viewer, school: School, person_id: 
         raise AccessDenied(f"person {person_id}")
     return person_id
 
-
-def manageable_school_ids(session: Session, viewer: Viewer) -> list[int]:
-    """The schools whose admin page this viewer opens."""
-    ids = {s for s in viewer.school_roles if viewer.leads(s)}
-    if viewer.admin_district_ids:
-        ids |= set(session.exec(select(col(School.id)).where(col(School.district_id).in_(viewer.admin_district_ids))))
-    return sorted(i for i in ids if i is not None)
