@@ -26,7 +26,7 @@ TEMPLATE = "login_code"
 
 
 def _digest(code: LoginCode, text: str) -> str:
-    salt = f"{code.person_id}:{code.created_at.isoformat() if code.created_at else ''}"
+    salt = f"{code.person_id}:{int(code.created_at.timestamp()) if code.created_at else ''}"  # zone-free
     return hashlib.sha256(f"{salt}:{text}".encode()).hexdigest()
 
 
