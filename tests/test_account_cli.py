@@ -57,8 +57,8 @@ def test_create_admin_refuses_a_short_password_a_bad_email_and_a_second_time(
     assert (code, err) == (1, "错误：电子邮箱格式不正确：not-an-email\n")
     with Session(engine) as session:
         assert session.exec(select(Person)).all() == [] and session.exec(select(District)).all() == []
-    code, out, err = run(capsys, monkeypatch, "account", "create-admin", "--email", "a@b.cn", "--district", "青岛市市南区",
-                         stdin="longenough\n")
+    code, out, err = run(capsys, monkeypatch, "account", "create-admin", "--email", "a@b.cn",
+                         "--district", "青岛市市南区", stdin="longenough\n")
     assert code == 0 and "青岛市市南区，新建区县" in out, err
     code, _, err = run(capsys, monkeypatch, "account", "create-admin", "--email", "A@B.cn", stdin="longenough2\n")
     assert (code, err) == (1, "错误：a@b.cn 已是区县管理员\n")

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from models import LoginCode, Person
+from models import Account, LoginCode, Person
 from notifications.outbox import message_row, queue_rows
 from notifications.sms_templates import render_sms
-from xinyu.accounts import AccountError, RateLimited, find_login, may_sign_in
+from xinyu.accounts import NO_PASSWORD, AccountError, RateLimited, find_login, may_sign_in
 from xinyu.login_limits import RATE_WINDOW, attempt_succeeded, reserve_attempt
 from xinyu.roster.fields import parse_phone
 
@@ -86,6 +86,8 @@ def redeem_login_code(session: Session, *, phone: str, code: str, address: str, 
         session.commit()
         raise AccountError("验证码不正确或已过期，请重新获取")
     live.used_at = now
+    if session.get(Account, person.id) is None:  # a session needs an account: one with no password yet
+        session.add(Account(person_id=person.id, password_hash=NO_PASSWORD))
     attempt_succeeded(session, attempt_id)
     session.flush()
     return person.id

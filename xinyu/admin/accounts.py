@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, func, or_, select
 
 from models import Account, Person, RoleAssignment, School, WebSession
-from xinyu.accounts import may_have_account, set_password
+from xinyu.accounts import NO_PASSWORD, may_have_account, set_password
 from xinyu.admin.audit import audit
 from xinyu.admin.errors import AdminError
 from xinyu.roles import STUDENT_ROLES, role_label
@@ -57,7 +57,7 @@ def set_disabled(session: Session, *, person_id: int, disabled: bool, now: datet
         if not disabled:
             return False
         # No password yet: a disabled row with an unusable hash keeps the links and codes refused.
-        account = Account(person_id=person_id, password_hash="!", disabled=True)
+        account = Account(person_id=person_id, password_hash=NO_PASSWORD, disabled=True)
         session.add(account)
     elif account.disabled == disabled:
         return False
@@ -108,7 +108,7 @@ def list_accounts(session: Session, *, school_ids: list[int] | None = None,
         assert person.id is not None
         account = accounts.get(person.id)
         rows.append(AccountRow(person.id, person.name, person.email, person.phone, schools.get(person.id, []),
-                               roles[person.id], account is not None and account.password_hash != "!",
+                               roles[person.id], account is not None and account.password_hash != NO_PASSWORD,
                                account is not None and account.disabled))
     return rows
 

@@ -7,14 +7,14 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from models import Account, WebSession
-from xinyu.accounts import HASHER, MIN_PASSWORD, AccountError, _verify
+from xinyu.accounts import HASHER, MIN_PASSWORD, NO_PASSWORD, AccountError, _verify
 from xinyu.admin.audit import audit
 from xinyu.login_codes import signed_in_by_code
 
 
 def needs_current_password(session: Session, web_session: WebSession, now: datetime) -> bool:
     account = session.get(Account, web_session.person_id)
-    if account is None or account.password_hash == "!":
+    if account is None or account.password_hash == NO_PASSWORD:
         return False
     return not signed_in_by_code(session, person_id=web_session.person_id, session_started=web_session.created_at,
                                  now=now)

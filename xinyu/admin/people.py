@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from models import Person, RoleAssignment, School, SchoolClass
+from xinyu.accounts import NO_PASSWORD
 from xinyu.admin.audit import audit
 from xinyu.admin.errors import AdminError
 from xinyu.roles import STUDENT_ROLES, Role
@@ -168,5 +169,9 @@ def school_staff(session: Session, school_id: int) -> list[StaffRow]:
         people.setdefault(person.id, (person, []))[1].append(
             RoleRow(assignment.id, assignment.role, assignment.grade, klass.name if klass else None))
     accounts = {a.person_id: a for a in session.exec(select(Account).where(col(Account.person_id).in_(list(people))))}
-    return [StaffRow(pid, p.name, p.email, p.phone, roles, pid in accounts and accounts[pid].password_hash != "!",
-                     pid in accounts and accounts[pid].disabled) for pid, (p, roles) in people.items()]
+    def has_password(pid: int) -> bool:
+        return pid in accounts and accounts[pid].password_hash != NO_PASSWORD
+
+    return [StaffRow(pid, p.name, p.email, p.phone, roles, has_password(pid),
+                     pid in accounts and accounts[pid].disabled)
+                     for pid, (p, roles) in people.items()]
