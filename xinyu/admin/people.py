@@ -169,9 +169,10 @@ def school_staff(session: Session, school_id: int) -> list[StaffRow]:
         people.setdefault(person.id, (person, []))[1].append(
             RoleRow(assignment.id, assignment.role, assignment.grade, klass.name if klass else None))
     accounts = {a.person_id: a for a in session.exec(select(Account).where(col(Account.person_id).in_(list(people))))}
+
     def has_password(pid: int) -> bool:
         return pid in accounts and accounts[pid].password_hash != NO_PASSWORD
 
     return [StaffRow(pid, p.name, p.email, p.phone, roles, has_password(pid),
                      pid in accounts and accounts[pid].disabled)
-                     for pid, (p, roles) in people.items()]
+            for pid, (p, roles) in people.items()]
