@@ -1,6 +1,6 @@
 """All tables; importing this package completes SQLModel.metadata (Alembic relies on it)."""
 
-from models.accounts import Account, LoginAttempt, LoginLink, WebSession
+from models.accounts import Account, LoginAttempt, LoginCode, LoginLink, WebSession
 from models.audit import AuditEntry
 from models.calendar import CalendarDay
 from models.chase import ChaseEvent, Escalation, Extension
@@ -30,6 +30,7 @@ __all__ = [
     "TrainingRecord",
     "Account",
     "LoginAttempt",
+    "LoginCode",
     "LoginLink",
     "WebSession",
     "AuditEntry",

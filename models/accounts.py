@@ -53,3 +53,18 @@ class LoginAttempt(SQLModel, table=True):
     login: str = Field(max_length=254, index=True)
     address: str = Field(max_length=64, index=True)
     ok: bool = Field(default=False)
+
+
+class LoginCode(SQLModel, table=True):
+    """A one-time 6-digit code sent by SMS to staff without an email: only its SHA-256 (salted with the
+    row's person and time) is stored; five wrong tries spend it."""
+
+    __tablename__ = "login_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime | None = aware_datetime(index=True)
+    expires_at: datetime | None = aware_datetime()
+    used_at: datetime | None = aware_datetime()
+    failures: int = Field(default=0)

@@ -19,6 +19,8 @@ SMS_TEMPLATES: dict[str, str] = {
     "district_notice": "${school}收到区县督办通知，请于${due}前完成整改并在系统中填报。详情：${link}",
     # To district officers: new items in the inbox.
     "district_inbox": "区县督办箱新增${count}项督办事项（共${open}项待处理）。详情：${link}",
+    # A one-time login code (staff with a phone and no email): the code and its lifetime, nothing else.
+    "login_code": "您的心育闭环登录验证码为${code}，${minutes}分钟内有效。请勿告诉他人；如非本人操作请忽略。",
 }
 
 

@@ -109,9 +109,12 @@ def _area_routers() -> list[APIRouter]:
 
 
 def home(viewer: Viewer = Depends(current_viewer)) -> RedirectResponse:
-    """Officers start at the district inbox, staff at their tasks."""
-    return RedirectResponse("/district/inbox" if viewer.is_officer and not viewer.school_ids else "/tasks",
-                            status_code=303)
+    """Officers start at the district inbox, staff at their tasks, a 区县管理员 with nothing else at /admin."""
+    if viewer.school_ids:
+        return RedirectResponse("/tasks", status_code=303)
+    if viewer.is_officer:
+        return RedirectResponse("/district/inbox", status_code=303)
+    return RedirectResponse("/admin" if viewer.is_admin else "/tasks", status_code=303)
 
 
 async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

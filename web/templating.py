@@ -65,8 +65,14 @@ def navigation(viewer: Any) -> list[tuple[str, str]]:
         if viewer.sees_whole_school(school):
             links.append(("心理健康网络", f"/schools/{school}/network"))
             links.append(("培训学时", f"/schools/{school}/training"))
+    if viewer.is_admin:
+        links.append(("区县管理", "/admin"))
+    led = sorted(s for s in viewer.school_roles if viewer.leads(s))
+    if led and not viewer.is_admin:
+        links.append(("人员与账号", f"/admin/schools/{led[0]}"))
     if viewer.is_officer:
         links += [("督办收件箱", "/district/inbox"), ("数据看板", "/district/dashboard"),
                   ("学校看板", "/district/board"), ("专项巡查", "/district/inspections"),
                   ("心理健康网络", "/district/network")]
+    links.append(("修改密码", "/account/password"))
     return links

@@ -29,6 +29,7 @@ HASHER = PasswordHasher()
 MIN_PASSWORD = 8
 LINK_LIFETIME = timedelta(hours=24)
 SESSION_LIFETIME = timedelta(hours=12)
+NO_PASSWORD = "!"  # the hash of an account without a password yet (in by an SMS code, or disabled): matches none
 
 
 class AccountError(ValueError):

@@ -48,6 +48,7 @@ from xinyu.roles import STUDENT_ROLES
 PUBLIC = frozenset({
     ("GET", "/login"), ("POST", "/login"), ("GET", "/first-login"), ("POST", "/first-login"),
     ("GET", "/first-login/{token}"), ("POST", "/first-login/{token}"),
+    ("GET", "/login/code"), ("POST", "/login/code"), ("POST", "/login/code/verify"),
     ("GET", "/openapi.json"), ("GET", "/healthz"),
 })
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -66,6 +67,7 @@ PARAM_KINDS = {
     "file_id": "evidence_file",
     "plan_id": "key_student", "proposal_id": "proposal",
     "talk_id": "talk",
+    "person_id": "person", "assignment_id": "role_assignment",
 }
 # Query parameters that name objects (by their alias): the sweeps try objects in and out of scope there too.
 QUERY_KINDS = {"class": "class", "class_id": "class", "school": "school", "school_id": "school", "sid": "school",
@@ -77,7 +79,7 @@ MONTHS = ("2026-09", "2026-10", "2026-11")
 # Roles of the world and the school (key of SCHOOL_KEYS) each works at; officers work at none.
 STAFF_SCHOOL = {"leader": "school", "psych": "school", "homeroom": "school", "other_leader": "other",
                 "other_homeroom": "other", "foreign_leader": "foreign"}
-OFFICERS = ("officer", "foreign_officer")
+OFFICERS = ("officer", "foreign_officer", "admin")  # district roles: the admin keeps schools, people, accounts
 ROLES = (*STAFF_SCHOOL, *OFFICERS)
 
 
@@ -201,6 +203,11 @@ def load_targets(session: Session, world: World) -> Targets:
             .where(col(KeyStudentProposal.school_id) == sid),
             "talk": sa_select(col(TalkRecord.id), col(Student.class_id))
             .join(Student, col(Student.id) == col(TalkRecord.student_id)).where(col(TalkRecord.school_id) == sid),
+            # staff of the school other than its leader (whose own account a probe must not disable)
+            "person": sa_select(col(RoleAssignment.person_id), null()).where(
+                col(RoleAssignment.school_id) == sid, col(RoleAssignment.role) == "psych_teacher"),
+            "role_assignment": sa_select(col(RoleAssignment.id), null()).where(
+                col(RoleAssignment.school_id) == sid, col(RoleAssignment.role) == "homeroom"),
         }
         for kind, query in queries.items():
             for object_id, class_id in session.execute(query.order_by(text("1"))):

@@ -71,6 +71,7 @@ def build_world(engine: Engine, book: PackBook, workdir: Path) -> World:
         world.accounts["officer"] = _account(session, Role.district_officer, district_id=district.id)
         world.accounts["foreign_officer"] = _account(session, Role.district_officer,
                                                      district_id=foreign.district_id)
+        world.accounts["admin"] = _district_admin(session, district.id or 0)
         for account in world.accounts.values():
             set_password(session, person_id=account.person_id, password=PASSWORD, now=NOW)
         world.student_names = list(session.exec(select(Student.name)))
@@ -83,6 +84,17 @@ def build_world(engine: Engine, book: PackBook, workdir: Path) -> World:
         world.crisis_case_id = opened.case.id
         session.commit()
     return world
+
+
+def _district_admin(session: Session, district_id: int) -> Account:
+    """The district's 区县管理员 (made by `xinyu account create-admin` in a real district)."""
+    person = Person(identity="admin@district.example.cn", name="区县管理员甲", email="admin@district.example.cn")
+    session.add(person)
+    session.flush()
+    session.add(RoleAssignment(person_id=person.id or 0, role=Role.district_admin.value, district_id=district_id,
+                               scope_key=f"d{district_id}"))
+    session.flush()
+    return _account(session, Role.district_admin, district_id=district_id)
 
 
 def _account(session: Session, role: Role, *, school_id: int | None = None, district_id: int | None = None) -> Account:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy.exc import OperationalError
 
 from xinyu.cli import (
+    accounts,
     calendar,
     chase,
     coverage,
@@ -48,6 +49,7 @@ AREAS = (
     packs_table,
     mentors,
     training,
+    accounts,
 )
 
 

@@ -1,0 +1,5 @@
+"""A refused administrative change; the message is one Chinese line, safe to show."""
+
+
+class AdminError(ValueError):
+    """Refused: nothing written."""
