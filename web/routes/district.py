@@ -313,7 +313,7 @@ def notice_api(request: Request, escalation_id: EscalationId, body: NoticeIn, vi
 
 
 @router.post("/district/inbox/bulk", include_in_schema=False)
-def bulk_form(request: Request, action: Literal["ack", "notice"] = Form(...),
+def bulk_form(request: Request, action: str = Form("", max_length=16),
               ids: list[int] = Form([], max_length=500), days: str = Form(""),
               text: str = Form("", max_length=500), back: str = Form("", max_length=500),
               viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> Response:
@@ -324,6 +324,8 @@ def bulk_form(request: Request, action: Literal["ack", "notice"] = Form(...),
     districts = _require_officer(viewer)
     ctx = web_context(request)
     try:
+        if action not in ("ack", "notice"):  # checked after the officer: nobody else learns the form
+            raise InboxError("请选择签收或督办")
         if not ids:
             raise InboxError("请先勾选要处理的事项")
         if any(not 1 <= i <= MAX_ID for i in ids):
