@@ -1,0 +1,38 @@
+"""Where an uploaded file may reach: one school of a district, or any school of one district.
+
+A school's leader uploads their own school's roster, a 区县管理员 their district's: a row naming another
+school or district is an error of that row (file, row, column), and nothing of the file is imported.
+"""
+
+from dataclasses import dataclass
+
+from xinyu.roster.columns import Columns, Kind
+from xinyu.roster.tables import Table, cell_text
+
+
+@dataclass(frozen=True)
+class Within:
+    district: str
+    school: str | None = None  # None: any school of the district (a whole-district file)
+    # The district's schools on record: a student list may only name those (a staff roster may add schools).
+    known_schools: frozenset[str] = frozenset()
+
+    @property
+    def where(self) -> str:
+        return f"“{self.school}”" if self.school else f"“{self.district}”的学校"
+
+    def check(self, table: Table, columns: Columns) -> None:
+        """RosterError naming every row that reaches outside; nothing when every row stays inside."""
+        errors = columns.errors()
+        for number, cells in columns.records(table):
+            district = cell_text(cells.get("district")) if "district" in columns.index else ""
+            school = cell_text(cells.get("school")) if "school" in columns.index else ""
+            if district and district != self.district:
+                errors.add(number, "district", district, f"不是本区县（此处只能导入{self.where}的名单）")
+            if self.school is not None:
+                if school != self.school:
+                    expected = "应填写本校名称" if not school else "不是本校"
+                    errors.add(number, "school", school, f"{expected}（此处只能导入“{self.school}”的名单）")
+            elif columns.kind is not Kind.staff and school and school not in self.known_schools:
+                errors.add(number, "school", school, f"不是本区县的学校（此处只能导入{self.where}的名单）")
+        errors.raise_if_any()
