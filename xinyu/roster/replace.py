@@ -40,7 +40,7 @@ from xinyu.roster.result import ImportResult
 from xinyu.roster.staff import StaffPlan, plan_staff
 from xinyu.roster.staff_write import write_staff
 from xinyu.roster.tables import Table, read_table
-from xinyu.roster.within import Within
+from xinyu.roster.within import Within, kept_within
 from xinyu.settings import get_settings
 
 STUDENT_NAME = "某同学"
@@ -151,9 +151,8 @@ def plan_replace(
     columns = map_columns(table)
     if columns.kind is not Kind.staff:
         raise RosterError([RowError(table.file, 1, "（表头）", "", refusal(columns.kind))])
-    if within is not None:
-        within.check(table, columns)
-    plan = plan_staff(session, table, columns, pack=pack, default_pack=get_settings().default_pack)
+    with kept_within(within, table, columns):
+        plan = plan_staff(session, table, columns, pack=pack, default_pack=get_settings().default_pack)
     return table, plan, ReplaceReport(file=table.file, schools=_changes(session, plan))
 
 
