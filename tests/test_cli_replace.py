@@ -41,7 +41,8 @@ def test_refusals_are_one_line_and_change_nothing(imported: Engine, tmp_path: Pa
     students = write_table(tmp_path / "学生.csv", STUDENT_HEADERS, STUDENT_ROWS)
     code, out, err = run(capsys, "import", str(students), "--replace")
     assert (code, out) == (1, "")
-    assert err.startswith("错误：学生.csv 是学生名单文件：只有教职工名单可以作为完整名册整体替换") and err.count("\n") == 1
+    assert err.startswith("错误：学生.csv 是学生名单文件：只有教职工名单可以作为完整名册整体替换")
+    assert err.count("\n") == 1
     code, _, err = run(capsys, "import", str(staff_file(tmp_path, SENIOR_NOW)), "--preview")
     assert (code, err) == (1, "错误：--preview 只能与 --replace 一起使用（预览整体替换名册）\n")
     rows = [list(r) for r in SENIOR_NOW]

@@ -20,7 +20,8 @@ AT = datetime.fromisoformat("2026-09-01T09:00+08:00")
 SENIOR = "青岛第五十八中学"
 
 # The district of tests.roster_files, and 钱老师 also heads a department at 第二十六中学.
-BASE: list[list[Any]] = [*STAFF_ROWS, [DISTRICT, "第二十六中学", "初中", "", "", "钱老师", "部门负责人", "", "13800000004"]]
+BASE: list[list[Any]] = [*STAFF_ROWS,
+                         [DISTRICT, "第二十六中学", "初中", "", "", "钱老师", "部门负责人", "", "13800000004"]]
 # 58中's whole roster now: 赵年级 no longer teaches 1班, 钱老师 has left, 冯老师 takes 1班 and 2班.
 SENIOR_NOW: list[list[Any]] = [
     [DISTRICT, SENIOR, "高中", "", "", "李校长", "组长", "li@school.example.cn", "13800000002"],

@@ -23,10 +23,10 @@ from tests.web.test_roster_upload import also_teaches_at, without
 from tests.web.world import PASSWORD, World
 
 
-def signed_in_quietly(page_factory: PageFactory, site: Site, login: str) -> Page:
+def signed_in_quietly(page_factory: PageFactory, live: Site, login: str) -> Page:
     """Her own phone, not watched for console errors: the 404 pages she will meet are logged as such."""
     page = page_factory(viewport=PHONE)
-    page.goto(site.url + "/login")
+    page.goto(live.url + "/login")
     page.locator("form[action='/login'] input[name=login]").fill(login)
     page.locator("form[action='/login'] input[name=password]").fill(PASSWORD)
     page.locator("form[action='/login'] button[type=submit]").click()
@@ -35,7 +35,8 @@ def signed_in_quietly(page_factory: PageFactory, site: Site, login: str) -> Page
 
 
 def test_a_leader_fixes_a_roster_then_replaces_it_and_the_teacher_left_out_loses_the_school(
-        page_factory: PageFactory, console: Console, site: Site, world: World, tmp_path: Path,  # noqa: F811
+        page_factory: PageFactory, console: Console, site: Site,  # noqa: F811
+        world: World, tmp_path: Path,
 ) -> None:
     sid, homeroom = world.school_id, world.accounts["homeroom"]
     also_teaches_at(site.engine, homeroom.person_id, world.other_school_id)

@@ -154,7 +154,7 @@ def test_replace_previews_then_confirms_once_and_the_withdrawn_teacher_loses_the
     with TestClient(other_worker, base_url="https://testserver", cookies=leader.cookies) as second:
         done = confirm(second, url, preview.text)
     assert done.status_code == 200, done.text
-    assert "已整体替换名册 全校名册.csv" in done.text
+    assert "已整体替换名册：全校名册.csv（教职工名单" in done.text
     assert teacher.get(f"/schools/{sid}/talks").status_code == 404  # at once, in her open session
     assert teacher.get(f"/schools/{sid}/ledgers?class={homeroom.class_id}").status_code == 404
     assert teacher.get(f"/tasks/{min(her_tasks)}").status_code == 404

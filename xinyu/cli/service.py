@@ -23,7 +23,8 @@ def register(command: Command) -> None:
     p.add_argument("--pack", help="新建学校所用的政策包（默认 qingdao）")
     p.add_argument("--replace", action="store_true",
                    help="教职工名单作为所列各校的完整名册：名单中没有的人员撤销其在该校的角色（人员与记录保留）")
-    p.add_argument("--preview", action="store_true", help="与 --replace 一起使用：只显示将新增、变化和撤销的人员，不做修改")
+    p.add_argument("--preview", action="store_true",
+                   help="与 --replace 一起使用：只显示将新增、变化和撤销的人员，不做修改")
     p = command("dispatch", cmd_dispatch, "发送到期的邮件、短信和群机器人消息（未配置服务器时写入 outbox 文件夹）")
     p.add_argument("--at", help="运行时间（ISO 8601；无时区按北京时间），决定静默时段与重试是否到期")
     p = command("serve", cmd_serve, "网页端，并按计划运行：每月1日开启周期，每天 7:00、16:00 推进，每 5 分钟发消息")
