@@ -188,3 +188,15 @@ def test_open_tasks_of_someone_withdrawn_go_to_the_new_holder_or_back_to_the_rol
     with Session(district) as session:
         assignees = {t.id: t.assignee_id for t in session.exec(select(Task))}
     assert assignees == {class_task: feng, done_task: qian, orphan: None, kept: zhao, moved: feng}
+
+
+def test_a_schools_leader_may_not_set_its_policy_pack(district: Engine, tmp_path: Path) -> None:
+    headers = ["区县", "学校", "学段", "年级", "班级", "姓名", "角色", "邮箱", "手机", "政策包"]
+    rows = [[*SENIOR_NOW[0], "jinan"]]
+    path = write_table(tmp_path / "pack.csv", headers, rows)
+    with pytest.raises(RosterError) as raised, Session(district) as session:
+        preview_replace(session, path, within=Within(DISTRICT, SENIOR, sets_pack=False))
+    assert [str(e) for e in raised.value.errors] == [
+        "pack.csv 第2行 “政策包”列：“jinan”应留空（学校的政策包由区县管理员设置）"]
+    with Session(district) as session:
+        assert preview_replace(session, path, within=Within(DISTRICT, SENIOR)).schools[0].school == SENIOR

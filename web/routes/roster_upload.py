@@ -56,7 +56,7 @@ def school_target(session: Session, viewer: Viewer, school_id: int) -> Target:
         raise AccessDenied(f"roster of school {school_id}")
     district = session.get(District, school.district_id)
     assert district is not None
-    return Target(district, school, Within(district.name, school.name))
+    return Target(district, school, Within(district.name, school.name, sets_pack=viewer.administers(district.id or 0)))
 
 
 def district_target(session: Session, viewer: Viewer, district_id: int) -> Target:

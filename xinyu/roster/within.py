@@ -19,6 +19,8 @@ class Within:
     school: str | None = None  # None: any school of the district (a whole-district file)
     # The district's schools on record: a student list may only name those (a staff roster may add schools).
     known_schools: frozenset[str] = frozenset()
+    # A school's leader keeps the people, not the school's policy pack (the district's decision).
+    sets_pack: bool = True
 
     @property
     def where(self) -> str:
@@ -30,6 +32,9 @@ class Within:
         for number, cells in columns.records(table):
             district = cell_text(cells.get("district")) if "district" in columns.index else ""
             school = cell_text(cells.get("school")) if "school" in columns.index else ""
+            pack = cell_text(cells.get("pack")) if "pack" in columns.index else ""
+            if pack and not self.sets_pack:
+                errors.add(number, "pack", pack, "应留空（学校的政策包由区县管理员设置）")
             if district and district != self.district:
                 errors.add(number, "district", district, f"不是本区县（此处只能导入{self.where}的名单）")
             if self.school is not None:
