@@ -232,3 +232,30 @@ def test_reimporting_the_schools_own_roster_changes_no_role(client_for: ClientFo
         assert confirm(leader, url, response.text).status_code == 200
     with Session(world_engine) as session:
         assert sorted(session.exec(select(RoleAssignment.id))) == before
+
+
+def test_only_the_uploader_confirms_and_only_on_its_page(client_for: ClientFor, world: World,
+                                                          world_engine: Engine, web_app: FastAPI) -> None:
+    url = f"/schools/{world.school_id}/roster"
+    leader = client_for("leader")
+    rows = without(school_roster(world_engine, world.school_id), world.accounts["homeroom"].name)
+    preview = upload(leader, url, "名册.csv", as_csv(rows), replace=True)
+    other = client_for("other_leader")
+    other_page = other.get(f"/schools/{world.other_school_id}/roster").text
+    upload_id = re.search(r'name="upload" value="(\d+)"', preview.text)
+    assert upload_id
+    posted = other.post(f"/schools/{world.other_school_id}/roster/confirm",
+                        data={"csrf_token": form_token(other_page), "upload": upload_id.group(1), "digest": "x"})
+    assert posted.status_code == 404
+    admin = TestClient(web_app, base_url="https://testserver")
+    sign_in(admin, make_admin(world_engine, world.district_id))
+    admin_page = admin.get(url).text
+    posted = admin.post(f"{url}/confirm", data={"csrf_token": form_token(admin_page), "upload": upload_id.group(1),
+                                                "digest": "x"})
+    assert posted.status_code == 404  # not the uploader
+    tampered = leader.post(f"{url}/confirm", data={"csrf_token": form_token(preview.text),
+                                                   "upload": upload_id.group(1), "digest": "0" * 32})
+    assert tampered.status_code == 409 and "请重新预览" in tampered.text
+    with Session(world_engine) as session:
+        assert session.exec(select(RosterUpload)).one().applied_at is None
+    assert confirm(leader, url, preview.text).status_code == 200
