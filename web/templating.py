@@ -75,7 +75,7 @@ def navigation(viewer: Any) -> list[tuple[str, str]]:
 
 def roster_links(viewer: Any) -> list[tuple[str, str]]:
     """名册: the school's leader keeps the school's roster, a 区县管理员 the district's (web/routes/roster_upload)."""
-    led = sorted(s for s in viewer.school_roles if viewer.leads(s))
     if viewer.is_admin:
-        return [("名册", f"/districts/{min(viewer.admin_district_ids)}/roster")]
+        return [("名册", "/roster")]
+    led = sorted(s for s in viewer.school_roles if viewer.leads(s))
     return [("名册", f"/schools/{led[0]}/roster")] if led else []

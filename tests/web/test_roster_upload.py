@@ -26,7 +26,7 @@ from xinyu.roster.uploads import MAX_BYTES
 
 
 def upload(client: TestClient, url: str, name: str, data: bytes, *, replace: bool = False) -> Any:
-    token = form_token(client.get(url).text)
+    token = form_token(client.get(url if url.startswith("/schools/") else "/roster").text)
     form = {"csrf_token": token, **({"replace": "1"} if replace else {})}
     return client.post(url, data=form, files={"file": (name, data, "text/csv")})
 
@@ -76,7 +76,9 @@ def test_only_the_leader_and_the_districts_administrator_reach_a_schools_roster(
     assert page.status_code == 200 and "作为本校完整名册（替换）" in page.text
     assert f'href="/schools/{sid}/roster"' in page.text  # in the leader's menu
     assert leader.get(f"/schools/{other}/roster").status_code == 404
-    assert leader.get(f"/districts/{world.district_id}/roster").status_code == 404
+    assert leader.get(f"/districts/{world.district_id}/roster").status_code == 405  # a district's forms post here
+    assert leader.get("/roster", follow_redirects=False).headers["location"] == f"/schools/{sid}/roster"
+    assert leader.get(f"/roster?district={world.district_id}").status_code == 404
     for role in ("psych", "homeroom", "officer"):
         assert client_for(role).get(f"/schools/{sid}/roster").status_code == 404, role
     rows = school_roster(world_engine, other)
@@ -90,13 +92,15 @@ def test_only_the_leader_and_the_districts_administrator_reach_a_schools_roster(
     admin = TestClient(web_app, base_url="https://testserver")
     sign_in(admin, make_admin(world_engine, world.district_id))
     assert admin.get(f"/schools/{sid}/roster").status_code == 200
-    district_page = admin.get(f"/districts/{world.district_id}/roster")
+    district_page = admin.get("/roster")
+    assert 'href="/roster"' in district_page.text  # in the administrator's menu
     assert district_page.status_code == 200 and f'href="/schools/{other}/roster"' in district_page.text
     assert admin.get(f"/schools/{world.foreign_school_id}/roster").status_code == 404
     with Session(world_engine) as session:
         foreign = session.get(School, world.foreign_school_id)
         assert foreign is not None
-    assert admin.get(f"/districts/{foreign.district_id}/roster").status_code == 404
+    assert admin.get(f"/roster?district={foreign.district_id}").status_code == 404
+    assert client_for("officer").get("/roster").status_code == 404
 
 
 def test_a_wrong_row_is_shown_in_a_table_and_nothing_is_imported(client_for: ClientFor, world: World,
@@ -207,6 +211,7 @@ def test_the_administrator_uploads_a_whole_district_file_that_creates_a_school(
     rows = [[district.name, "新建实验学校", "小学", "一年级", "1班", "新老师", "班主任", "", "13900000077", ""],
             [district.name, "新建实验学校", "小学", "", "", "新校长", "组长", "", "13900000078", ""]]
     response = upload(admin, f"/districts/{world.district_id}/roster", "新校.xlsx.csv", as_csv(rows))
+    assert "作为所列各校的完整名册（替换）" in admin.get("/roster").text
     assert response.status_code == 200 and "学校 新增 1" in response.text
     foreign = [["青岛市崂山区", "崂山区第一中学", "初中", "", "", "某老师", "组长", "", "13900000079", ""]]
     refused = upload(admin, f"/districts/{world.district_id}/roster", "外区.csv", as_csv(foreign))

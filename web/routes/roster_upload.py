@@ -10,8 +10,8 @@ only what was previewed (its digest). A leader never reaches another school (404
 
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -43,6 +43,11 @@ class Target:
     @property
     def url(self) -> str:
         return f"/schools/{self.school.id}/roster" if self.school else f"/districts/{self.district.id}/roster"
+
+    @property
+    def page_url(self) -> str:
+        """Where the page is read (a district's page is the administrator's /roster; its forms post to `url`)."""
+        return self.url if self.school else f"/roster?district={self.district.id}"
 
     @property
     def title(self) -> str:
@@ -88,10 +93,18 @@ def school_roster_form(request: Request, school_id: SchoolId, viewer: Viewer = D
     return _form(request, session, school_target(session, viewer, school_id))
 
 
-@router.get("/districts/{district_id}/roster", response_class=HTMLResponse, include_in_schema=False)
-def district_roster_form(request: Request, district_id: int, viewer: Viewer = Depends(current_viewer),
-                         session: Session = Depends(db_session)) -> HTMLResponse:
-    return _form(request, session, district_target(session, viewer, _district_id(district_id)))
+@router.get("/roster", response_model=None, include_in_schema=False)
+def my_roster(request: Request, district: int | None = Query(None), viewer: Viewer = Depends(current_viewer),
+              session: Session = Depends(db_session)) -> Response:
+    """The menu's 名册: an administrator's district page (`?district=` for another district they keep), a
+    leader's school page; anyone else: 404."""
+    if viewer.is_admin:
+        chosen = district if district is not None else min(viewer.admin_district_ids)
+        return _form(request, session, district_target(session, viewer, _district_id(chosen)))
+    led = sorted(s for s in viewer.school_roles if viewer.leads(s))
+    if not led or district is not None:
+        raise AccessDenied("roster")
+    return RedirectResponse(f"/schools/{led[0]}/roster", status_code=303)
 
 
 @router.post("/schools/{school_id}/roster", response_class=HTMLResponse, include_in_schema=False)
