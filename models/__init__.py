@@ -23,6 +23,7 @@ from models.mentors import MentorAssignment
 from models.org import District, Person, RoleAssignment, School, SchoolClass, Student
 from models.outbox import OutboxMessage
 from models.packs import PackVersion
+from models.roster_upload import RosterUpload
 from models.scheduler import SchedulerHeartbeat
 from models.training import TrainingRecord
 
@@ -59,6 +60,7 @@ __all__ = [
     "RecordRevision",
     "Person",
     "RoleAssignment",
+    "RosterUpload",
     "School",
     "SchedulerHeartbeat",
     "SchoolClass",

@@ -32,7 +32,8 @@ class BodyTooLarge(HTTPException):
         super().__init__(status_code=413, detail=too_large_message(max_bytes))
 
 
-UPLOAD_PATHS = re.compile(r"^/tasks/\d{1,12}/(complete|correct)$")
+# Roster uploads (web/routes/roster_upload.py) refuse a file over 5 MB themselves, with the file's name.
+UPLOAD_PATHS = re.compile(r"^(/tasks/\d{1,12}/(complete|correct)|/(schools|districts)/\d{1,12}/roster)$")
 FORM_TEXT_ALLOWANCE = 1024 * 1024  # the text fields beside the files, and multipart's own headers
 
 

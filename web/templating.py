@@ -74,5 +74,14 @@ def navigation(viewer: Any) -> list[tuple[str, str]]:
         links += [("督办收件箱", "/district/inbox"), ("数据看板", "/district/dashboard"),
                   ("学校看板", "/district/board"), ("专项巡查", "/district/inspections"),
                   ("心理健康网络", "/district/network")]
+    links += roster_links(viewer)
     links.append(("修改密码", "/account/password"))
     return links
+
+
+def roster_links(viewer: Any) -> list[tuple[str, str]]:
+    """名册: the school's leader keeps the school's roster, a 区县管理员 the district's (web/routes/roster_upload)."""
+    if viewer.is_admin:
+        return [("名册", "/roster")]
+    led = sorted(s for s in viewer.school_roles if viewer.leads(s))
+    return [("名册", f"/schools/{led[0]}/roster")] if led else []

@@ -113,7 +113,10 @@ def visible_to(viewer: Viewer, grade: Any) -> ColumnElement[bool]:
     led = [s for s in viewer.school_roles if viewer.leads(s)]
     whole = list(viewer.school_roles)
     grade_schools = sorted({s for s, _ in viewer.grade_scopes})
-    conditions: list[ColumnElement[bool]] = [col(Task.assignee_id) == viewer.person_id]
+    # Their own tasks at the schools they still work at: someone whose roles there were withdrawn (a roster
+    # replaced, xinyu.roster.replace) no longer reads the school's tasks, not even the ones they did.
+    conditions: list[ColumnElement[bool]] = [and_(col(Task.assignee_id) == viewer.person_id,
+                                                  col(Task.school_id).in_(sorted(viewer.school_ids)))]
     if led:
         conditions.append(col(Task.school_id).in_(led))
     if whole:

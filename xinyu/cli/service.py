@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from models import Task
@@ -26,6 +27,10 @@ def register(command: Command) -> None:
     p.add_argument("file", type=Path)
     p.add_argument("--school", help="测评结果文件没有“学校”列时，指明学校")
     p.add_argument("--pack", help="新建学校所用的政策包（默认 qingdao）")
+    p.add_argument("--replace", action="store_true",
+                   help="教职工名单作为所列各校的完整名册：名单中没有的人员撤销其在该校的角色（人员与记录保留）")
+    p.add_argument("--preview", action="store_true",
+                   help="与 --replace 一起使用：只显示将新增、变化和撤销的人员，不做修改")
     p = command("dispatch", cmd_dispatch, "发送到期的邮件、短信和群机器人消息（未配置服务器时写入 outbox 文件夹）")
     p.add_argument("--at", help="运行时间（ISO 8601；无时区按北京时间），决定静默时段与重试是否到期")
     p = command("serve", cmd_serve, "网页端，并按计划运行：每月1日开启周期，每天 7:00、16:00 推进，每 5 分钟发消息")
@@ -65,14 +70,40 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from xinyu.roster import import_file
 
+    if args.preview and not args.replace:
+        raise CliError("--preview 只能与 --replace 一起使用（预览整体替换名册）")
     engine, book = engine_and_book()
     if not args.file.is_file():
         raise CliError(f"找不到文件 {args.file}" if not args.file.exists() else f"{args.file} 不是文件")
     try:
+        if args.replace:
+            return _replace(engine, args)
         result = import_file(engine, args.file, school=args.school, pack=args.pack)
     except (PermissionError, IsADirectoryError) as exc:
         raise CliError(f"无法读取 {args.file}：{exc.strerror}") from exc
     print(result.summary())
+    return 0
+
+
+def _replace(engine: Engine, args: argparse.Namespace) -> int:
+    """`import FILE --replace [--preview]`: a staff roster as the whole roster of each school it names."""
+    from xinyu.db import transaction
+    from xinyu.roster import detect_kind
+    from xinyu.roster.columns import Kind
+    from xinyu.roster.replace import apply_replace, preview_replace, refusal
+
+    kind = detect_kind(args.file)
+    if kind is not Kind.staff:
+        raise CliError(f"{args.file.name} {refusal(kind)}")
+    if args.school:
+        raise CliError("--school 只用于测评结果文件，不能与 --replace 一起使用")
+    if args.preview:
+        with Session(engine) as session:  # reads only; closing it rolls back
+            report = preview_replace(session, args.file, pack=args.pack)
+    else:
+        with transaction(engine) as session:
+            report = apply_replace(session, args.file, pack=args.pack)
+    print("\n".join(report.lines()))
     return 0
 
 

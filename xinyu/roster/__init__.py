@@ -23,6 +23,7 @@ from xinyu.roster.screening import import_screening
 from xinyu.roster.staff import import_staff
 from xinyu.roster.students import import_students
 from xinyu.roster.tables import read_table
+from xinyu.roster.within import Within, kept_within
 from xinyu.settings import get_settings
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Kind",
     "RosterError",
     "RowError",
+    "Within",
     "detect_kind",
     "import_file",
     "run_import",
@@ -56,12 +58,16 @@ def run_import(
     school: str | None = None,
     pack: str | None = None,
     now: datetime | None = None,
+    within: Within | None = None,
+    actor_id: int | None = None,
 ) -> ImportResult:
-    """Validate the whole file, then write it and one audit row through `session`; never commits."""
+    """Validate the whole file, then write it and one audit row through `session`; never commits.
+
+    `within`: the one school (or district) the file may name (an upload from the web)."""
     settings = get_settings()
     table = read_table(Path(path))
     columns = map_columns(table)
-    with custom_plans(session):
+    with kept_within(within, table, columns), custom_plans(session):
         if columns.kind is Kind.staff:
             result = import_staff(
                 session, table, columns, pack=pack, default_pack=settings.default_pack,
@@ -70,7 +76,7 @@ def run_import(
             result = import_students(session, table, columns)
         else:
             result = import_screening(session, table, columns, school=school, now=now)
-        audit(session, result, at=now)
+        audit(session, result, at=now, actor_id=actor_id)
     log.info("导入 %s", result.summary())
     return result
 

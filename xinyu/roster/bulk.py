@@ -74,13 +74,14 @@ def update_by_id(session: Session, model: type[SQLModel], rows: list[dict[str, A
         session.execute(statement, [{f"v_{k}": v for k, v in row.items()} for row in group])
 
 
-def audit(session: Session, result: ImportResult, *, at: datetime | None = None) -> None:
+def audit(session: Session, result: ImportResult, *, at: datetime | None = None, actor_id: int | None = None) -> None:
     """One audit row per import: the file name and counts, never a name from inside the file."""
     detail: dict[str, object] = {"kind": result.kind.value, "rows": result.rows}
     detail.update({entity: c.as_list() for entity, c in result.counts.items()})
     session.add(
         AuditEntry(
             at=at or clock_now(),
+            actor_id=actor_id,
             action="import",
             target=result.file[:96],
             detail=json.dumps(detail, ensure_ascii=False),

@@ -97,6 +97,16 @@ def import_staff(
     session: Session, table: Table, columns: Columns, *, pack: str | None, default_pack: str
 ) -> ImportResult:
     """Validate the whole roster, then upsert it; raises RosterError and writes nothing on any error."""
+    plan = plan_staff(session, table, columns, pack=pack, default_pack=default_pack)
+    result = ImportResult(file=table.file, kind=Kind.staff, rows=len(table.rows))
+    write_staff(session, plan, result, pack=pack, default_pack=default_pack)
+    return result
+
+
+def plan_staff(
+    session: Session, table: Table, columns: Columns, *, pack: str | None, default_pack: str
+) -> StaffPlan:
+    """What the roster says, every row checked (reads only); RosterError naming every bad row."""
     packs = stored_pack_ids(session)  # the installed packs (xinyu pack install)
     for option in (pack, default_pack if pack is None else None):
         if option is not None and option not in packs:
@@ -107,9 +117,7 @@ def import_staff(
     _check_stages(session, plan, errors)
     plan.contacts.check_on_record(session, plan.persons, errors)
     errors.raise_if_any()
-    result = ImportResult(file=table.file, kind=Kind.staff, rows=len(table.rows))
-    write_staff(session, plan, result, pack=pack, default_pack=default_pack)
-    return result
+    return plan
 
 
 def _pack_expected(packs: list[str]) -> str:
