@@ -1,5 +1,5 @@
 """The "at scale" mode: a real Prefect server on PostgreSQL, the deployments of prefect.yaml and two process
-workers (flows/server.py) run days of a month for a sample district; the same days run embedded (Prefect's
+workers (xinyu/devstack/) run days of a month for a sample district; the same days run embedded (Prefect's
 in-process API) on a second database. Both must leave the same business state and return the same counts,
 and each spread run must have involved both workers.
 """
@@ -92,7 +92,7 @@ def two_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
 
 @pytest.fixture(scope="module")
 def stack(two_databases: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from flows.server import server_stack
+    from xinyu.devstack import server_stack
 
     outbox = tmp_path_factory.mktemp("server-outbox")
     with server_stack(two_databases[0], workers=2, worker_env={"XINYU_OUTBOX_DIR": str(outbox)}) as stack:

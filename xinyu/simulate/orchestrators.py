@@ -104,13 +104,13 @@ class EmbeddedOrchestrator:
 
 
 class ServerOrchestrator:
-    """The deployments on a Prefect server of its own with two workers (flows/server.py server_stack), brought
+    """The deployments on a Prefect server of its own with two workers (xinyu/devstack server_stack), brought
     up here and torn down by close(). PostgreSQL only; each run's batches spread over both workers."""
 
     def __init__(self, settings: Settings, *, workers: int = 2) -> None:
         if not settings.database_url.startswith("postgresql"):
             raise ValueError("服务器编排需要 PostgreSQL 数据库（--database-url postgresql+psycopg://…）")
-        from flows.server import server_stack
+        from xinyu.devstack import server_stack
 
         self._restore = _set_environment(settings)  # the workers take the caller's XINYU_* settings
         self._stack = server_stack(settings.database_url, workers=workers)
