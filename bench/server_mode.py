@@ -98,10 +98,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    from xinyu.devstack import running_pid, server_stack, worker_name
     from xinyu.clock import parse_at
     from xinyu.db import make_engine, migrate
     from xinyu.demo import load_demo_district
+    from xinyu.devstack import running_pid, server_stack, worker_name
 
     work = Path(tempfile.mkdtemp(prefix="xinyu-server-bench-"))
     os.environ.update({"PREFECT_HOME": str(work / "embedded-prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",

@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
                       help="a PostgreSQL URL with the right to create the Prefect database")
     p_up.add_argument("--database-url", default=None, help="the app's database (default XINYU_DATABASE_URL)")
     p_up.add_argument("--no-schedules", action="store_true", help="no cron runs: only runs started by hand")
+    p_up.add_argument("--ui", action="store_true", help="serve Prefect's UI at http://127.0.0.1:PORT/")
     p_down = sub.add_parser("down", help="stop the workers and the server")
     p_down.add_argument("--drop-database", action="store_true", help="also drop the Prefect database")
     sub.add_parser("status", help="what runs, and where its logs are")
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         previous = load(home)
         config = StackConfig(home=home, app_database_url=app_url, prefect_database=args.prefect_database,
                              pg_admin_url=args.pg_admin_url, port=args.port, workers=args.workers, limit=args.limit,
-                             schedules=not args.no_schedules)
+                             schedules=not args.no_schedules, ui=args.ui)
         if previous and running_pid(previous, "server") and (previous.port, previous.prefect_database) != (
                 config.port, config.prefect_database):
             parser.error(f"a server of this folder runs on port {previous.port} with database "

@@ -27,6 +27,7 @@ class StackConfig:
     limit: int = 2                         # flow runs at once per worker: a parent and one child
     schedules: bool = True                 # the server's scheduler starts prefect.yaml's cron runs
     worker_env: dict[str, str] = field(default_factory=dict)  # more XINYU_* settings for the flows
+    ui: bool = False                       # Prefect's web UI at http://host:port/ (the operations console)
 
     @property
     def api_url(self) -> str:
@@ -64,7 +65,8 @@ def server_env(config: StackConfig) -> dict[str, str]:
     env.update({
         "PREFECT_API_DATABASE_CONNECTION_URL": config.prefect_database_url,
         "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "true" if config.schedules else "false",
-        "PREFECT_UI_ENABLED": "false",  # the UI's static files would be built on first start
+        # Off unless asked for (`up --ui`): the UI's static files are copied into PREFECT_HOME on its first start.
+        "PREFECT_UI_ENABLED": "true" if config.ui else "false",
     })
     return env
 

@@ -24,7 +24,7 @@ def start_server(config: StackConfig, timeout: float = 180) -> None:
     if healthy(config):
         raise StackError(f"something else answers at {config.api_url}: choose another --port")
     start_process(config, "server", [str(VENV_BIN / "prefect"), "server", "start", "--host", config.host,
-                              "--port", str(config.port), "--no-ui"], server_env(config))
+                              "--port", str(config.port), "--ui" if config.ui else "--no-ui"], server_env(config))
     # First start on an empty database runs Prefect's migrations (~10 s here).
     wait_for(lambda: healthy(config), timeout, f"the Prefect server at {config.api_url}", config, "server")
 

@@ -71,6 +71,8 @@ def status(config: StackConfig) -> list[str]:
         response = api(config, "POST", "/deployments/filter", json={})
         names = sorted(d["name"] for d in response.json()) if response.status_code == 200 else []
         lines.append(f"deployments  {', '.join(names) or '-'}  (pool {POOL})")
+    if config.ui:
+        lines.append(f"ui  http://{config.host}:{config.port}/runs  (flow runs; filter by tag district:<区县>)")
     lines.append(f"app database  {hide_password(config.app_database_url)}  logs {config.home}/")
     return lines
 
@@ -113,14 +115,15 @@ def free_port(host: str = "127.0.0.1") -> int:
 @contextmanager
 def server_stack(app_database_url: str, *, workers: int = 2, limit: int = 2, home: Path | None = None,
                  port: int | None = None, pg_admin_url: str = PG_ADMIN_URL,
-                 worker_env: Mapping[str, str] | None = None) -> Iterator[Stack]:
+                 worker_env: Mapping[str, str] | None = None, ui: bool = False) -> Iterator[Stack]:
     """A Prefect server with `workers` workers against `app_database_url`, torn down on exit: its own
     Prefect database (dropped after), port, folder and no schedules (the caller is the clock)."""
     own_home = home is None
     config = StackConfig(
         home=home or Path(tempfile.mkdtemp(prefix="xinyu-prefect-")), app_database_url=app_database_url,
         prefect_database=f"xinyu_prefect_{uuid.uuid4().hex[:8]}", pg_admin_url=pg_admin_url,
-        port=port or free_port(), workers=workers, limit=limit, schedules=False, worker_env=dict(worker_env or {}))
+        port=port or free_port(), workers=workers, limit=limit, schedules=False, worker_env=dict(worker_env or {}),
+        ui=ui)
     try:
         up(config)
         yield Stack(config)
