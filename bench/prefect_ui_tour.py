@@ -6,7 +6,7 @@ the deployments of prefect.yaml), each day's advance spread over both workers an
 stack still up, Debian's chromium (Playwright, desktop 1280×900) opens Prefect's UI and takes:
 
     test-output/screenshots/prefect-ui-runs.png          the flow runs list: runs named by what they do
-    test-output/screenshots/prefect-ui-task-runs.png     an advance run's batch tasks (`schools 1–100`)
+    test-output/screenshots/prefect-ui-task-runs.png     a spread advance's child run: its batch tasks (`schools 1–100`)
     test-output/screenshots/prefect-ui-run-artifacts.png that run's Artifacts tab
     test-output/screenshots/prefect-ui-artifact.png      its table: counts per district, links to the boards
     test-output/screenshots/prefect-ui-tag-filter.png    the runs list filtered by a district's tag
@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from sqlalchemy import create_engine, make_url, text
@@ -114,9 +115,13 @@ def screenshots(api_url: str, tag: str) -> list[Path]:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{ui}/runs")
         page.get_by_text("advance 20").first.wait_for(timeout=60_000)
+        page.mouse.wheel(0, 560)  # past the chart, to the list
         shot(page, "runs")
 
-        page.goto(f"{ui}/runs/flow-run/{run['id']}?tab=Task%20Runs")
+        # A spread run's batches are its children's tasks (flows/spread.py): the first child's.
+        children = api(api_url, "/flow_runs/filter", {"flow_runs": {"parent_flow_run_id": {
+            "operator": "and_", "any_": [run["id"]]}}, "sort": "NAME_ASC"})
+        page.goto(f"{ui}/runs/flow-run/{(children or [run])[0]['id']}?tab=Task%20Runs")
         page.get_by_text("schools ").first.wait_for(timeout=60_000)
         shot(page, "task-runs")
 
@@ -128,14 +133,10 @@ def screenshots(api_url: str, tag: str) -> list[Path]:
         page.get_by_text("合计").first.wait_for(timeout=60_000)
         shot(page, "artifact")
 
-        page.goto(f"{ui}/runs")
-        page.get_by_text("advance 20").first.wait_for(timeout=60_000)
-        tags = page.get_by_placeholder("All tags")
-        tags.click()
-        tags.fill(tag)
-        page.keyboard.press("Enter")
-        page.keyboard.press("Escape")
-        page.get_by_text("advance 20").first.wait_for(timeout=60_000)
+        page.goto(f"{ui}/runs?tag={quote(tag)}")  # the Tags filter as the UI keeps it in its address
+        page.get_by_text(tag).first.wait_for(timeout=60_000)
+        page.get_by_text("dispatch 20").first.wait_for(state="detached", timeout=60_000)  # untagged runs gone
+        page.mouse.wheel(0, 560)
         shot(page, "tag-filter")
         browser.close()
     return taken

@@ -25,11 +25,11 @@ async def send_due_messages(at: str | None) -> dict[str, int]:
     return (await dispatch_async(engine(), now=parse_at(at))).as_dict()
 
 
-@flow(name="dispatch-outbox", flow_run_name=run_namer("dispatch"), log_prints=False)
+@flow(name="dispatch-outbox", flow_run_name=run_namer("dispatch-outbox"), log_prints=False)
 async def dispatch_outbox_async(params: DispatchParams) -> dict[str, int]:
     """Every message is a row before it is a send (DESIGN 5): send the due ones, once."""
     result: dict[str, int] = await send_due_messages(params.at)
-    await publish_dispatch(title=run_namer("dispatch")(), result=result)
+    await publish_dispatch(title=run_namer("dispatch-outbox")(), result=result)
     return result
 
 

@@ -173,7 +173,7 @@ async def open_month_async(params: OpenMonthParams) -> dict[str, int]:
         return total
 
 
-@flow(name="advance-cycles", flow_run_name=run_namer("advance"), log_prints=False)
+@flow(name="advance-cycles", flow_run_name=run_namer("advance-cycles"), log_prints=False)
 async def advance_async(params: AdvanceParams) -> dict[str, int]:
     """Open due steps, create their tasks, close finished steps, chase overdue work — every school (QD-G4, QD-S1)."""
     now = parse_at(params.at)
@@ -187,7 +187,7 @@ async def advance_async(params: AdvanceParams) -> dict[str, int]:
         else:
             total = _advance_here(batches, now, batch_tags)
         total["chase.district_messages"] = tell_districts(now)  # once, after every batch
-        await publish_counts(key="advance-cycles", title=run_namer("advance")(), now=now,
+        await publish_counts(key="advance-cycles", title=run_namer("advance-cycles")(), now=now,
                              month=month_of(local_date(now)))
         return total
 

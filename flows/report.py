@@ -41,18 +41,30 @@ def schools(batches: list[list[int]]) -> str:
     return f"schools {ids[0]}–{ids[-1]}" if ids else "schools –"
 
 
-def run_namer(verb: str) -> Callable[[], str]:
-    """A flow's `flow_run_name`: the verb and the run's time (`at`, default now) in Asia/Shanghai; a month for
-    open-month; a child run also names its schools."""
+# Flow (and deployment) name → the verb its runs are named by.
+VERBS = {"open-month": "open-month", "advance-cycles": "advance", "dispatch-outbox": "dispatch",
+         "open-batches": "open-batches", "advance-batches": "advance-batches"}
 
-    def name() -> str:
-        params = _params()
-        at = parse_at(params.get("at"))
-        when = (params.get("month") or month_of(local_date(at))) if verb == "open-month" else minute(at)
-        batches = params.get("batches")
-        return f"{verb} {when}" + (f" · {schools(batches)}" if batches else "")
 
-    return name
+def run_name(flow: str, params: dict[str, Any]) -> str:
+    """The verb and the run's time (`at`, default now) in Asia/Shanghai; a month for open-month; a child run
+    also names its schools."""
+    verb = VERBS[flow]
+    at = parse_at(params.get("at"))
+    when = (params.get("month") or month_of(local_date(at))) if verb == "open-month" else minute(at)
+    batches = params.get("batches")
+    return f"{verb} {when}" + (f" · {schools(batches)}" if batches else "")
+
+
+def deployment_run_name(deployment: str, parameters: dict[str, Any]) -> str:
+    """The same name given when a run is created from a deployment (`flow/deployment`, {"params": …}), so a run
+    still scheduled or pending shows it too (Prefect names a run by its flow_run_name only once it starts)."""
+    return run_name(deployment.split("/")[0], dict(parameters.get("params") or {}))
+
+
+def run_namer(flow: str) -> Callable[[], str]:
+    """A flow's `flow_run_name`, from the run's parameters."""
+    return lambda: run_name(flow, _params())
 
 
 def _batch_name(parameters: dict[str, Any]) -> str:

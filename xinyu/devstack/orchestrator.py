@@ -36,8 +36,11 @@ class ServerOrchestrator:
         from prefect.client.orchestration import PrefectClient
         from prefect.deployments import arun_deployment
 
+        from flows.report import deployment_run_name
+
         async with PrefectClient(api=self.api_url) as client:
             run = await arun_deployment(deployment, client=client, parameters={"params": params}, timeout=None,
+                                        flow_run_name=deployment_run_name(deployment, {"params": params}),
                                         poll_interval=self.poll_seconds, as_subflow=False)
         self.flow_runs.append(str(run.id))
         if run.state is None or not run.state.is_completed():

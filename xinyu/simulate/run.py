@@ -47,7 +47,7 @@ class SimulationPlan:
     late_rate: float
     seed: int = 7
     start: str = "2025-09"
-    days: int | None = None  # stop after this many days of the first month (a week for the Prefect UI tour)
+    days: int | None = None  # only the first N days of each month (a week for the Prefect UI tour)
 
     @property
     def month_names(self) -> list[str]:

@@ -47,7 +47,7 @@ class SimulationOptions:
     students: bool = False
     allow_existing_data: bool = False
     batch_size: int | None = None
-    days: int | None = None  # only the first days of the first month (SimulationPlan.days)
+    days: int | None = None  # only the first N days of each month (SimulationPlan.days)
 
     @property
     def plan(self) -> SimulationPlan:
