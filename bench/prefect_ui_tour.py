@@ -6,7 +6,7 @@ the deployments of prefect.yaml), each day's advance spread over both workers an
 stack still up, Debian's chromium (Playwright, desktop 1280×900) opens Prefect's UI and takes:
 
     test-output/screenshots/prefect-ui-runs.png          the flow runs list: runs named by what they do
-    test-output/screenshots/prefect-ui-task-runs.png     a spread advance's child run: its batch tasks (`schools 1–100`)
+    test-output/screenshots/prefect-ui-task-runs.png     a spread advance's child run: its batch tasks (`schools 1-100`)
     test-output/screenshots/prefect-ui-run-artifacts.png that run's Artifacts tab
     test-output/screenshots/prefect-ui-artifact.png      its table: counts per district, links to the boards
     test-output/screenshots/prefect-ui-tag-filter.png    the runs list filtered by a district's tag
@@ -78,7 +78,7 @@ def api(api_url: str, path: str, body: dict[str, Any]) -> Any:
 
 
 def busiest_advance(api_url: str) -> dict[str, Any]:
-    """The advance-cycles run of the week with the most chase events in its table (the artifact worth showing)."""
+    """The advance-cycles run of the week with the most chase events (then new tasks) in its table."""
     runs = api(api_url, "/flow_runs/filter", {"limit": 200, "sort": "EXPECTED_START_TIME_DESC"})
     advances = [r for r in runs if r["name"].startswith("advance 20")]
     best, best_score = advances[0], -1
@@ -90,7 +90,7 @@ def busiest_advance(api_url: str) -> dict[str, Any]:
         rows = tables[0]["data"]
         rows = __import__("json").loads(rows) if isinstance(rows, str) else rows
         total = rows[-1]
-        score = total.get("提醒", 0) + total.get("升级", 0) + total.get("新建任务", 0)
+        score = (total.get("提醒", 0) + total.get("升级", 0)) * 100_000 + total.get("新建任务", 0)
         if score > best_score:
             best, best_score = {**run, "artifact_id": tables[0]["id"]}, score
     return best
@@ -121,12 +121,14 @@ def screenshots(api_url: str, tag: str) -> list[Path]:
         # A spread run's batches are its children's tasks (flows/spread.py): the first child's.
         children = api(api_url, "/flow_runs/filter", {"flow_runs": {"parent_flow_run_id": {
             "operator": "and_", "any_": [run["id"]]}}, "sort": "NAME_ASC"})
-        page.goto(f"{ui}/runs/flow-run/{(children or [run])[0]['id']}?tab=Task%20Runs")
+        page.goto(f"{ui}/runs/flow-run/{(children or [run])[0]['id']}")
+        page.get_by_text("Task Runs", exact=True).click()
         page.get_by_text("schools ").first.wait_for(timeout=60_000)
         shot(page, "task-runs")
 
-        page.goto(f"{ui}/runs/flow-run/{run['id']}?tab=Artifacts")
-        page.get_by_text("advance-cycles").first.wait_for(timeout=60_000)
+        page.goto(f"{ui}/runs/flow-run/{run['id']}")
+        page.get_by_text("Artifacts", exact=True).click()
+        page.wait_for_timeout(2500)  # the tab's cards load after the click
         shot(page, "run-artifacts")
 
         page.goto(f"{ui}/artifacts/artifact/{run['artifact_id']}")
@@ -136,7 +138,6 @@ def screenshots(api_url: str, tag: str) -> list[Path]:
         page.goto(f"{ui}/runs?tag={quote(tag)}")  # the Tags filter as the UI keeps it in its address
         page.get_by_text(tag).first.wait_for(timeout=60_000)
         page.get_by_text("dispatch 20").first.wait_for(state="detached", timeout=60_000)  # untagged runs gone
-        page.mouse.wheel(0, 560)
         shot(page, "tag-filter")
         browser.close()
     return taken

@@ -1,5 +1,5 @@
 """What an operator reads of a run in Prefect's UI: runs named by what they do (`advance 2026-10-20 07:00`,
-`open-month 2026-11`, `dispatch 2026-10-20 07:05`), batch tasks by their schools (`schools 1–100`), runs and
+`open-month 2026-11`, `dispatch 2026-10-20 07:05`), batch tasks by their schools (`schools 1-100`), runs and
 batches tagged by district (`district:青岛市市南区`, the UI's tag filter), and a table artifact of each run's
 counts per district with links to the district boards. The counting is the core's (xinyu/run_report.py).
 """
@@ -36,9 +36,10 @@ def minute(at: datetime) -> str:
 
 
 def schools(batches: list[list[int]]) -> str:
-    """`schools 1–100`: the first and last school id of the batches."""
+    """`schools 1-100`: the first and last school id of the batches (an ASCII hyphen: the UI's run graph draws
+    no en dash)."""
     ids = [i for batch in batches for i in batch]
-    return f"schools {ids[0]}–{ids[-1]}" if ids else "schools –"
+    return f"schools {ids[0]}-{ids[-1]}" if ids else "schools -"
 
 
 # Flow (and deployment) name → the verb its runs are named by.
@@ -53,7 +54,7 @@ def run_name(flow: str, params: dict[str, Any]) -> str:
     at = parse_at(params.get("at"))
     when = (params.get("month") or month_of(local_date(at))) if verb == "open-month" else minute(at)
     batches = params.get("batches")
-    return f"{verb} {when}" + (f" · {schools(batches)}" if batches else "")
+    return f"{verb} {when}" + (f", {schools(batches)}" if batches else "")
 
 
 def deployment_run_name(deployment: str, parameters: dict[str, Any]) -> str:

@@ -112,7 +112,7 @@ def test_runs_batches_tags_and_counts_read_back_from_prefect(
     assert flow_run.name == "advance 2026-10-08 09:00"
     assert {"district:市南区", "district:市北区"} <= set(flow_run.tags)
     batches = {t.name: t for t in task_runs if t.name.startswith("schools ")}
-    first, second = f"schools {south[0]}–{south[1]}", f"schools {north[0]}–{north[0]}"
+    first, second = f"schools {south[0]}-{south[1]}", f"schools {north[0]}-{north[0]}"
     assert set(batches) == {first, second}
     assert "district:市南区" in batches[first].tags and "district:市北区" not in batches[first].tags
     assert "district:市北区" in batches[second].tags and "district:市南区" not in batches[second].tags
