@@ -10,15 +10,19 @@ export PREFECT_LOGGING_LEVEL ?= WARNING
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
-	python3 -m venv $(VENV)
-	$(BIN)/pip install -q uv
-	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv pip install -q -e '.[dev]'
+# Exactly the versions in uv.lock (--frozen: never re-resolved here; README "Dependencies" updates the lock).
+UV_VERSION := 0.13.9
+UV_SYNC = UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(VENV) $(BIN)/uv sync -q --frozen --inexact --extra dev
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install -q uv==$(UV_VERSION)
+	$(UV_SYNC)
 	touch $@
 
-# The benchmarks' extra packages (the peer engine), only for `make bench*`.
+# The benchmarks' extra packages (the peer engine), only for `make bench-peer`.
 $(VENV)/.bench-installed: $(VENV)/.installed
-	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv pip install -q -e '.[dev,bench]'
+	$(UV_SYNC) --extra bench
 	touch $@
 
 demo: venv

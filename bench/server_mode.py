@@ -5,7 +5,7 @@ embedded against the same advance through the deployments with 2 workers.
 
 A sample district in a fresh PostgreSQL database and two copies (CREATE DATABASE … TEMPLATE): one runs the
 days embedded (Prefect's in-process API, as `xinyu advance`), one through a stack with 2 workers, one through
-a stack with 1 worker (flows/server.py: each its own Prefect database and port, no schedules). Printed:
+a stack with 1 worker (xinyu/devstack/: each its own Prefect database and port, no schedules). Printed:
 
 - a flow run's overhead: dispatch-outbox on an empty outbox, `--runs` times: the wall time seen by the caller,
   split by the run's states (Scheduled→Pending: the worker's poll; Pending→Running: the subprocess starts,
@@ -98,10 +98,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    from flows.server import running_pid, server_stack, worker_name
     from xinyu.clock import parse_at
     from xinyu.db import make_engine, migrate
     from xinyu.demo import load_demo_district
+    from xinyu.devstack import running_pid, server_stack, worker_name
 
     work = Path(tempfile.mkdtemp(prefix="xinyu-server-bench-"))
     os.environ.update({"PREFECT_HOME": str(work / "embedded-prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",

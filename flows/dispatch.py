@@ -9,6 +9,7 @@ import asyncio
 from prefect import flow, task
 from pydantic import BaseModel, Field
 
+from flows.report import publish_dispatch, run_namer
 from flows.run_logs import send_app_logs_to_runs
 from flows.runtime import engine
 from notifications.dispatcher import dispatch_async
@@ -27,10 +28,12 @@ async def send_due_messages(at: str | None) -> dict[str, int]:
     return (await dispatch_async(engine(), now=parse_at(at))).as_dict()
 
 
-@flow(name="dispatch-outbox", log_prints=False)
+@flow(name="dispatch-outbox", flow_run_name=run_namer("dispatch-outbox"), log_prints=False)
 async def dispatch_outbox_async(params: DispatchParams) -> dict[str, int]:
     """Every message is a row before it is a send (DESIGN 5): send the due ones, once."""
-    return await send_due_messages(params.at)
+    result: dict[str, int] = await send_due_messages(params.at)
+    await publish_dispatch(title=run_namer("dispatch-outbox")(), result=result)
+    return result
 
 
 def dispatch_outbox_flow(params: DispatchParams) -> dict[str, int]:

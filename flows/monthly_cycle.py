@@ -15,10 +15,11 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, tags, task
 from prefect.context import SyncClientContext
 from pydantic import BaseModel, Field
 
+from flows.report import batch_name, district_tags, publish_counts, run_namer, school_districts, tag_run
 from flows.run_logs import send_app_logs_to_runs
 from flows.runtime import engine, pack_book, packs_in_use, school_batches
 from flows.spread import Batches, run_children, worker_groups
@@ -86,7 +87,7 @@ def list_batches(batch_size: int) -> list[list[int]]:
     return school_batches(batch_size)
 
 
-@task(**RETRIES)
+@task(task_run_name=batch_name, **RETRIES)
 def open_batch(school_ids: list[int], month: str, now: datetime) -> dict[str, Any]:
     """Open the month for a batch of schools in one transaction, with the first step's tasks where its
     earliest day has come (idempotent)."""
@@ -94,7 +95,7 @@ def open_batch(school_ids: list[int], month: str, now: datetime) -> dict[str, An
         return vars(start_month(session, month=month, now=now, book=pack_book(), school_ids=school_ids))
 
 
-@task(**RETRIES)
+@task(task_run_name=batch_name, **RETRIES)
 def advance_batch(school_ids: list[int], now: datetime) -> dict[str, Any]:
     """Move a batch of schools' cycles forward and chase their overdue work, in one transaction (idempotent)."""
     with transaction(engine()) as session:
@@ -127,60 +128,85 @@ def _total(results: list[dict[str, Any]]) -> dict[str, int]:
     return total
 
 
-def _open_here(batches: Batches, month: str, now: datetime) -> dict[str, int]:
+def _batch_tags(batches: Batches, districts: dict[int, str]) -> list[list[str]]:
+    """Each batch's district tags (a batch may span districts)."""
+    return [district_tags(districts[i] for i in batch if i in districts) for batch in batches]
+
+
+async def _tag_with_districts(batches: Batches) -> list[list[str]]:
+    """Tag this run with the districts of its schools; the tags of each batch."""
+    districts = school_districts()
+    await tag_run(district_tags(districts[i] for batch in batches for i in batch if i in districts))
+    return _batch_tags(batches, districts)
+
+
+def _open_here(batches: Batches, month: str, now: datetime, batch_tags: list[list[str]]) -> dict[str, int]:
     with SyncClientContext.get_or_create():  # the parent's client, or one for a child's batch tasks
-        futures = [open_batch.submit(batch, month, now) for batch in batches]
+        futures = []
+        for batch, names in zip(batches, batch_tags, strict=True):
+            with tags(*names):
+                futures.append(open_batch.submit(batch, month, now))
         return _total([f.result() for f in futures])
 
 
-def _advance_here(batches: Batches, now: datetime) -> dict[str, int]:
+def _advance_here(batches: Batches, now: datetime, batch_tags: list[list[str]]) -> dict[str, int]:
     with SyncClientContext.get_or_create():  # the parent's client, or one for a child's batch tasks
-        futures = [advance_batch.submit(batch, now) for batch in batches]
+        futures = []
+        for batch, names in zip(batches, batch_tags, strict=True):
+            with tags(*names):
+                futures.append(advance_batch.submit(batch, now))
         return _total([f.result() for f in futures])
 
 
-@flow(name="open-month", log_prints=False)
+@flow(name="open-month", flow_run_name=run_namer("open-month"), log_prints=False)
 async def open_month_async(params: OpenMonthParams) -> dict[str, int]:
     """Every school gets this month's cycle; last month's open work is carried over (QD-G4)."""
     now = parse_at(params.at)
     month = params.month or month_of(local_date(now))
     with SyncClientContext.get_or_create():  # one API client shared by the batch tasks
         batches = list_batches(params.batch_size)
+        batch_tags = await _tag_with_districts(batches)
         groups = await worker_groups(batches, params.groups)
         if not groups:
-            return _open_here(batches, month, now)
-        return _total(await run_children("open-batches/open-batches", [
-            {"params": {"at": now.isoformat(), "month": month, "batches": group}} for group in groups]))
+            total = _open_here(batches, month, now, batch_tags)
+        else:
+            total = _total(await run_children("open-batches/open-batches", [
+                {"params": {"at": now.isoformat(), "month": month, "batches": group}} for group in groups]))
+        await publish_counts(key="open-month", title=run_namer("open-month")(), now=now, month=month)
+        return total
 
 
-@flow(name="advance-cycles", log_prints=False)
+@flow(name="advance-cycles", flow_run_name=run_namer("advance-cycles"), log_prints=False)
 async def advance_async(params: AdvanceParams) -> dict[str, int]:
     """Open due steps, create their tasks, close finished steps, chase overdue work — every school (QD-G4, QD-S1)."""
     now = parse_at(params.at)
     with SyncClientContext.get_or_create():  # one API client shared by the batch tasks
         batches = list_batches(params.batch_size)
+        batch_tags = await _tag_with_districts(batches)
         groups = await worker_groups(batches, params.groups)
         if groups:
             total = _total(await run_children("advance-batches/advance-batches", [
                 {"params": {"at": now.isoformat(), "batches": group}} for group in groups]))
         else:
-            total = _advance_here(batches, now)
+            total = _advance_here(batches, now, batch_tags)
         total["chase.district_messages"] = tell_districts(now)  # once, after every batch
+        await publish_counts(key="advance-cycles", title=run_namer("advance-cycles")(), now=now,
+                             month=month_of(local_date(now)))
         return total
 
 
 # The children of a spread run: a group of batches on whichever worker takes it. Their results are
 # persisted (on the workers' result storage) because the parent reads them from another process.
-@flow(name="open-batches", log_prints=False, persist_result=True)
+@flow(name="open-batches", flow_run_name=run_namer("open-batches"), log_prints=False, persist_result=True)
 async def open_batches_async(params: OpenBatchesParams) -> dict[str, int]:
     """open-month's share on one worker: these batches of schools."""
-    return _open_here(params.batches, params.month, parse_at(params.at))
+    return _open_here(params.batches, params.month, parse_at(params.at), await _tag_with_districts(params.batches))
 
 
-@flow(name="advance-batches", log_prints=False, persist_result=True)
+@flow(name="advance-batches", flow_run_name=run_namer("advance-batches"), log_prints=False, persist_result=True)
 async def advance_batches_async(params: BatchesParams) -> dict[str, int]:
     """advance-cycles' share on one worker: these batches of schools (the district digests stay with the parent)."""
-    return _advance_here(params.batches, parse_at(params.at))
+    return _advance_here(params.batches, parse_at(params.at), await _tag_with_districts(params.batches))
 
 
 def open_month_flow(params: OpenMonthParams) -> dict[str, int]:

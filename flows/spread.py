@@ -21,6 +21,7 @@ from prefect.client.schemas.filters import WorkerFilter, WorkerFilterStatus
 from prefect.context import FlowRunContext
 from prefect.deployments import arun_deployment
 
+from flows.report import deployment_run_name
 from xinyu.settings import get_settings
 
 Batches = list[list[int]]
@@ -56,7 +57,8 @@ async def run_children(deployment: str, parameters: list[dict[str, Any]]) -> lis
     """Run the child deployment once per parameter set, concurrently; their results, or an error naming
     the runs that did not complete (after all of them ended: no child is left running unwatched)."""
     runs = await asyncio.gather(*(
-        arun_deployment(deployment, parameters=p, timeout=None, poll_interval=CHILD_POLL_SECONDS)
+        arun_deployment(deployment, parameters=p, timeout=None, poll_interval=CHILD_POLL_SECONDS,
+                        flow_run_name=deployment_run_name(deployment, p))
         for p in parameters))
     failed = [f"{r.name} ({r.state.name if r.state else 'no state'})" for r in runs
               if r.state is None or not r.state.is_completed()]

@@ -19,6 +19,7 @@ ROUTES: dict[str, str] = {
     "crisis_alert_page": "/crisis-alerts/{case_id}",  # what the crisis relay opens (no ledger C details)
     "crisis_case_page": "/schools/{school_id}/crisis/{case_id}",  # the case, for its handler (ledger C)
     "school_board_page": "/schools/{school_id}/board",
+    "district_board_page": "/district/board",  # ?district=ID&month=YYYY-MM: what a run in Prefect links to
     "meeting_page": "/schools/{school_id}/meeting",  # the meeting invitation (.ics)
     "set_password_form": "/first-login/{token}",
     # An evidence file: linked from the task page only; never put into a message (files stay in the school).

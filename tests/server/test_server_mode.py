@@ -1,10 +1,11 @@
 """The "at scale" mode: a real Prefect server on PostgreSQL, the deployments of prefect.yaml and two process
-workers (flows/server.py) run days of a month for a sample district; the same days run embedded (Prefect's
+workers (xinyu/devstack/) run days of a month for a sample district; the same days run embedded (Prefect's
 in-process API) on a second database. Both must leave the same business state and return the same counts,
 and each spread run must have involved both workers.
 """
 
 import os
+import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -92,7 +93,7 @@ def two_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
 
 @pytest.fixture(scope="module")
 def stack(two_databases: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from flows.server import server_stack
+    from xinyu.devstack import server_stack
 
     outbox = tmp_path_factory.mktemp("server-outbox")
     with server_stack(two_databases[0], workers=2, worker_env={"XINYU_OUTBOX_DIR": str(outbox)}) as stack:
@@ -133,4 +134,7 @@ def test_days_through_two_workers_equal_the_embedded_run(
         assert len(children) == 2 and {c["state"] for c in children} == {"COMPLETED"}, children
         workers = {every[parent]["worker"]} | {c["worker"] for c in children}
         assert workers == {"xinyu-worker-1", "xinyu-worker-2"}, (every[parent], children)
+        # Named by what they do, through the deployments as embedded (flows/report.py): the UI's list.
+        assert re.fullmatch(r"(open-month \d{4}-\d{2}|advance \d{4}-\d{2}-\d{2} \d{2}:\d{2})", every[parent]["name"])
+        assert all(re.fullmatch(r"(open|advance)-batches .+, schools \d+-\d+", c["name"]) for c in children), children
     assert os.listdir(stack.config.worker_env["XINYU_OUTBOX_DIR"])  # the workers' file sink

@@ -104,17 +104,19 @@ class EmbeddedOrchestrator:
 
 
 class ServerOrchestrator:
-    """The deployments on a Prefect server of its own with two workers (flows/server.py server_stack), brought
+    """The deployments on a Prefect server of its own with two workers (xinyu/devstack server_stack), brought
     up here and torn down by close(). PostgreSQL only; each run's batches spread over both workers."""
 
-    def __init__(self, settings: Settings, *, workers: int = 2) -> None:
+    def __init__(self, settings: Settings, *, workers: int = 2, ui: bool = False, port: int | None = None) -> None:
         if not settings.database_url.startswith("postgresql"):
             raise ValueError("服务器编排需要 PostgreSQL 数据库（--database-url postgresql+psycopg://…）")
-        from flows.server import server_stack
+        from xinyu.devstack import server_stack
 
         self._restore = _set_environment(settings)  # the workers take the caller's XINYU_* settings
-        self._stack = server_stack(settings.database_url, workers=workers)
-        self._runs = self._stack.__enter__().orchestrator(groups=workers)
+        self._stack = server_stack(settings.database_url, workers=workers, ui=ui, port=port)
+        stack = self._stack.__enter__()
+        self.api_url = stack.api_url  # …/api; with `ui`, Prefect's UI is at the same address without /api
+        self._runs = stack.orchestrator(groups=workers)
 
     def advance(self, at: datetime) -> dict[str, int]:
         return flat_counts(self._runs.advance(at))

@@ -47,6 +47,7 @@ class SimulationPlan:
     late_rate: float
     seed: int = 7
     start: str = "2025-09"
+    days: int | None = None  # only the first N days of each month (a week for the Prefect UI tour)
 
     @property
     def month_names(self) -> list[str]:
@@ -142,6 +143,8 @@ def simulate(
         stats = MonthStats(month=month)
         first, last = month_range(month)
         day = first
+        if plan.days is not None:
+            last = min(last, first + timedelta(days=plan.days - 1))
         while day <= last:
             _day(day, engine=engine, book=book, people=people, orchestrator=orchestrator, stats=stats)
             day += timedelta(days=1)

@@ -47,10 +47,12 @@ class SimulationOptions:
     students: bool = False
     allow_existing_data: bool = False
     batch_size: int | None = None
+    days: int | None = None  # only the first N days of each month (SimulationPlan.days)
 
     @property
     def plan(self) -> SimulationPlan:
-        return SimulationPlan(months=self.months, late_rate=self.late_rate, seed=self.seed, start=self.start)
+        return SimulationPlan(months=self.months, late_rate=self.late_rate, seed=self.seed, start=self.start,
+                              days=self.days)
 
     @property
     def url(self) -> str:
