@@ -34,13 +34,18 @@ def _ready(*, now: datetime, wall: datetime):  # type: ignore[no-untyped-def]
 
 
 def claim(
-    engine: Engine, *, now: datetime, wall: datetime, worker: str, lease: timedelta, limit: int
+    engine: Engine, *, now: datetime, wall: datetime, worker: str, lease: timedelta, limit: int,
+    key_prefix: str | None = None,
 ) -> list[Envelope]:
     """Take up to `limit` ready rows: due queued ones, and `sending` ones whose lease has run out.
 
     A claim is not an attempt: `attempts` grows only when an outcome is recorded, so messages claimed
-    by a dispatcher that died before trying them are not one step closer to giving up."""
-    ready_ids = (select(C.id).where(_ready(now=now, wall=wall)).order_by(C.id).limit(limit)
+    by a dispatcher that died before trying them are not one step closer to giving up. `key_prefix` takes
+    only the rows whose dedupe key starts with it (a login code sent at once, not the whole outbox)."""
+    ready = _ready(now=now, wall=wall)
+    if key_prefix is not None:
+        ready = and_(ready, C.dedupe_key.startswith(key_prefix, autoescape=True))
+    ready_ids = (select(C.id).where(ready).order_by(C.id).limit(limit)
                  .with_for_update(skip_locked=True))  # ignored on SQLite, which locks the whole file
     with engine.begin() as conn:
         rows = conn.execute(

@@ -78,9 +78,12 @@ class DispatchResult:
 
 
 def dispatch(engine: Engine, *, now: datetime, channels: dict[str, Channel] | None = None,
-             settings: Settings | None = None, worker: str | None = None) -> DispatchResult:
-    """Send every message due at `now`, from synchronous code (CLI, demo, tests)."""
-    return asyncio.run(dispatch_async(engine, now=now, channels=channels, settings=settings, worker=worker))
+             settings: Settings | None = None, worker: str | None = None,
+             key_prefix: str | None = None) -> DispatchResult:
+    """Send every message due at `now` (only those whose dedupe key starts with `key_prefix`, if given),
+    from synchronous code (CLI, demo, tests, a web request's background task)."""
+    return asyncio.run(dispatch_async(engine, now=now, channels=channels, settings=settings, worker=worker,
+                                      key_prefix=key_prefix))
 
 
 def dispatch_to_files(engine: Engine, *, now: datetime, folder: os.PathLike[str] | str) -> DispatchResult:
@@ -90,10 +93,12 @@ def dispatch_to_files(engine: Engine, *, now: datetime, folder: os.PathLike[str]
 
 async def dispatch_async(engine: Engine, *, now: datetime, channels: dict[str, Channel] | None = None,
                          settings: Settings | None = None, worker: str | None = None,
-                         wall: Callable[[], datetime] = lambda: datetime.now(UTC)) -> DispatchResult:
+                         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
+                         key_prefix: str | None = None) -> DispatchResult:
     settings = settings or get_settings()
     run = _Run(engine, now=now, settings=settings, worker=worker or default_worker(), wall=wall,
                channels=channels_from_settings(settings) if channels is None else channels)
+    run.key_prefix = key_prefix
     return await run.all()
 
 
@@ -109,12 +114,13 @@ class _Run:
         self.down: dict[str, Unreachable] = {}  # channels whose server could not be reached in this run
         self.result = DispatchResult()
         self.recorder = Recorder(engine, now=now, worker=worker)
+        self.key_prefix: str | None = None
 
     async def all(self) -> DispatchResult:
         try:
             lease = timedelta(seconds=self.settings.dispatch_lease_seconds)
             while batch := claim(self.engine, now=self.now, wall=self.wall(), worker=self.worker, lease=lease,
-                                 limit=self.settings.dispatch_batch):
+                                 limit=self.settings.dispatch_batch, key_prefix=self.key_prefix):
                 await self._send(batch)
                 self.recorder.check()
             await self.recorder.close()

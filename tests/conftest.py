@@ -111,6 +111,11 @@ def session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+# The web app sends login codes and links as the request ends; tests drive the dispatcher themselves (with their
+# own outbox folder or SMTP server), except those that turn it back on (tests/web/test_browser_accounts.py).
+os.environ.setdefault("XINYU_SEND_LOGINS_AT_ONCE", "false")
+
+
 @pytest.fixture(scope="session")
 def prefect_api() -> Iterator[None]:
     """One temporary Prefect API for the whole session: starting it takes seconds."""

@@ -53,6 +53,7 @@ def create_app(
         cookie_secure=settings.cookie_secure if cookie_secure is None else cookie_secure,
         db_slots=min(settings.web_threads, pool_capacity(engine) or settings.web_threads),
         file_store=file_store,
+        send_logins_at_once=settings.send_logins_at_once,
     )
     check_upload_cap(_loadable_packs(app.state.ctx.book), settings.max_upload_bytes)
     app.state.migration_head = script_head()  # GET /healthz compares the database's revision with it

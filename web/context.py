@@ -28,6 +28,7 @@ class WebContext:
     # worker thread never waits in the pool's checkout (the others wait on the event loop, holding nothing).
     db_slots: int = 40
     file_store: FileStore | None = None  # evidence files; None: the configured store (xinyu.evidence_files)
+    send_logins_at_once: bool = True  # a login code or link leaves as the request ends (web/send_now.py)
     _limiters: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter]" = field(
         default_factory=weakref.WeakKeyDictionary, repr=False)
 

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     robot_webhooks: bool = Field(
         default=False, description="Post group-robot messages to their webhooks; otherwise write them to files.")
     http_timeout: float = Field(default=10.0, gt=0, le=120, description="Seconds per SMS or robot request.")
+    send_logins_at_once: bool = Field(
+        default=True, description="Send a login code or link as the request ends, not at the next dispatch.")
     dispatch_batch: int = Field(default=200, ge=1, le=5_000, description="Messages claimed at a time.")
     dispatch_lease_seconds: int = Field(
         default=600, ge=10, description="Wall-clock lease of a claimed message; a dead dispatcher's expire.")

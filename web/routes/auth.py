@@ -3,13 +3,14 @@
 import secrets
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
 from web.context import db_session, web_context
 from web.security import CSRF_FIELD, PRELOGIN_COOKIE, SESSION_COOKIE, client_address, current_viewer
+from web.send_now import send_after_response
 from web.templating import page
 from xinyu.access import Viewer
 from xinyu.accounts import (
@@ -100,12 +101,14 @@ def link_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/first-login", response_class=HTMLResponse, include_in_schema=False)
-def send_link(request: Request, login: str = Form(""), csrf_token: str = Form("", alias=CSRF_FIELD),
-              session: Session = Depends(db_session)) -> HTMLResponse:
+def send_link(request: Request, background: BackgroundTasks, login: str = Form(""),
+              csrf_token: str = Form("", alias=CSRF_FIELD), session: Session = Depends(db_session)) -> HTMLResponse:
     if not _prelogin_ok(request, csrf_token):
         return _prelogin_page(request, "first_login.html", status_code=403, sent=False, error="页面已过期，请重试")
     ctx = web_context(request)
-    request_login_link(session, login=login, now=ctx.now(), base_url=ctx.base_url)
+    if request_login_link(session, login=login, now=ctx.now(), base_url=ctx.base_url):
+        session.commit()
+        send_after_response(background, ctx, "login-link:")  # the link now, not at the next dispatch
     session.commit()
     # The same answer whether or not the login exists: the page tells nobody who works where.
     return _prelogin_page(request, "first_login.html", sent=True, error=None)

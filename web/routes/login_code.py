@@ -2,13 +2,14 @@
 
 The page after the phone is entered says the same whether or not the number is known."""
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from web.context import db_session, web_context
 from web.routes.auth import _prelogin_ok, _prelogin_page, _signed_in
 from web.security import CSRF_FIELD, client_address
+from web.send_now import send_after_response
 from xinyu.accounts import AccountError, RateLimited
 from xinyu.login_codes import redeem_login_code, request_login_code
 
@@ -21,12 +22,15 @@ def code_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/login/code", response_class=HTMLResponse, include_in_schema=False)
-def code_send(request: Request, phone: str = Form(""), csrf_token: str = Form("", alias=CSRF_FIELD),
-              session: Session = Depends(db_session)) -> HTMLResponse:
+def code_send(request: Request, background: BackgroundTasks, phone: str = Form(""),
+              csrf_token: str = Form("", alias=CSRF_FIELD), session: Session = Depends(db_session)) -> HTMLResponse:
     if not _prelogin_ok(request, csrf_token):
         return _prelogin_page(request, "login_code.html", status_code=403, phone=phone, sent=False,
                               error="页面已过期，请重试")
-    request_login_code(session, phone=phone, now=web_context(request).now())
+    ctx = web_context(request)
+    if request_login_code(session, phone=phone, now=ctx.now()) is not None:
+        session.commit()
+        send_after_response(background, ctx, "login-code:")  # the code now, not at the next dispatch
     session.commit()
     return _prelogin_page(request, "login_code.html", phone=phone.strip(), sent=True, error=None)
 
