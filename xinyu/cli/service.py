@@ -2,6 +2,7 @@
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -25,7 +26,8 @@ def register(command: Command) -> None:
     p = command("serve", cmd_serve, "网页端，并按计划运行：每月1日开启周期，每天 7:00、16:00 推进，每 5 分钟发消息")
     p.add_argument("--host", default="127.0.0.1", help="网页端监听地址")
     p.add_argument("--port", type=int, default=8000, help="网页端端口")
-    p = command("demo", cmd_demo, "示例：一个区县的一个月，端到端")
+    p = command("demo", cmd_demo, "示例：一个区县从学期初运行到今天（此前各月整月、本月逐日至今）")
+    p.add_argument("--today", help="运行到该日 17:00（YYYY-MM-DD）；缺省为现在（北京时间）")
     p.add_argument("--schools", type=int, default=6)
     p.add_argument("--classes", type=int, default=8, help="每校班级数")
     p.add_argument("--database", default="sqlite:///xinyu-demo.db")
@@ -101,7 +103,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from xinyu.demo import run_demo
 
-    run_demo(database_url=args.database, schools=args.schools, classes=args.classes, seed=args.seed, out=print)
+    today = None
+    if args.today is not None:
+        try:
+            today = date.fromisoformat(args.today)
+        except ValueError:
+            raise CliError(f"--today 应为日期 YYYY-MM-DD，实为 {args.today!r}") from None
+    if args.schools < 1 or args.classes < 1:
+        raise CliError("--schools 与 --classes 应至少为 1")
+    run_demo(database_url=args.database, schools=args.schools, classes=args.classes, seed=args.seed, today=today,
+             out=lambda line: print(line, flush=True))
     return 0
 
 
