@@ -50,7 +50,7 @@ def test_demo_today_mid_month(prefect_api: None, tmp_path: Path, monkeypatch: py
     assert waiting and any(e.level == "district" for e in waiting)
     assert mail and not [n for n in students for m in mail if n in (m.subject or "") + m.body_text]
     tail = printed.rstrip().splitlines()[-7:]
-    assert "xinyu serve" in tail[1] and url.split("///")[1] in tail[1] and "http://127.0.0.1:8000/" in tail[2]
+    assert "xinyu serve" in tail[0] and url.split("///")[1] in tail[0] and "http://127.0.0.1:8000/" in tail[1]
     accounts = tail[-4:]
     assert [a.split()[0][:2] for a in accounts] == ["组长", "专职", "班主", "区县"]
     assert all(DEMO_PASSWORD in a and "@" in a for a in accounts)
