@@ -4,6 +4,7 @@ import argparse
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,7 +43,8 @@ def register(command: Command) -> None:
                    help="只运行网页端，不运行定时任务（由 xinyu scheduler 运行）")
     command("scheduler", cmd_scheduler,
             "只运行定时任务（不含网页端），与 xinyu serve --no-scheduler 配合；按 Ctrl+C 停止")
-    p = command("demo", cmd_demo, "示例：一个区县的一个月，端到端")
+    p = command("demo", cmd_demo, "示例：一个区县从学期初运行到今天（此前各月整月、本月逐日至今）")
+    p.add_argument("--today", help="运行到该日 17:00（YYYY-MM-DD）；缺省为现在（北京时间）")
     p.add_argument("--schools", type=int, default=6)
     p.add_argument("--classes", type=int, default=8, help="每校班级数")
     p.add_argument("--database", default="sqlite:///xinyu-demo.db")
@@ -197,7 +199,16 @@ def _scheduler_with_plan(database_url: str) -> "BaseScheduler":
 def cmd_demo(args: argparse.Namespace) -> int:
     from xinyu.demo import run_demo
 
-    run_demo(database_url=args.database, schools=args.schools, classes=args.classes, seed=args.seed, out=print)
+    today = None
+    if args.today is not None:
+        try:
+            today = date.fromisoformat(args.today)
+        except ValueError:
+            raise CliError(f"--today 应为日期 YYYY-MM-DD，实为 {args.today!r}") from None
+    if args.schools < 1 or args.classes < 1:
+        raise CliError("--schools 与 --classes 应至少为 1")
+    run_demo(database_url=args.database, schools=args.schools, classes=args.classes, seed=args.seed, today=today,
+             out=lambda line: print(line, flush=True))
     return 0
 
 

@@ -43,12 +43,25 @@ def task_identity(school_id: int, month: str, step_key: str, template: str, kind
     return f"{school_id}:{month}:{step_key}:{template}:{kind}:{class_id}:{assignee_id}"
 
 
-def act_day(identity: str, due: date, work: WorkCalendar, seed: int, late_rate: float) -> date:
+@dataclass(frozen=True)
+class Lateness:
+    """How late people are: `rate` of the tasks late, by 1–4 working days, or (`very_late_share` of those)
+    by `very_late_days` (the ladder then climbs to the district)."""
+
+    rate: float
+    very_late_share: float = VERY_LATE_SHARE
+    very_late_days: tuple[int, int] = (6, 15)
+
+
+def act_day(identity: str, due: date, work: WorkCalendar, seed: int, late_rate: float,
+            lateness: Lateness | None = None) -> date:
     """The day the task's person does it: up to 2 working days early, or late by 1–4 working days, or now
-    and then by 6–15 (the ladder then climbs to the district)."""
+    and then by 6–15 (the ladder then climbs to the district); `lateness`, when given, instead of late_rate."""
+    profile = lateness or Lateness(rate=late_rate)
     plan = random.Random(f"{seed}:{identity}")
-    if plan.random() < late_rate:
-        offset = plan.randint(6, 15) if plan.random() < VERY_LATE_SHARE else plan.randint(1, 4)
+    if plan.random() < profile.rate:
+        offset = (plan.randint(*profile.very_late_days) if plan.random() < profile.very_late_share
+                  else plan.randint(1, 4))
     else:
         offset = -plan.randint(0, 2)
     return work.add_workdays(due, offset)
@@ -70,6 +83,11 @@ class People:
     late_rate: float
     skip_rate: float = 0.1  # a class misses its lesson or its activity now and then ("1+1" shortfalls)
     default_pack: str = "qingdao"  # whose calendar says which days people work and officers count
+    # When given: how late the tasks a step waits for are (instead of late_rate), and how late those no step
+    # waits for (meeting decisions, "1+1" rectifications, notices, date windows) are: follow-up work may slip
+    # more often than the month's steps, without holding the school's month up.
+    steps: Lateness | None = None
+    followups: Lateness | None = None
     _plans: dict[int, tuple[date, date]] = field(default_factory=dict)  # task → (due, act day)
     _lessons: dict[str, dict[date, list[dict[str, Any]]]] = field(default_factory=dict)  # month → day → rows
     _officers: dict[int, int] = field(default_factory=dict)  # district → officer
@@ -85,18 +103,19 @@ class People:
         today = local_date(now)
         result = DayWork()
         rows = session.execute(
-            sa_select(col(Task.id), col(Task.due), col(Cycle.pack), col(Cycle.pack_version), col(Task.school_id),
+            sa_select(col(Task.id), col(Task.due), col(Cycle.pack), col(Cycle.pack_version), col(Task.blocks_step),
+                      col(Task.school_id),
                       col(Cycle.month),
                       col(Task.step_key), col(Task.template), col(Task.kind), col(Task.class_id),
                       col(Task.assignee_id))
             .join(Cycle, col(Cycle.id) == col(Task.origin_cycle_id))
             .where(col(Task.status) == TaskStatus.open, col(Task.due) <= today + LOOKAHEAD)).all()
         plans, due_today = {}, []
-        for task_id, due, pack, version, *about in rows:
+        for task_id, due, pack, version, blocks, *about in rows:
             work = self.book.calendar(pack, version)
             known = self._plans.get(task_id)
             day = known[1] if known and known[0] == due else act_day(task_identity(*about), due, work, self.seed,
-                                                                    self.late_rate)
+                                                                    self.late_rate, self._lateness(blocks))
             plans[task_id] = (due, day)
             if day <= today and work.is_workday(today):
                 due_today.append(task_id)
@@ -107,6 +126,16 @@ class People:
             result.completed += len(completions)
             result.late += late
         return result
+
+    def act_day_of(self, task: Task, origin: Cycle) -> date:
+        """The day the person holding `task` (made in `origin`'s month) does it."""
+        about = task_identity(task.school_id, origin.month, task.step_key, task.template, task.kind, task.class_id,
+                              task.assignee_id)
+        return act_day(about, task.due, self.book.calendar(origin.pack, origin.pack_version), self.seed,
+                       self.late_rate, self._lateness(task.blocks_step))
+
+    def _lateness(self, blocks_step: bool) -> Lateness | None:
+        return self.followups if not blocks_step and self.followups is not None else self.steps
 
     def _completions(self, session: Session, ids: list[int], today: date) -> tuple[list[Completion], int]:
         completions, late = [], 0
