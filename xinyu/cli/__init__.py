@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy.exc import OperationalError
 
 from xinyu.cli import (
+    backup,
     calendar,
     chase,
     coverage,
@@ -48,6 +49,7 @@ AREAS = (
     packs_table,
     mentors,
     training,
+    backup,
 )
 
 
@@ -78,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return refuse(str(refusal), keep_lines=isinstance(refusal, (RosterError, PackError)))
 
 
-OWN_DATABASE = {"init", "demo", "simulate"}  # commands that create or name their own database
+OWN_DATABASE = {"init", "demo", "simulate", "restore"}  # commands that create or name their own database
 
 
 def require_database() -> None:
