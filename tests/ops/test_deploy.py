@@ -4,6 +4,7 @@ the units and the env templates parse, and `systemd-analyze verify` accepts the 
 """
 
 import configparser
+import os
 import re
 import shlex
 import shutil
@@ -37,6 +38,14 @@ OTHER_VARIABLES = {"FORWARDED_ALLOW_IPS", "DO_NOT_TRACK", "BACKUP_DIR", "BACKUP_
 SETTINGS = {f"XINYU_{name.upper()}" for name in Settings.model_fields}
 
 
+def text_of(path: Path) -> str:
+    """A file of deploy/, or the README's section "Running it for a district"."""
+    text = path.read_text(encoding="utf-8")
+    if path.name == "README.md" and path.parent == ROOT:
+        text = text.split("## Running it for a district", 1)[-1].split("\n## ", 1)[0]
+    return text
+
+
 def strip_prefix(tokens: list[str]) -> list[str]:
     """The command after a shell prompt, `sudo -u USER` and VAR=value assignments."""
     while tokens:
@@ -49,26 +58,35 @@ def strip_prefix(tokens: list[str]) -> list[str]:
     return tokens
 
 
+def pieces(line: str, markdown: bool) -> list[str]:
+    """The shell commands a line holds: itself (an ExecStart= prefix off), its `code spans` in Markdown, and the
+    commands of an `sh -c '…'`."""
+    line = re.sub(r"^(ExecStart(Pre|Post)?=-?)", "", line.strip())
+    found = [line.split("  #", 1)[0].split(" # ", 1)[0]]
+    if markdown:
+        found += re.findall(r"`([^`]+)`", line)
+    for quoted in re.findall(r"sh -c '([^']*)'", line):
+        found += quoted.split(";")
+    return found
+
+
 def command_lines() -> list[tuple[str, list[str]]]:
     """(where, argv after `xinyu`) for every xinyu command line in deploy/ and the README's district section."""
     found: list[tuple[str, list[str]]] = []
     for path in TEXTS:
-        text = text_of(path)
-        for number, line in enumerate(text.splitlines(), 1):
-            line = re.sub(r"^(ExecStart(Pre|Post)?=-?)", "", line.strip())
-            line = line.split("  #", 1)[0].split(" # ", 1)[0]
-            try:
-                tokens = shlex.split(line)
-            except ValueError:
-                continue
-            tokens = strip_prefix(tokens)
-            if not tokens or not (tokens[0] in ("xinyu", "$xinyu") or tokens[0].endswith("/bin/xinyu")):
-                continue
-            if len(tokens) < 2 or tokens[1].startswith(("<", "…")) or not re.match(r"^[a-z]", tokens[1]):
-                continue
-            argv = [re.sub(r"\$\{?\w+\}?|\$\(.*?\)", "X", t) for t in tokens[1:]]
-            cut = next((i for i, t in enumerate(argv) if t in ("|", "&&", ";", "<")), len(argv))
-            found.append((f"{path.relative_to(ROOT)}:{number}", argv[:cut]))
+        for number, line in enumerate(text_of(path).splitlines(), 1):
+            for piece in pieces(line, path.suffix == ".md"):
+                try:
+                    tokens = strip_prefix(shlex.split(piece))
+                except ValueError:
+                    continue
+                if not tokens or not (tokens[0] in ("xinyu", "$xinyu") or tokens[0].endswith("/bin/xinyu")):
+                    continue
+                if len(tokens) < 2 or not re.match(r"^[a-z]", tokens[1]):
+                    continue
+                argv = [re.sub(r"\$\{?\w+\}?|\$\(.*?\)", "X", t) for t in tokens[1:]]
+                cut = next((i for i, t in enumerate(argv) if t in ("|", "&&", ";", "<")), len(argv))
+                found.append((f"{path.relative_to(ROOT)}:{number}", argv[:cut]))
     return found
 
 
@@ -101,14 +119,6 @@ def env_file(path: Path) -> dict[str, str]:
         assert not name.startswith("export"), f"{path.name}:{number}: systemd reads no `export`"
         values[name] = shlex.split(value)[0] if value else ""
     return values
-
-
-def text_of(path: Path) -> str:
-    """A file of deploy/, or the README's section "Running it for a district"."""
-    text = path.read_text(encoding="utf-8")
-    if path.name == "README.md" and path.parent == ROOT:
-        text = text.split("## Running it for a district", 1)[-1].split("\n## ", 1)[0]
-    return text
 
 
 def named_variables() -> set[str]:
@@ -180,3 +190,14 @@ def test_nginx_accepts_the_proxy_config(tmp_path: Path) -> None:
     done = subprocess.run([nginx, "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy is not installed here (apt-get install caddy to check)")
+def test_caddy_accepts_the_caddyfile(tmp_path: Path) -> None:
+    caddyfile = (DEPLOY / "proxy" / "Caddyfile").read_text(encoding="utf-8")
+    (tmp_path / "Caddyfile").write_text(caddyfile.replace("/var/log/caddy/", f"{tmp_path}/"), encoding="utf-8")
+    done = subprocess.run(["caddy", "validate", "--adapter", "caddyfile", "--config", str(tmp_path / "Caddyfile")],
+                          capture_output=True, text=True, env={**os.environ, "HOME": str(tmp_path),
+                                                                "XDG_DATA_HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Valid configuration" in done.stdout + done.stderr
