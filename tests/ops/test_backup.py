@@ -92,7 +92,6 @@ def test_a_simulated_month_restored_into_a_fresh_database_keeps_every_row(
     backup_file = tmp_path / "backups" / "xinyu.backup"
     code, out, err = run(capsys, "backup", str(backup_file))
     assert code == 0, err
-    print(out)  # the row counts seen (pytest -s shows them)
     assert f"task {before[1]['task']}" in out and f"student {before[1]['student']}" in out
     assert "证明材料文件 1 个" in out
     assert backup_file.read_bytes()[:5] == (b"SQLit" if TEST_DB == "sqlite" else b"PGDMP")
@@ -100,7 +99,6 @@ def test_a_simulated_month_restored_into_a_fresh_database_keeps_every_row(
     use(monkeypatch, target, tmp_path / "files-target")
     code, out, err = run(capsys, "restore", str(backup_file))
     assert code == 0, err
-    print(out)
     after = contents(target)
     assert after[1] == before[1]  # every table, every row
     assert after[2] == before[2]  # the same rows, field for field
@@ -170,7 +168,8 @@ def test_a_backup_taken_while_the_app_writes_is_a_consistent_snapshot(
         while not stop.is_set():
             with engine.begin() as conn:
                 for _ in range(2):
-                    conn.execute(text("INSERT INTO login_attempt (login, address, ok, at) VALUES ('backup-test', '127.0.0.1', 0, CURRENT_TIMESTAMP)"))
+                    conn.execute(text("INSERT INTO login_attempt (login, address, ok, at)"
+                                      " VALUES ('backup-test', '127.0.0.1', 0, CURRENT_TIMESTAMP)"))
             written.append(2)
 
     thread = threading.Thread(target=writer)

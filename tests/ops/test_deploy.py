@@ -192,7 +192,7 @@ def test_nginx_accepts_the_proxy_config(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy is not installed here (apt-get install caddy to check)")
+@pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy is not installed here (apt-get install caddy)")
 def test_caddy_accepts_the_caddyfile(tmp_path: Path) -> None:
     caddyfile = (DEPLOY / "proxy" / "Caddyfile").read_text(encoding="utf-8")
     (tmp_path / "Caddyfile").write_text(caddyfile.replace("/var/log/caddy/", f"{tmp_path}/"), encoding="utf-8")

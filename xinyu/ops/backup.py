@@ -54,7 +54,8 @@ class Outcome:
                  f"迁移版本 {self.revision}）",
                  f"  {len(self.counts)} 张表共 {sum(self.counts.values())} 行：{main}"]
         if self.files_path is not None:
-            lines.append(f"  证明材料文件 {self.files} 个：{self.files_path}（{_size(self.files_path.stat().st_size)}）")
+            tar_size = _size(self.files_path.stat().st_size)
+            lines.append(f"  证明材料文件 {self.files} 个：{self.files_path}（{tar_size}）")
         return lines + [f"  {note}" for note in self.notes]
 
 
@@ -183,7 +184,8 @@ def _backup_postgresql(url: str, path: Path) -> Outcome:
 
 def _backup_files(settings: Settings, outcome: Outcome) -> None:
     if settings.files_s3_bucket:
-        outcome.notes.append(f"证明材料文件在 S3 存储桶 {settings.files_s3_bucket}，未包含在本备份中：请另行备份该存储桶")
+        outcome.notes.append(f"证明材料文件在 S3 存储桶 {settings.files_s3_bucket}，未包含在本备份中："
+                             "请另行备份该存储桶")
         return
     folder = files_folder(settings)
     tar_path = files_tar(outcome.path)

@@ -52,7 +52,8 @@ def pick(name: str, server_major: int) -> Tool:
     if newer:
         return newer[0]
     have = "、".join(f"{t.path}（{t.major}）" for t in tools)
-    raise CliError(f"{name} 版本低于数据库服务器（{server_major}）：已安装 {have}；请安装 postgresql-client-{server_major}")
+    raise CliError(f"{name} 版本低于数据库服务器（{server_major}）：已安装 {have}；"
+                   f"请安装 postgresql-client-{server_major}")
 
 
 def libpq(url: str) -> tuple[str, dict[str, str]]:
