@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from xinyu.cli import (
     accounts,
+    backup,
     calendar,
     chase,
     coverage,
@@ -50,6 +51,7 @@ AREAS = (
     mentors,
     training,
     accounts,
+    backup,
 )
 
 
@@ -80,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return refuse(str(refusal), keep_lines=isinstance(refusal, (RosterError, PackError)))
 
 
-OWN_DATABASE = {"init", "demo", "simulate"}  # commands that create or name their own database
+OWN_DATABASE = {"init", "demo", "simulate", "restore"}  # commands that create or name their own database
 
 
 def require_database() -> None:
