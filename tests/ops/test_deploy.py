@@ -25,13 +25,6 @@ TEXTS = [p for p in sorted(DEPLOY.rglob("*")) if p.is_file()] + [ROOT / "README.
 
 # Commands other helpers of issue 14 add on their branches; before the merge this branch's parser lacks them.
 # Such a line is reported as an expected failure naming the helper; after the merge it parses and passes.
-PENDING = {
-    ("serve", "--workers"): "workers helper: xinyu serve --workers N",
-    ("serve", "--no-scheduler"): "workers helper: xinyu serve --no-scheduler",
-    ("scheduler",): "workers helper: xinyu scheduler",
-    ("account",): "accounts helper: xinyu account create-admin / set-password",
-    ("import", "--replace"): "roster helper: xinyu import FILE --replace",
-}
 # Variables deploy/ sets that are not the app's settings: uvicorn's, Prefect's, the backup script's, Python's.
 OTHER_VARIABLES = {"FORWARDED_ALLOW_IPS", "DO_NOT_TRACK", "BACKUP_DIR", "BACKUP_KEEP", "XINYU_BIN", "XINYU_HOME",
                    "PYTHONPYCACHEPREFIX", "PGPASSWORD"}
@@ -103,9 +96,6 @@ def test_every_command_line_parses_with_the_real_parser(where: str, argv: list[s
     try:
         build_parser().parse_args(argv)
     except (SystemExit, ValueError) as exc:
-        pending = [reason for key, reason in PENDING.items() if argv[0] == key[0] and all(k in argv for k in key[1:])]
-        if pending:
-            pytest.xfail(f"{where}: `xinyu {' '.join(argv)}` needs {pending[0]} (not on this branch yet)")
         raise AssertionError(f"{where}: `xinyu {' '.join(argv)}` does not parse: {exc}") from exc
 
 
