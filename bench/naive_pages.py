@@ -405,6 +405,7 @@ def naive_router() -> APIRouter:
                     groups=group_items(data.items), status_labels=district_routes.STATUS_LABELS,
                     view_labels=district_routes.VIEW_LABELS,
                     reason_labels=district_routes.REASON_LABELS, notice_labels=district_routes.NOTICE_LABELS,
-                    order_labels=district_routes.ORDER_LABELS, back=view.query(), path=_same_path(request))
+                    order_labels=district_routes.ORDER_LABELS, resolutions=district_routes.RESOLUTION_LABELS,
+                    back=view.query(), path=_same_path(request))
 
     return router
