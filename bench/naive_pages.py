@@ -342,7 +342,8 @@ def naive_inbox_page(
         items.append(InboxItem(
             id=item.id, district=district.name, school_id=item.school_id, school=school.name, step=task.step_key,
             step_label=label, task_id=newest.id if newest else None, role=role_label(task.role), role_code=task.role,
-            kind=task.kind, class_label=_class_label(klass), level=item.level, reason=item.reason,
+            kind=task.kind, class_label=_class_label(klass) if item.reason != "crisis" else None,  # as the app
+            level=item.level, reason=item.reason,
             summary=item.summary, due=due, days_overdue=max(live, 0),
             raised_at=as_local(item.raised_at) if item.raised_at else None, status=item.status,
             notice_task_id=item.notice_task_id, notice=notice_state, resolution=item.resolution))
@@ -402,9 +403,11 @@ def naive_router() -> APIRouter:
         data = naive_inbox_page(session, district_ids=district_routes._require_officer(viewer), today=ctx.today(),
                                 book=ctx.book, status=view.status, order=view.sort, page=view.page)
         return page(request, "district/inbox.html", p=data, view=view, ok=None, error=None,
+                    findings=district_routes.district_findings(request, session, viewer),
                     groups=group_items(data.items), status_labels=district_routes.STATUS_LABELS,
                     view_labels=district_routes.VIEW_LABELS,
                     reason_labels=district_routes.REASON_LABELS, notice_labels=district_routes.NOTICE_LABELS,
-                    order_labels=district_routes.ORDER_LABELS, back=view.query(), path=_same_path(request))
+                    order_labels=district_routes.ORDER_LABELS, resolutions=district_routes.RESOLUTION_LABELS,
+                    back=view.query(), path=_same_path(request))
 
     return router

@@ -7,6 +7,8 @@ The provider's template code for each id comes from settings (XINYU_SMS_TEMPLATE
 from string import Template
 
 SMS_TEMPLATES: dict[str, str] = {
+    # To the people behind one late task, when the school's leader presses 催办 on the month board.
+    "leader_nudge": "组长催办：您有1项心育工作已逾期${days}个工作日（截止${due}），请尽快处理。详情：${link}",
     # To a person with work to do or to chase: one SMS per person per run, however many tasks.
     "chase_digest": ("您有${count}项心育工作需处理，其中${overdue}项已逾期，最早截止${earliest}。"
                      "详情请查收邮件或登录：${link}"),

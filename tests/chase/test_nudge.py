@@ -40,7 +40,12 @@ def test_a_leader_nudges_a_late_task_once_a_day_and_the_chase_does_not_remind_ag
     assert {m.recipient_id for m in sent} == {task.assignee_id}
     assert all(m.dedupe_key.startswith(f"chase:2026-10-21:p{task.assignee_id}:") for m in sent)
     email = next(m for m in sent if m.channel == "email")
-    assert email.subject == "【心育闭环】您有1项工作待办（其中1项已逾期）" and "已逾期6个工作日" in email.body_text
+    # The leader's own words, not the chase's digest: counts in the subject, no names anywhere.
+    assert email.subject == "【心育闭环】组长催办：1项工作待办，已逾期6个工作日"
+    assert email.body_text.startswith("组长催办：") and "已逾期6个工作日" in email.body_text
+    assert "组长催办：" in (email.body_html or "") and "工作提醒" not in email.body_text
+    sms = [m for m in sent if m.channel == "sms"]
+    assert all(m.body_text.startswith("组长催办：") and m.template == "leader_nudge" for m in sms)
     again = nudge_task(session, task_id=task.id or 0, by=leader, now=at("2026-10-21", 6), book=book)
     assert (again.sent, again.already) == (False, "nudge")
     run_day(session, book, date(2026, 10, 21))  # the chase at seven: no second reminder today

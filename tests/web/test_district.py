@@ -194,14 +194,15 @@ def test_an_officer_sees_the_district_inbox_with_schools_linked_to_their_boards(
     assert row_ids(page.text)[0] == escalated[-1]  # an open crisis report comes first
     for escalation_id in escalated:
         row = row_html(page.text, escalation_id)
-        assert "签收</button>" in row and "督办</button>" in row
-        assert 'name="days"' in row and 'name="text"' in row
+        assert f'name="ids" value="{escalation_id}" form="bulk-form"' in row and "<form" not in row
         assert 'data-testid="status-badge">待处理<' in row
-        assert re.search(r'href="/schools/\d+/board"', row)
+        assert "days-overdue" in row  # the school and its board link head the group, not each row
     assert f'href="/schools/{world.school_id}/board"' in page.text
     assert f'href="/schools/{world.other_school_id}/board"' in page.text
     assert f"/schools/{world.foreign_school_id}/" not in page.text
-    assert "5 个工作日" in page.text and "危机个案" in page.text
+    assert "逾期5工作日" in page.text and "危机个案" in page.text
+    bar = page.text[page.text.index('id="bulk-form"'):page.text.index('id="inbox-groups"')]
+    assert "签收所选</button>" in bar and 'name="days"' in bar and 'name="text"' in bar  # one bar for them all
 
 
 def test_the_api_gives_the_same_items_as_the_page(client_for: ClientFor, world: World, escalated: list[int]) -> None:
@@ -275,18 +276,23 @@ def test_an_officer_acknowledges_an_item_on_the_page(client_for: ClientFor, worl
     officer = client_for("officer")
     page = officer.get("/district/inbox?sort=newest")
     target = escalated[0]
-    done = officer.post(f"/district/inbox/{target}/ack",
-                        data={"csrf_token": form_token(page.text), "back": "sort=newest"}, follow_redirects=False)
+    # No per-item forms: each item's box belongs to the one bulk form (form= attribute, works without JS).
+    row = row_html(page.text, target)
+    assert "<form" not in row and "<textarea" not in row and "csrf_token" not in row
+    assert f'name="ids" value="{target}" form="bulk-form"' in row
+    assert page.text.count('action="/district/inbox/') == 1 and 'action="/district/inbox/bulk"' in page.text
+    done = officer.post("/district/inbox/bulk", data={"csrf_token": form_token(page.text), "back": "sort=newest",
+                                                      "action": "ack", "ids": [target]}, follow_redirects=False)
     assert done.status_code == 303
-    assert done.headers["location"] == f"/district/inbox?sort=newest&ok=ack&item={target}#e{target}"
+    assert done.headers["location"].startswith("/district/inbox?sort=newest&ok=acks&n=1")
     item = escalation(world_engine, target)
     assert item.status == "acknowledged" and item.acknowledged_at is not None
     shown = officer.get(done.headers["location"])
-    assert f"第 {target} 项已签收" in shown.text
+    assert "已签收 1 项" in shown.text
     row = row_html(shown.text, target)
-    assert 'data-testid="status-badge">已签收<' in row and "签收</button>" not in row and "督办</button>" in row
+    assert 'data-testid="status-badge">已签收<' in row
     del officer.headers["X-CSRF-Token"]
-    assert officer.post(f"/district/inbox/{escalated[1]}/ack", data={}).status_code == 403  # no form token
+    assert officer.post("/district/inbox/bulk", data={"action": "ack", "ids": [escalated[1]]}).status_code == 403
     assert escalation(world_engine, escalated[1]).status == "new"
 
 
@@ -314,10 +320,10 @@ def test_an_officer_issues_a_notice_which_becomes_the_school_leaders_task(
     target = escalated[0]
     page = officer.get("/district/inbox")
     name = world.student_names[0]
-    done = officer.post(f"/district/inbox/{target}/notice", data={
-        "csrf_token": form_token(page.text), "days": "5", "text": f"请组长督促{name}所在班尽快补齐", "back": ""},
-        follow_redirects=False)
-    assert done.status_code == 303 and done.headers["location"].startswith("/district/inbox?ok=notice")
+    done = officer.post("/district/inbox/bulk", data={
+        "csrf_token": form_token(page.text), "action": "notice", "ids": [target], "days": "5",
+        "text": f"请组长督促{name}所在班尽快补齐", "back": ""}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/district/inbox?ok=notices&n=1&m=1")
     item = escalation(world_engine, target)
     assert item.status == "acknowledged" and item.notice_task_id is not None
     with Session(world_engine) as session:
@@ -331,7 +337,6 @@ def test_an_officer_issues_a_notice_which_becomes_the_school_leaders_task(
     assert not leaks(world, shown.text)
     row = row_html(shown.text, target)
     assert f"整改任务 #{item.notice_task_id}" in row and "10-27 前" in row and ">整改中<" in row
-    assert "督办</button>" not in row
     data = officer.get("/api/district/inbox").json()
     listed = next(i for i in data["items"] if i["id"] == target)
     assert listed["notice"] == {"task_id": item.notice_task_id, "due": "2026-10-27", "status": "open"}

@@ -63,9 +63,9 @@ def test_a_notice_shows_the_same_masked_text_in_the_list_and_on_its_page(
                               .order_by(col(Escalation.id))).first()
     officer = client_for("officer")
     text = f"请督促黄 晨超同学（学号{number}）所在班补齐，晨超家长需面谈"
-    done = officer.post(f"/district/inbox/{target}/notice", data={
-        "csrf_token": form_token(officer.get("/district/inbox").text), "days": "5", "text": text, "back": ""},
-        follow_redirects=False)
+    done = officer.post("/district/inbox/bulk", data={
+        "csrf_token": form_token(officer.get("/district/inbox").text), "action": "notice", "ids": [target],
+        "days": "5", "text": text, "back": ""}, follow_redirects=False)
     assert done.status_code == 303
     with Session(world_engine) as session:
         task_id = session.get(Escalation, target).notice_task_id  # type: ignore[union-attr]

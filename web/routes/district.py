@@ -139,6 +139,9 @@ def _require_officer(viewer: Viewer) -> frozenset[int]:
     return viewer.district_ids
 
 
+RESOLUTION_LABELS = {"task_done": "学校已完成", "extended": "已批准延期", "case_closed": "个案已结案"}
+
+
 class InboxView:
     """The filters of the inbox page, as the query string carries them (and as a form posts them back)."""
 
@@ -182,7 +185,8 @@ def _inbox_html(request: Request, session: Session, viewer: Viewer, view: InboxV
     return page(request, "district/inbox.html", status_code=status_code, p=data, view=view, ok=ok, error=error,
                 findings=findings, groups=group_items(data.items),
                 status_labels=STATUS_LABELS, view_labels=VIEW_LABELS, reason_labels=REASON_LABELS,
-                notice_labels=NOTICE_LABELS, order_labels=ORDER_LABELS, back=view.query())
+                notice_labels=NOTICE_LABELS, order_labels=ORDER_LABELS, resolutions=RESOLUTION_LABELS,
+                back=view.query())
 
 
 @router.get("/district/inbox", response_class=HTMLResponse, include_in_schema=False)

@@ -179,10 +179,12 @@ def inbox_items(
     chains = _newest_of_chains(session, {r[0].lineage_id for r in rows} | {
         r[0].notice_task_id for r in rows if r[0].notice_task_id is not None})
     calendars: dict[str, ChaseCalendar] = {}
+    work_days: dict[str, Any] = {}  # book.calendar asks the database for the pack's newest version: once a pack
     items = []
     for item, school, school_pack, district, step_key, role, kind, pack, version, month, grade, class_name in rows:
         if school_pack not in calendars:
             calendars[school_pack] = chase_calendar(book, school_pack)
+            work_days[school_pack] = book.calendar(school_pack)
         due = date.fromisoformat(item.occasion)
         live = calendars[school_pack].offset(due, today) if item.status != "resolved" else item.days_overdue
         newest = chains.get(item.lineage_id)
@@ -196,7 +198,7 @@ def inbox_items(
             reason=item.reason, summary=item.summary, due=due, days_overdue=max(live, 0),
             raised_at=as_local(item.raised_at) if item.raised_at else None, status=item.status,
             notice_task_id=item.notice_task_id,
-            notice=_notice_state(chains.get(item.notice_task_id or 0), book.calendar(school_pack), today),
+            notice=_notice_state(chains.get(item.notice_task_id or 0), work_days[school_pack], today),
             resolution=item.resolution,
         ))
     return items

@@ -18,7 +18,8 @@ from models import AuditEntry, ChaseEvent
 from notifications.outbox import queue_rows
 from xinyu.chase.calendar import chase_calendar
 from xinyu.chase.directory import load_directory
-from xinyu.chase.messages import DigestItem, person_digest_rows
+from xinyu.chase.messages import DigestItem
+from xinyu.chase.nudge_message import nudge_rows
 from xinyu.chase.people import holds_role
 from xinyu.chase.run import open_tasks
 from xinyu.chase.titles import TitleGuard
@@ -87,7 +88,7 @@ def nudge_task(session: Session, *, task_id: int, by: int, now: datetime, book: 
     item = DigestItem(
         event_key=f"{task.lineage}:{NUDGE}:{today.isoformat()}", section="mine", task_id=task.id,
         school=directory.schools[task.school_id].name,
-        title=TitleGuard(session).internal(task.school_id, task.kind, task.title),
+        title=TitleGuard.public_title(task.kind, task.title),
         class_label=directory.class_labels.get(task.class_id or 0), role_label=role_label(task.role),
         assignee=assignee.name if assignee else None, due=task.due, offset=offset, rung_label="组长催办",
         channels=("email", "sms"))
@@ -95,8 +96,8 @@ def nudge_task(session: Session, *, task_id: int, by: int, now: datetime, book: 
     for person_id in people:
         contact = directory.people.get(person_id)
         if contact is not None:
-            rows.extend(person_digest_rows(contact, [item], now=now, today=today, quiet=chase.quiet_hours,
-                                           base_url=get_settings().base_url))
+            rows.extend(nudge_rows(contact, item, now=now, today=today, quiet=chase.quiet_hours,
+                                   base_url=get_settings().base_url))
     messages = queue_rows(session, rows)
     session.add(AuditEntry(at=now, actor_id=by, action="board_nudge", target=f"task:{task.id}",
                            detail=json.dumps({"task": task.id, "lineage": task.lineage, "people": len(people),
