@@ -15,6 +15,7 @@ from web.params import MAX_ID
 from web.routes.district import (
     NOTICE_LABELS,
     ORDER_LABELS,
+    RESOLUTION_LABELS,
     InboxView,
     _require_officer,
 )
@@ -55,7 +56,8 @@ def inbox_item_page(request: Request, escalation_id: EscalationId, viewer: Viewe
     return page(request, "district/inbox.html", p=data, view=view, ok=None, error=None, single=item.id,
                 groups=group_items([item]), status_labels=STATUS_LABELS, view_labels=VIEW_LABELS,
                 reason_labels=REASON_LABELS,
-                notice_labels=NOTICE_LABELS, order_labels=ORDER_LABELS, back=view.query())
+                notice_labels=NOTICE_LABELS, order_labels=ORDER_LABELS, resolutions=RESOLUTION_LABELS,
+                back=view.query())
 
 
 @router.get("/crisis-alerts/{case_id}", response_class=HTMLResponse, include_in_schema=False)
