@@ -48,7 +48,7 @@ from xinyu.cycle import PackBook
 
 LOG = logging.getLogger(__name__)
 # The people whose pages are checked: the school's leadership, psychology and homeroom teachers, an officer.
-ROLES = ("leader", "psych", "homeroom", "officer")
+ROLES = ("leader", "psych", "homeroom", "officer", "admin")
 DOWNLOADS = (".xlsx", ".ics", ".js", ".css", ".csv", ".json", ".pdf", "/files/{file_id}")  # evidence files too
 PAGES = [r for r in catalog(collection_app())
          if r.method == "GET" and r.signed_in and not r.api and not r.path.endswith(DOWNLOADS)]
