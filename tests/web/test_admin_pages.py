@@ -56,6 +56,12 @@ def test_a_leader_keeps_her_own_schools_people_and_accounts_only(client_for: Cli
     with Session(world_engine) as session:
         qian = session.exec(select(Person).where(Person.identity == "13700000001")).one()
     assert qian.id is not None
+    # a refused change keeps nothing and shows the school's page again with the reason (400)
+    no_role = leader.post(f"/admin/schools/{world.school_id}/roles",
+                          data={"person_id": qian.id, "role": "", "csrf_token": token})
+    assert no_role.status_code == 400 and "请选择角色" in no_role.text and "人员与账号" in no_role.text
+    with Session(world_engine) as session:
+        assert len(session.exec(select(RoleAssignment).where(RoleAssignment.person_id == qian.id)).all()) == 1
     # her account: reset sends a code by SMS, disable and enable
     reset = leader.post(f"/admin/schools/{world.school_id}/people/{qian.id}/reset", data={"csrf_token": token},
                         follow_redirects=False)

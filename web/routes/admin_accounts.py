@@ -3,16 +3,15 @@
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from web.admin_scope import managed_person, managed_school
 from web.context import db_session, web_context
-from web.routes.admin_school import school_page
+from web.routes.admin_school import school_change
 from web.security import current_viewer
 from xinyu.access import Viewer
 from xinyu.admin.accounts import reset_account, set_disabled
-from xinyu.admin.errors import AdminError
 
 router = APIRouter()
 
@@ -43,18 +42,14 @@ def account_action(request: Request, school_id: int, person_id: int, action: Act
     school = managed_school(session, viewer, school_id)
     managed_person(session, viewer, school, person_id)
     ctx = web_context(request)
-    try:
+
+    def change() -> str:
         if action == "reset":
             how = reset_account(session, person_id=person_id, now=ctx.now(), base_url=ctx.base_url,
                                 actor_id=viewer.person_id)
-            done = "reset_email" if how == "邮件" else "reset_sms"
-        else:
-            set_disabled(session, person_id=person_id, disabled=action == "disable", now=ctx.now(),
-                         actor_id=viewer.person_id)
-            done = f"{action}d"
-    except AdminError as exc:
-        session.rollback()
-        return school_page(request, session, viewer, managed_school(session, viewer, school_id), error=str(exc),
-                           status_code=400)
-    session.commit()
-    return RedirectResponse(f"/admin/schools/{school_id}?done={done}", status_code=303)
+            return "reset_email" if how == "邮件" else "reset_sms"
+        set_disabled(session, person_id=person_id, disabled=action == "disable", now=ctx.now(),
+                     actor_id=viewer.person_id)
+        return f"{action}d"
+
+    return school_change(request, session, viewer, school_id, change)

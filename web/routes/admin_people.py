@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from web.admin_scope import administered_school, managed_person, managed_school
 from web.context import db_session, web_context
-from web.routes.admin_school import school_page
+from web.routes.admin_school import school_change
 from web.security import current_viewer
 from xinyu.access import AccessDenied, Viewer
 from xinyu.admin.errors import AdminError
@@ -37,15 +37,13 @@ def people_add(request: Request, school_id: int, name: str = Form(""), email: st
                phone: str = Form(""), role: str = Form(""), viewer: Viewer = Depends(current_viewer),
                session: Session = Depends(db_session)) -> Response:
     school = managed_school(session, viewer, school_id)
-    try:
+
+    def change() -> str:
         add_staff(session, school=school, name=name, email=email, phone=phone, role=_role(role),
                   actor_id=viewer.person_id, now=web_context(request).now())
-    except AdminError as exc:
-        session.rollback()
-        return school_page(request, session, viewer, managed_school(session, viewer, school_id), error=str(exc),
-                           status_code=400)
-    session.commit()
-    return RedirectResponse(f"/admin/schools/{school_id}?done=added", status_code=303)
+        return "added"
+
+    return school_change(request, session, viewer, school_id, change)
 
 
 @router.post("/admin/schools/{school_id}/roles", include_in_schema=False)
@@ -54,15 +52,13 @@ def role_assign(request: Request, school_id: int, person_id: int = Form(...), ro
                 session: Session = Depends(db_session)) -> Response:
     school = managed_school(session, viewer, school_id)
     managed_person(session, viewer, school, person_id)
-    try:
+
+    def change() -> str:
         assign_role(session, school=school, person_id=person_id, role=_role(role), grade=_optional_int(grade),
                     class_id=_optional_int(class_id), actor_id=viewer.person_id, now=web_context(request).now())
-    except AdminError as exc:
-        session.rollback()
-        return school_page(request, session, viewer, managed_school(session, viewer, school_id), error=str(exc),
-                           status_code=400)
-    session.commit()
-    return RedirectResponse(f"/admin/schools/{school_id}?done=assigned", status_code=303)
+        return "assigned"
+
+    return school_change(request, session, viewer, school_id, change)
 
 
 @router.post("/admin/schools/{school_id}/roles/{assignment_id}/withdraw", include_in_schema=False)
@@ -84,12 +80,10 @@ def person_move(request: Request, school_id: int, person_id: int, to_school: int
     source = administered_school(session, viewer, school_id)
     target = administered_school(session, viewer, to_school)
     managed_person(session, viewer, source, person_id)
-    try:
+
+    def change() -> str:
         move_person(session, person_id=person_id, source=source, target=target, actor_id=viewer.person_id,
                     now=web_context(request).now())
-    except AdminError as exc:
-        session.rollback()
-        return school_page(request, session, viewer, administered_school(session, viewer, school_id),
-                           error=str(exc), status_code=400)
-    session.commit()
-    return RedirectResponse(f"/admin/schools/{school_id}?done=moved", status_code=303)
+        return "moved"
+
+    return school_change(request, session, viewer, school_id, change)

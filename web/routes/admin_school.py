@@ -1,5 +1,7 @@
 """A school's admin page: its name and pack (区县管理员), its staff with their roles and accounts (also 组长)."""
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
@@ -38,6 +40,20 @@ def school_page(request: Request, session: Session, viewer: Viewer, school: Scho
                 done=DONE.get(done or ""))
 
 
+def school_change(request: Request, session: Session, viewer: Viewer, school_id: int,
+                  change: Callable[[], str]) -> Response:
+    """Run an administrative change (it returns its `done` note): committed, then back to the school's page with
+    the note; refused (AdminError), nothing kept and the page again with the reason (400)."""
+    try:
+        done = change()
+    except AdminError as exc:
+        session.rollback()
+        return school_page(request, session, viewer, managed_school(session, viewer, school_id), error=str(exc),
+                           status_code=400)
+    session.commit()
+    return RedirectResponse(f"/admin/schools/{school_id}?done={done}", status_code=303)
+
+
 @router.get("/admin/schools/{school_id}", response_class=HTMLResponse, include_in_schema=False)
 def school_admin(request: Request, school_id: int, done: str | None = None, viewer: Viewer = Depends(current_viewer),
                  session: Session = Depends(db_session)) -> HTMLResponse:
@@ -48,16 +64,15 @@ def school_admin(request: Request, school_id: int, done: str | None = None, view
 def school_settings(request: Request, school_id: int, name: str = Form(""), pack: str = Form(""),
                     viewer: Viewer = Depends(current_viewer), session: Session = Depends(db_session)) -> Response:
     school = administered_school(session, viewer, school_id)
-    now, done = web_context(request).now(), "renamed"
-    try:
+    now = web_context(request).now()
+
+    def change() -> str:
+        done = "renamed"
         if name.strip() and name.strip() != school.name:
             rename_school(session, school=school, name=name, actor_id=viewer.person_id, now=now)
         if pack and pack != school.pack:
             set_school_pack(session, school=school, pack=pack, actor_id=viewer.person_id, now=now)
             done = "pack"
-    except AdminError as exc:
-        session.rollback()
-        return school_page(request, session, viewer, administered_school(session, viewer, school_id),
-                           error=str(exc), status_code=400)
-    session.commit()
-    return RedirectResponse(f"/admin/schools/{school_id}?done={done}", status_code=303)
+        return done
+
+    return school_change(request, session, viewer, school_id, change)
