@@ -2,6 +2,7 @@
 progress on Prefect's in-process API; its printed claims are checked against the database it leaves behind,
 and nothing it sends or reports carries a student's name."""
 
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from xinyu.cycle import PackBook
 from xinyu.cycle.states import CycleStatus, TaskStatus
 from xinyu.db import make_engine
 from xinyu.demo import DEMO_PASSWORD
+from xinyu.demo.run import xinyu_command
 
 TODAY = date(2026, 11, 18)
 pytestmark = pytest.mark.skipif(TEST_DB != "sqlite", reason="the demo runs on the embedded default (SQLite)")
@@ -50,7 +52,8 @@ def test_demo_today_mid_month(prefect_api: None, tmp_path: Path, monkeypatch: py
     assert waiting and any(e.level == "district" for e in waiting)
     assert mail and not [n for n in students for m in mail if n in (m.subject or "") + m.body_text]
     tail = printed.rstrip().splitlines()[-7:]
-    assert "xinyu serve" in tail[0] and url.split("///")[1] in tail[0] and "http://127.0.0.1:8000/" in tail[1]
+    assert tail[0].endswith(f"{xinyu_command()} serve") and url.split("///")[1] in tail[0]
+    assert "http://127.0.0.1:8000/" in tail[1]
     accounts = tail[-4:]
     assert [a.split()[0][:2] for a in accounts] == ["组长", "专职", "班主", "区县"]
     assert all(DEMO_PASSWORD in a and "@" in a for a in accounts)
@@ -60,3 +63,21 @@ def test_demo_today_mid_month(prefect_api: None, tmp_path: Path, monkeypatch: py
         with TestClient(app, base_url="https://testserver") as client:
             sign_in(client, login, DEMO_PASSWORD)
             assert client.get("/api/me").status_code == 200
+
+
+def test_the_printed_serve_command_runs_from_where_the_user_is(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A fresh clone's .venv/bin/xinyu is not on PATH: the demo prints the path it was run by."""
+    program = tmp_path / ".venv" / "bin" / "xinyu"
+    program.parent.mkdir(parents=True)
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.setattr(sys, "argv", [str(program)])
+    assert xinyu_command() == str(program)
+    monkeypatch.setattr(sys, "argv", [".venv/bin/xinyu"])
+    assert xinyu_command() == ".venv/bin/xinyu"
+    monkeypatch.setenv("PATH", f"{program.parent}:/usr/bin")
+    monkeypatch.setattr(sys, "argv", [str(program)])
+    assert xinyu_command() == "xinyu"
+    monkeypatch.setattr(sys, "argv", ["/usr/lib/python3/pytest"])
+    assert xinyu_command() == f"{sys.executable} -m xinyu.cli"

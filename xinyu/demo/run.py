@@ -11,6 +11,9 @@ leaders set their meeting once its step opens. A year whose State Council holida
 counted with the product's estimate (推定), and the printout says so.
 """
 
+import shlex
+import shutil
+import sys
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -179,7 +182,7 @@ def _print_sign_in(url: str, plan: DemoPlan, accounts: list[tuple[str, str, str]
     out("\n网页端：")
     if plan.today != local_date(wall_clock()):
         out(f"  （本库运行至 {plan.today}；网页端按真实时钟显示，其定时任务会把周期推进到今天）")
-    out(f"  启动：XINYU_DATABASE_URL={url} xinyu serve")
+    out(f"  启动：XINYU_DATABASE_URL={url} {xinyu_command()} serve")
     out(f"  打开：{WEB_URL}")
     out(f"  示例账号（密码均为 {DEMO_PASSWORD}）：")
     for label, name, login in accounts:
@@ -191,6 +194,18 @@ def _settings(base: Settings, url: str) -> Settings:
     return Settings(database_url=url, packs_dir=base.packs_dir, default_pack=base.default_pack,
                     outbox_dir=base.outbox_dir, base_url=base.base_url, smtp_url=None, sms_url=None,
                     robot_webhooks=False, schools_per_batch=base.schools_per_batch)
+
+
+def xinyu_command() -> str:
+    """How to call this very program from a shell: `xinyu` when that is it on PATH, else its own path
+    (a fresh clone's .venv/bin/xinyu is not on PATH: `make demo` runs it by path)."""
+    program = Path(sys.argv[0])
+    if program.name != "xinyu":
+        return f"{shlex.quote(sys.executable)} -m xinyu.cli"
+    on_path = shutil.which("xinyu")
+    if on_path and Path(on_path).resolve() == program.resolve():
+        return "xinyu"
+    return shlex.quote(str(program.resolve()) if program.is_absolute() else str(program))
 
 
 def _absolute(url: str) -> str:
