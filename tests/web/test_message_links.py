@@ -36,6 +36,7 @@ from xinyu.accounts import set_password
 from xinyu.chase import run_chase
 from xinyu.chase.extensions import decide_extension, request_extension
 from xinyu.chase.inbox import issue_notice
+from xinyu.chase.nudge import nudge_task
 from xinyu.clock import parse_at
 from xinyu.crisis.opening import open_crisis_case
 from xinyu.cycle import PackBook, advance
@@ -46,6 +47,7 @@ from xinyu.simulation import simulate_work
 
 BASE_URL = "https://xinyu.example.cn/xy"  # what XINYU_BASE_URL says for the rest of the month: a path prefix too
 ACT_AT = parse_at("2026-10-23T18:00")
+NUDGE_AT = parse_at("2026-10-24T08:00")  # the morning after: the chase's reminder of the 23rd is a day old
 DISPATCH_AT = parse_at("2026-11-02T09:00")  # after every quiet hour of the month
 PASSWORD = "links-test-2026"
 LINK = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&*+,;=%-]+")
@@ -120,7 +122,8 @@ def _robots(engine: Engine, world: World, robot_base: str) -> dict[str, list[int
 
 
 def _people_act(engine: Engine, world: World, book: PackBook) -> None:
-    """What only people do, on the evening of 23 October: a notice, an extension, a major crisis case."""
+    """What only people do, on the evening of 23 October: a notice, an extension, a major crisis case; and
+    on the morning of the 24th the idle school's leader presses 催办 on a late task (its own message)."""
     officer, leader = world.accounts["officer"], world.accounts["leader"]
     psych = world.accounts["psych"]
     with transaction(engine) as session:
@@ -147,6 +150,13 @@ def _people_act(engine: Engine, world: World, book: PackBook) -> None:
         open_crisis_case(session, school_id=world.other_school_id, student_id=student.id, level="重大",
                          handler_id=other_psych[0] if other_psych else psych.person_id, by=None,
                          now=ACT_AT, book=book)
+    with transaction(engine) as session:
+        late = session.exec(select(Task).where(Task.school_id == world.school_id, Task.status == "open",
+                                               col(Task.assignee_id).is_not(None), col(Task.due) < NUDGE_AT.date(),
+                                               Task.kind != "crisis").order_by(col(Task.id))).first()
+        assert late is not None and late.id is not None, "no late task at the idle school on 24 October"
+        nudged = nudge_task(session, task_id=late.id, by=leader.person_id, now=NUDGE_AT, book=book)
+        assert nudged.sent, nudged
 
 
 def _holders(session: Session, role: Role, **where: int) -> list[int]:
@@ -207,6 +217,7 @@ def test_every_link_of_a_month_opens_for_its_recipient(
     for message in sent:
         by_channel[message.channel] += 1
     assert by_channel["email"] and by_channel["sms"] and by_channel["robot"], dict(by_channel)
+    assert [m for m in sent if "组长催办" in m.what and m.links], "the leader's 催办 carries a link (followed below)"
     wanted: dict[int, set[str]] = defaultdict(set)
     for message in sent:
         for link in message.links:
