@@ -38,7 +38,7 @@ class Step(SQLModel, table=True):
     earliest: date
     calendar_due: date
     due: date | None = None
-    opened_at: datetime | None = aware_datetime()
+    opened_at: datetime | None = aware_datetime(index=True)  # a run's counts: the steps it opened
     done_at: datetime | None = aware_datetime()
 
 
@@ -66,7 +66,7 @@ class Task(SQLModel, table=True):
     status: str = Field(max_length=16, default="open", index=True)
     carried_over: bool = Field(default=False)
     carried_from_id: int | None = Field(default=None, foreign_key="task.id", index=True)
-    created_at: datetime | None = aware_datetime()
+    created_at: datetime | None = aware_datetime(index=True)  # a run's counts: the tasks it created
     completed_at: datetime | None = aware_datetime()
     completed_by_id: int | None = Field(default=None, foreign_key="person.id")
     evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -33,7 +33,7 @@ class OutboxMessage(SQLModel, table=True):
     status: str = Field(max_length=16, default="queued", index=True, description="queued | sending | sent | failed")
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, max_length=500)
-    created_at: datetime | None = aware_datetime()
+    created_at: datetime | None = aware_datetime(index=True)  # a run's counts: the messages it queued
     not_before: datetime | None = aware_datetime()  # quiet hours and retry backoff: not sent before this
     claimed_until: datetime | None = aware_datetime()  # wall clock: a dispatcher's lease on a `sending` row
     claimed_by: str | None = Field(default=None, max_length=64)

@@ -2,7 +2,7 @@
 upgraded by the current code with every row kept, and `xinyu check` is clean afterwards.
 
 The previous release is the last landed commit before this one's migrations (PREVIOUS_RELEASE, head
-migration 0017), exported with `git archive` and run with the same interpreter (its own `xinyu`
+migration 0020), exported with `git archive` and run with the same interpreter (its own `xinyu`
 package first on PYTHONPATH); it fills the database with `simulate`. The current code then upgrades
 it with `xinyu init`. On a SQLite file (XINYU_TEST_DB=sqlite) or a fresh PostgreSQL database
 (XINYU_TEST_DB=postgresql).
@@ -26,8 +26,8 @@ from tests.conftest import PG_ADMIN_URL, TEST_DB
 from xinyu.db import alembic_config
 
 ROOT = Path(__file__).resolve().parent.parent
-PREVIOUS_RELEASE = "831c96f"
-PREVIOUS_HEAD = "0017"
+PREVIOUS_RELEASE = "eab8e4e"
+PREVIOUS_HEAD = "0020"
 
 
 def previous_release(into: Path) -> Path:
