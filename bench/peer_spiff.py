@@ -212,6 +212,7 @@ PEER_TASKS: dict[str, tuple[str | None, str, str | None]] = {
     "course_check_check": ("check", "check", None),
     "course_check_rectification": ("rectification", "rectification", "short_class"),
     "feedback_report": ("report", "report", None),
+    "feedback_extra": (None, "feedback_extra_report", "feedback_extra_item"),
 }
 
 
@@ -287,13 +288,14 @@ class SpiffPeer:
             rows = []
             for school_id in batch:
                 stages = {stage for _, stage in classes[school_id]}
-                extras = [e.key for e in book.pack(packs[school_id]).extra_tasks
-                          if e.step == "screening" and int(MONTH[5:]) in e.months
-                          and (not e.stages or stages & set(e.stages))]
+                extras = {step: [e.key for e in book.pack(packs[school_id]).extra_tasks
+                                 if e.step == step and int(MONTH[5:]) in e.months
+                                 and (not e.stages or stages & set(e.stages))] for step in ("screening", "feedback")}
                 workflow = BpmnWorkflow(self.spec)
                 (start,) = workflow.get_tasks(state=TaskState.READY)
                 start.data.update({"school_id": school_id, "month": MONTH,
-                                   "classes": [c for c, _ in classes[school_id]], "extras": extras})
+                                   "classes": [c for c, _ in classes[school_id]], "extras": extras["screening"],
+                                   "feedback_extras": extras["feedback"]})
                 workflow.do_engine_steps()
                 rows.append(self._row(school_id, "open", workflow, now))
             self._save(session, rows)
