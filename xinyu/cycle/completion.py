@@ -65,14 +65,19 @@ def complete_tasks(session: Session, *, completions: list[Completion], now: date
     org = load_org_index(session, _schools_needing_org(completions, tasks, cycles, book))
     facts = BatchFacts(session, book, [cycles[t.origin_cycle_id] for t in tasks.values()])
     audit = []
-    for completion in completions:
-        task = tasks[completion.task_id]
-        origin, current = cycles[task.origin_cycle_id], cycles[task.cycle_id]
-        _complete_one(session, task=task, completion=completion, origin=origin, current=current, now=now,
-                      book=book, org=org, facts=facts, store=store)
-        audit.append({"at": now, "actor_id": task.completed_by_id, "action": "complete_task",
-                      "target": f"task:{task.id}", "detail": f"fields={','.join(sorted(task.evidence))}"})
+    # The batch's changes are flushed once, at its end (one executemany per table), not before each query an
+    # action makes: no query of the loop reads what the loop changed, except where it flushes itself (a ledger's
+    # counts, uploads, proposals).
+    with session.no_autoflush:
+        for completion in completions:
+            task = tasks[completion.task_id]
+            origin, current = cycles[task.origin_cycle_id], cycles[task.cycle_id]
+            _complete_one(session, task=task, completion=completion, origin=origin, current=current, now=now,
+                          book=book, org=org, facts=facts, store=store)
+            audit.append({"at": now, "actor_id": task.completed_by_id, "action": "complete_task",
+                          "target": f"task:{task.id}", "detail": f"fields={','.join(sorted(task.evidence))}"})
     session.execute(insert(AuditEntry), audit)
+    facts.send()  # the monthly reports' e-mails
     resolve_for_done(session, tasks.values(), now)  # the district's inbox item closes with its task
     close_findings_for_done(session, tasks.values(), now)  # an inspection's finding closes with its task (QD-S2)
     session.flush()
@@ -121,12 +126,14 @@ def _complete_one(
     task.status = check_task_move(task.status, TaskStatus.done)
     if checked:
         assert store is not None
+        session.flush()  # the batch so far, as the uploads' own queries would have seen it (autoflush is off)
         evidence.update(save_uploads(session, task=task, checked=checked, by=actor, now=now, store=store))
         # The files given are kept with the record's history (issue 12 item 9), from this first version on.
         record_change(session, kind="evidence", record_id=task.id or 0, school_id=task.school_id, by=actor, now=now,
                       action="created", before=None, after=history_view(session, evidence, template.evidence))
     task.completed_at, task.completed_by_id, task.evidence = now, actor, evidence
     if any(picked.values()):
+        session.flush()  # as above: a proposal checks the ledger and the proposals already made
         propose_picks(session, task=task, fields=template.evidence, picked=picked, by=actor, now=now)
     if template.action:
         try:

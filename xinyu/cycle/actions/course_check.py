@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from models import Cycle, Task
 from xinyu.clock import local_date
@@ -33,10 +33,10 @@ def check_courses(
         for status in facts.class_statuses(origin)
         if not status.ok
     }
-    with session.no_autoflush:  # tasks are only inserted with Core: no pending one to flush first
-        existing = set(session.exec(select(Task.key).where(Task.cycle_id == current.id,
-                                                            col(Task.key).in_(list(wanted)))))
-        rows = [row for key, row in wanted.items() if key not in existing]
-        if rows:
+    existing = facts.rectification_keys(current.id or 0)  # tasks are only inserted with Core: none pending
+    rows = [row for key, row in wanted.items() if key not in existing]
+    if rows:
+        with session.no_autoflush:
             session.execute(insert(Task), rows)
-            facts.tasks_added(current.id or 0)
+        existing.update(row["key"] for row in rows)
+        facts.tasks_added(current.id or 0)

@@ -72,11 +72,18 @@ def record_minutes(
     org: OrgIndex, facts: "BatchFacts | None" = None, **_: Any,
 ) -> None:
     held_on = date.fromisoformat(evidence["held_on"])
-    decisions = parse_decisions(str(evidence.get("decisions", "")), held_on=held_on,
-                                people=staff_lookup(session, origin.school_id))
+    people = people_lookup(facts.staff(origin.school_id)) if facts is not None else staff_lookup(
+        session, origin.school_id)
+    decisions = parse_decisions(str(evidence.get("decisions", "")), held_on=held_on, people=people)
     assert origin.id is not None
-    meeting = session.exec(select(Meeting).where(Meeting.cycle_id == origin.id)).first() or Meeting(
-        cycle_id=origin.id, agenda="")
+    if facts is not None:
+        meeting = facts.meeting(origin)
+    else:
+        meeting = session.exec(select(Meeting).where(Meeting.cycle_id == origin.id)).first()
+    if meeting is None:
+        meeting = Meeting(cycle_id=origin.id, agenda="")
+        if facts is not None:
+            facts.met(meeting)
     meeting.held_on, meeting.minutes, meeting.recorded_at = held_on, evidence["minutes"], now
     meeting.recorded_by_id = task.completed_by_id
     session.add(meeting)
@@ -96,10 +103,15 @@ def record_minutes(
 
 def staff_lookup(session: Session, school_id: int) -> PersonLookup:
     """A decision's owner by name: one of the school's staff, with the first of their roles (by rank)."""
-    order = {r.value: n for n, r in enumerate(Role)}
     rows = session.exec(select(Person.id, Person.name, RoleAssignment.role)
                         .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
                         .where(RoleAssignment.school_id == school_id)).all()
+    return people_lookup([(person_id or 0, name, role) for person_id, name, role in rows])
+
+
+def people_lookup(rows: "list[tuple[int, str, str]]") -> PersonLookup:
+    """staff_lookup over the school's (person id, name, role) rows, loaded already (BatchFacts.staff)."""
+    order = {r.value: n for n, r in enumerate(Role)}
     people: dict[str, dict[int, list[str]]] = {}
     for person_id, name, role in rows:
         people.setdefault(name, {}).setdefault(person_id or 0, []).append(role)
