@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert
@@ -55,11 +55,16 @@ def open_month(
     session.add_all(new_cycles)
     session.flush()
     step_rows: list[dict[str, Any]] = []
+    schedules: dict[tuple[str, str], list[tuple[int, str, date, date]]] = {}  # the same for every school of a pack
     for cycle in new_cycles:
-        pack, work = book.pack(cycle.pack, cycle.pack_version), book.calendar(cycle.pack, cycle.pack_version)
-        for order, rule in enumerate(pack.steps_for(number), start=1):
-            earliest, calendar_due = step_dates(rule, month, work)
-            step_rows.append({"cycle_id": cycle.id, "key": rule.key, "order": order, "status": StepStatus.pending,
+        schedule = schedules.get((cycle.pack, cycle.pack_version))
+        if schedule is None:
+            pack, work = book.pack(cycle.pack, cycle.pack_version), book.calendar(cycle.pack, cycle.pack_version)
+            schedule = schedules[(cycle.pack, cycle.pack_version)] = [
+                (order, rule.key, *step_dates(rule, month, work))
+                for order, rule in enumerate(pack.steps_for(number), start=1)]
+        for order, key, earliest, calendar_due in schedule:
+            step_rows.append({"cycle_id": cycle.id, "key": key, "order": order, "status": StepStatus.pending,
                               "earliest": earliest, "calendar_due": calendar_due, "due": None,
                               "opened_at": None, "done_at": None})
     if step_rows:

@@ -82,8 +82,9 @@ def reconcile(
     run = _Run(session=session, now=now, today=local_date(now), book=book, tallies=tallies, result=result,
                school_ids={c.school_id for c in cycles})
     run.org_schools = {c.school_id for c in cycles if run.may_create_tasks(c, steps[c.id or 0])}
-    for cycle in cycles:
-        run.move_cycle(cycle, steps[cycle.id or 0], reviewed.get(cycle.id or 0, set()))
+    with session.no_autoflush:  # the steps moved are flushed once, below: the loop reads only the org index
+        for cycle in cycles:
+            run.move_cycle(cycle, steps[cycle.id or 0], reviewed.get(cycle.id or 0, set()))
     run.run_hooks()
     run.flush_tasks()
     return result
