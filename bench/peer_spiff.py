@@ -130,10 +130,12 @@ class OursDriver(CoreDriver):
 
         totals = {"steps_opened": 0, "steps_done": 0, "tasks_created": 0}
         for batch in self._batches():
-            with transaction(engine()) as session:  # as CoreDriver: advance, then chase, one transaction
-                result = advance(session, now=parse_at(at), book=pack_book(), school_ids=batch)
+            # As the advance flow's task for a batch: advance, then chase, one transaction and one pack book.
+            with transaction(engine()) as session:
+                book = pack_book()
+                result = advance(session, now=parse_at(at), book=book, school_ids=batch)
                 with self._timer("chase_seconds"):
-                    run_chase(session, now=parse_at(at), book=pack_book(), school_ids=batch)
+                    run_chase(session, now=parse_at(at), book=book, school_ids=batch)
             totals["steps_opened"] += result.steps_opened
             totals["steps_done"] += result.steps_done
             totals["tasks_created"] += result.tasks_created
