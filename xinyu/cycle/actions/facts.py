@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from models import Cycle, LedgerReview, Meeting, MonthlyReport, Person, RoleAssignment, School, Task
@@ -54,6 +54,7 @@ class BatchFacts:
     _staff: dict[int, list[tuple[int, str, str]]] = field(default_factory=dict)
     _rectify_keys: dict[int, set[str]] = field(default_factory=dict)  # current cycle id → its rectification keys
     _emails: dict[str, dict[str, Any]] = field(default_factory=dict)  # dedupe key → outbox row, queued at the end
+    _new_tasks: list[dict[str, Any]] = field(default_factory=list)
 
     def rectification_keys(self, cycle_id: int) -> set[str]:
         """The keys of the rectification tasks the cycle has (the course check adds to them as it inserts)."""
@@ -65,6 +66,18 @@ class BatchFacts:
                 self._rectify_keys[current].add(key)
         return self._rectify_keys[cycle_id]
 
+    def insert_tasks(self, cycle_id: int, rows: list[dict[str, Any]]) -> None:
+        """Task rows an action creates in the cycle (decisions, rectifications), inserted with the batch's others
+        in one executemany (`write_tasks`): before a report reads the tasks, else when the batch ends."""
+        self._new_tasks.extend(rows)
+        self.tasks_added(cycle_id)
+
+    def write_tasks(self) -> None:
+        if self._new_tasks:
+            with self.session.no_autoflush:
+                self.session.execute(insert(Task), self._new_tasks)
+            self._new_tasks.clear()
+
     def queue_email(self, *, people: list[Person], occasion: str, subject: str, body_text: str,
                     now: datetime) -> None:
         """notifications.outbox.queue_email, for the whole batch at once when it ends (`send`)."""
@@ -75,7 +88,8 @@ class BatchFacts:
             self._emails.setdefault(row["dedupe_key"], row)
 
     def send(self) -> None:
-        """The batch's e-mails into the outbox (a key queued before is left as it is)."""
+        """The batch's new tasks, and its e-mails into the outbox (a key queued before is left as it is)."""
+        self.write_tasks()
         if self._emails:
             queue_rows(self.session, list(self._emails.values()))
             self._emails.clear()
@@ -185,6 +199,7 @@ class BatchFacts:
             self._steps.update({i: [] for i in cycle_ids} | load_steps(self.session, cycle_ids))
             self._open_cases.update({i: {} for i in school_ids} | count_open_cases(self.session, school_ids))
         if cycle.id not in self._tasks_loaded:
+            self.write_tasks()
             cycle_ids = self._cycle_ids() - self._tasks_loaded | {cycle.id}
             self._tasks.update({i: [] for i in cycle_ids} | load_tasks(self.session, cycle_ids))
             self._tasks_loaded |= cycle_ids

@@ -94,11 +94,11 @@ def record_minutes(
         for n, d in enumerate(decisions, start=1)
         for class_id, class_suffix in ([(None, "")] if d.person_id else _scopes(d.role, org, origin.school_id))
     ]
-    if rows:
+    if rows and facts is not None:  # with the batch's other new tasks (a report in the batch counts these)
+        facts.insert_tasks(current.id or 0, rows)
+    elif rows:
         with session.no_autoflush:  # new rows only: the batch's pending changes can wait for its flush
             session.execute(insert(Task), rows)
-        if facts is not None:  # a report in the same batch counts these
-            facts.tasks_added(current.id or 0)
 
 
 def staff_lookup(session: Session, school_id: int) -> PersonLookup:
