@@ -25,7 +25,7 @@ from xinyu.cycle.org_index import OrgIndex, load_org_index
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.schedule import due_on_opening, month_of, opens_on, task_due
 from xinyu.cycle.states import CycleStatus, StepStatus, TaskStatus, check_step_move
-from xinyu.cycle.task_factory import template_task_rows
+from xinyu.cycle.task_factory import TASKS, template_task_rows
 from xinyu.locks import lock_schools
 from xinyu.packs import StepRule
 
@@ -246,7 +246,7 @@ class _Run:
 
     def flush_tasks(self) -> None:
         if self._new_tasks:
-            self.session.execute(insert(Task), self._new_tasks)
+            self.session.execute(insert(TASKS), self._new_tasks)
             self._new_tasks.clear()
         self.session.flush()
 

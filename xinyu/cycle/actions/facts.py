@@ -25,6 +25,7 @@ from xinyu.clock import local_date
 from xinyu.courses.status import ClassCourseStatus, class_statuses_by_school
 from xinyu.cycle.actions.ledger import LEDGER_TABLES
 from xinyu.cycle.packbook import PackBook
+from xinyu.cycle.task_factory import TASKS
 from xinyu.ledgers.coverage import SchoolCoverage, coverage_for_schools
 from xinyu.ledgers.monthly_counts import MonthCounts, month_counts_by_school
 from xinyu.monthly_report import ReportFacts, StepRow, TaskRow, count_open_cases, load_steps, load_tasks
@@ -75,7 +76,7 @@ class BatchFacts:
     def write_tasks(self) -> None:
         if self._new_tasks:
             with self.session.no_autoflush:
-                self.session.execute(insert(Task), self._new_tasks)
+                self.session.execute(insert(TASKS), self._new_tasks)
             self._new_tasks.clear()
 
     def queue_email(self, *, people: list[Person], occasion: str, subject: str, body_text: str,

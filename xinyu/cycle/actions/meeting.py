@@ -13,7 +13,7 @@ from models import Cycle, Meeting, Person, RoleAssignment, Task
 from xinyu.cycle.evidence import EvidenceError
 from xinyu.cycle.org_index import OrgIndex
 from xinyu.cycle.system_templates import DECISION
-from xinyu.cycle.task_factory import task_row
+from xinyu.cycle.task_factory import TASKS, task_row
 from xinyu.roles import Role, parse_role
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def record_minutes(
         facts.insert_tasks(current.id or 0, rows)
     elif rows:
         with session.no_autoflush:  # new rows only: the batch's pending changes can wait for its flush
-            session.execute(insert(Task), rows)
+            session.execute(insert(TASKS), rows)
 
 
 def staff_lookup(session: Session, school_id: int) -> PersonLookup:
