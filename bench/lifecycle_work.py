@@ -25,7 +25,9 @@ def open_task_completions(
 ) -> list[Completion]:
     """A completion for each open task selected (by school, by id, class-level or school-level)."""
     today = local_date(now)
-    query = (select(Task, Cycle).join(Cycle, col(Cycle.id) == col(Task.origin_cycle_id))
+    # Plain columns, not entities: the people only need to know which form each task asks for.
+    query = (select(Task.id, Task.step_key, Task.template, Cycle.pack, Cycle.month)  # type: ignore[call-overload]
+             .join(Cycle, col(Cycle.id) == col(Task.origin_cycle_id))
              .where(Task.status == TaskStatus.open).order_by(col(Task.id)))
     if school_ids is not None:
         query = query.where(col(Task.school_id).in_(list(school_ids)))
@@ -36,11 +38,10 @@ def open_task_completions(
     elif class_level is False:
         query = query.where(col(Task.class_id).is_(None))
     completions = []
-    for task, origin in session.exec(query):
-        template = book.template(origin.pack, origin.month, task.step_key, task.template)
-        values = auto_evidence(template.evidence, random.Random(f"{seed}:{task.id}:evidence"), today)
+    for task_id, step_key, template_key, pack, month in session.exec(query):
+        template = book.template(pack, month, step_key, template_key)
+        values = auto_evidence(template.evidence, random.Random(f"{seed}:{task_id}:evidence"), today)
         if template.action == "meeting_minutes":
-            values["decisions"] = decisions_text(today, book.calendar(origin.pack))
-        assert task.id is not None
-        completions.append(Completion(task_id=task.id, values=values))
+            values["decisions"] = decisions_text(today, book.calendar(pack))
+        completions.append(Completion(task_id=task_id, values=values))
     return completions

@@ -130,10 +130,12 @@ class OursDriver(CoreDriver):
 
         totals = {"steps_opened": 0, "steps_done": 0, "tasks_created": 0}
         for batch in self._batches():
-            with transaction(engine()) as session:  # as CoreDriver: advance, then chase, one transaction
-                result = advance(session, now=parse_at(at), book=pack_book(), school_ids=batch)
+            # As the advance flow's task for a batch: advance, then chase, one transaction and one pack book.
+            with transaction(engine()) as session:
+                book = pack_book()
+                result = advance(session, now=parse_at(at), book=book, school_ids=batch)
                 with self._timer("chase_seconds"):
-                    run_chase(session, now=parse_at(at), book=pack_book(), school_ids=batch)
+                    run_chase(session, now=parse_at(at), book=book, school_ids=batch)
             totals["steps_opened"] += result.steps_opened
             totals["steps_done"] += result.steps_done
             totals["tasks_created"] += result.tasks_created
@@ -212,6 +214,7 @@ PEER_TASKS: dict[str, tuple[str | None, str, str | None]] = {
     "course_check_check": ("check", "check", None),
     "course_check_rectification": ("rectification", "rectification", "short_class"),
     "feedback_report": ("report", "report", None),
+    "feedback_extra": (None, "feedback_extra_report", "feedback_extra_item"),
 }
 
 
@@ -287,13 +290,14 @@ class SpiffPeer:
             rows = []
             for school_id in batch:
                 stages = {stage for _, stage in classes[school_id]}
-                extras = [e.key for e in book.pack(packs[school_id]).extra_tasks
-                          if e.step == "screening" and int(MONTH[5:]) in e.months
-                          and (not e.stages or stages & set(e.stages))]
+                extras = {step: [e.key for e in book.pack(packs[school_id]).extra_tasks
+                                 if e.step == step and int(MONTH[5:]) in e.months
+                                 and (not e.stages or stages & set(e.stages))] for step in ("screening", "feedback")}
                 workflow = BpmnWorkflow(self.spec)
                 (start,) = workflow.get_tasks(state=TaskState.READY)
                 start.data.update({"school_id": school_id, "month": MONTH,
-                                   "classes": [c for c, _ in classes[school_id]], "extras": extras})
+                                   "classes": [c for c, _ in classes[school_id]], "extras": extras["screening"],
+                                   "feedback_extras": extras["feedback"]})
                 workflow.do_engine_steps()
                 rows.append(self._row(school_id, "open", workflow, now))
             self._save(session, rows)

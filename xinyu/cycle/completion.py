@@ -5,9 +5,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy.orm.attributes import set_attribute
 from sqlmodel import Session, col, select
 
-from models import AuditEntry, Cycle, Person, Task
+from models import Cycle, Person, Task
 from xinyu.chase.inbox import resolve_for_done
 from xinyu.cycle.actions import ORG_ACTIONS, run_action
 from xinyu.cycle.actions.facts import BatchFacts
@@ -17,6 +18,7 @@ from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.reconcile import reconcile
 from xinyu.cycle.states import TaskStatus, check_task_move
 from xinyu.cycle.student_picks import propose_picks, resolve_picks
+from xinyu.cycle.task_factory import AUDIT
 from xinyu.evidence_files import FileRefused, FileStore, Upload, default_store
 from xinyu.evidence_files.records import check_uploads, history_view, save_uploads
 from xinyu.history import record_change
@@ -65,14 +67,19 @@ def complete_tasks(session: Session, *, completions: list[Completion], now: date
     org = load_org_index(session, _schools_needing_org(completions, tasks, cycles, book))
     facts = BatchFacts(session, book, [cycles[t.origin_cycle_id] for t in tasks.values()])
     audit = []
-    for completion in completions:
-        task = tasks[completion.task_id]
-        origin, current = cycles[task.origin_cycle_id], cycles[task.cycle_id]
-        _complete_one(session, task=task, completion=completion, origin=origin, current=current, now=now,
-                      book=book, org=org, facts=facts, store=store)
-        audit.append({"at": now, "actor_id": task.completed_by_id, "action": "complete_task",
-                      "target": f"task:{task.id}", "detail": f"fields={','.join(sorted(task.evidence))}"})
-    session.execute(insert(AuditEntry), audit)
+    # The batch's changes are flushed once, at its end (one executemany per table), not before each query an
+    # action makes: no query of the loop reads what the loop changed, except where it flushes itself (a ledger's
+    # counts, uploads, proposals).
+    with session.no_autoflush:
+        for completion in completions:
+            task = tasks[completion.task_id]
+            origin, current = cycles[task.origin_cycle_id], cycles[task.cycle_id]
+            _complete_one(session, task=task, completion=completion, origin=origin, current=current, now=now,
+                          book=book, org=org, facts=facts, store=store)
+            audit.append({"at": now, "actor_id": task.completed_by_id, "action": "complete_task",
+                          "target": f"task:{task.id}", "detail": f"fields={','.join(sorted(task.evidence))}"})
+    session.execute(insert(AUDIT), audit)
+    facts.send()  # the monthly reports' e-mails
     resolve_for_done(session, tasks.values(), now)  # the district's inbox item closes with its task
     close_findings_for_done(session, tasks.values(), now)  # an inspection's finding closes with its task (QD-S2)
     session.flush()
@@ -118,15 +125,20 @@ def _complete_one(
         picked = resolve_picks(session, task=task, fields=template.evidence, evidence=evidence)
     except (EvidenceError, FileRefused) as exc:
         raise CompletionError(f"任务 #{task.id}「{task.title}」：{exc}") from exc
-    task.status = check_task_move(task.status, TaskStatus.done)
+    # set_attribute: SQLAlchemy's own setter, without SQLModel's pydantic bookkeeping per attribute (tens of
+    # thousands of tasks a month)
+    set_attribute(task, "status", check_task_move(task.status, TaskStatus.done))
     if checked:
         assert store is not None
+        session.flush()  # the batch so far, as the uploads' own queries would have seen it (autoflush is off)
         evidence.update(save_uploads(session, task=task, checked=checked, by=actor, now=now, store=store))
         # The files given are kept with the record's history (issue 12 item 9), from this first version on.
         record_change(session, kind="evidence", record_id=task.id or 0, school_id=task.school_id, by=actor, now=now,
                       action="created", before=None, after=history_view(session, evidence, template.evidence))
-    task.completed_at, task.completed_by_id, task.evidence = now, actor, evidence
+    for key, value in (("completed_at", now), ("completed_by_id", actor), ("evidence", evidence)):
+        set_attribute(task, key, value)
     if any(picked.values()):
+        session.flush()  # as above: a proposal checks the ledger and the proposals already made
         propose_picks(session, task=task, fields=template.evidence, picked=picked, by=actor, now=now)
     if template.action:
         try:

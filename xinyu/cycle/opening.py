@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert
@@ -14,7 +14,7 @@ from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.schedule import month_parts, step_dates
 from xinyu.cycle.states import CycleStatus, StepStatus, TaskStatus
 from xinyu.cycle.system_templates import MISSED_STEP
-from xinyu.cycle.task_factory import task_row, template_task_rows
+from xinyu.cycle.task_factory import STEPS, TASKS, task_row, template_task_rows
 from xinyu.locks import lock_schools
 
 
@@ -55,25 +55,27 @@ def open_month(
     session.add_all(new_cycles)
     session.flush()
     step_rows: list[dict[str, Any]] = []
+    schedules: dict[tuple[str, str], list[tuple[int, str, date, date]]] = {}  # the same for every school of a pack
     for cycle in new_cycles:
-        pack, work = book.pack(cycle.pack, cycle.pack_version), book.calendar(cycle.pack, cycle.pack_version)
-        for order, rule in enumerate(pack.steps_for(number), start=1):
-            earliest, calendar_due = step_dates(rule, month, work)
-            step_rows.append({"cycle_id": cycle.id, "key": rule.key, "order": order, "status": StepStatus.pending,
+        schedule = schedules.get((cycle.pack, cycle.pack_version))
+        if schedule is None:
+            pack, work = book.pack(cycle.pack, cycle.pack_version), book.calendar(cycle.pack, cycle.pack_version)
+            schedule = schedules[(cycle.pack, cycle.pack_version)] = [
+                (order, rule.key, *step_dates(rule, month, work))
+                for order, rule in enumerate(pack.steps_for(number), start=1)]
+        for order, key, earliest, calendar_due in schedule:
+            step_rows.append({"cycle_id": cycle.id, "key": key, "order": order, "status": StepStatus.pending,
                               "earliest": earliest, "calendar_due": calendar_due, "due": None,
                               "opened_at": None, "done_at": None})
     if step_rows:
-        session.execute(insert(Step), step_rows)
+        session.execute(insert(STEPS), step_rows)
     result.opened = len(new_cycles)
     if new_cycles:
-        org = load_org_index(session, [c.school_id for c in new_cycles])
-        result.closed, result.carried_tasks = _carry_over(session, new_cycles, org, now, book)
+        result.closed, result.carried_tasks = _carry_over(session, new_cycles, now, book)
     return result
 
 
-def _carry_over(
-    session: Session, new_cycles: list[Cycle], org: OrgIndex, now: datetime, book: PackBook
-) -> tuple[int, int]:
+def _carry_over(session: Session, new_cycles: list[Cycle], now: datetime, book: PackBook) -> tuple[int, int]:
     """Close each school's earlier open cycle; its open tasks and unreached steps move to the new one."""
     by_school = {c.school_id: c for c in new_cycles}
     old_cycles = list(session.exec(
@@ -82,6 +84,7 @@ def _carry_over(
     ))
     if not old_cycles:
         return 0, 0
+    org = load_org_index(session, list(by_school))  # the carried work's assignees (only when there is some)
     old_ids = [c.id for c in old_cycles]
     open_tasks = list(session.exec(
         select(Task).where(col(Task.cycle_id).in_(old_ids), Task.status == TaskStatus.open).order_by(col(Task.id))
@@ -104,7 +107,7 @@ def _carry_over(
         old = old_by_id[step.cycle_id]
         rows.extend(_unstarted_phases(session, step, old, by_school[old.school_id], org, now, book))
     if rows:
-        session.execute(insert(Task), rows)
+        session.execute(insert(TASKS), rows)
         _move_pending_extensions(session, [t.id for t in open_tasks if t.id is not None])
     for task in open_tasks:
         task.status = TaskStatus.carried

@@ -5,7 +5,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session
 
 from models import RoleAssignment, SchoolClass
 
@@ -44,16 +45,22 @@ class OrgIndex:
         return person_id in self.school_holders.get((school_id, role), [])
 
 
+# Plain Core selects of the tables' columns: thousands of rows a batch, without the ORM's per-row processing.
+_ROLES = RoleAssignment.__table__.c  # type: ignore[attr-defined]
+_CLASSES = SchoolClass.__table__.c  # type: ignore[attr-defined]
+
+
 def load_org_index(session: Session, school_ids: Iterable[int]) -> OrgIndex:
     ids = list(school_ids)
+    if session.autoflush:  # as an ORM query would (a Core one does not): the roles just changed count
+        session.flush()
     index = OrgIndex()
     index.classes = load_classes(session, ids)
     school_holders: dict[tuple[int, str], list[int]] = defaultdict(list)
     class_holders: dict[tuple[int, str], list[int]] = defaultdict(list)
-    rows = session.exec(
-        select(RoleAssignment.school_id, RoleAssignment.class_id, RoleAssignment.role, RoleAssignment.person_id)
-        .where(col(RoleAssignment.school_id).in_(ids))
-        .order_by(col(RoleAssignment.id))
+    rows = session.execute(
+        sa_select(_ROLES.school_id, _ROLES.class_id, _ROLES.role, _ROLES.person_id)
+        .where(_ROLES.school_id.in_(ids)).order_by(_ROLES.id)
     )
     for school_id, class_id, role, person_id in rows:
         if class_id is not None:
@@ -68,11 +75,11 @@ def load_org_index(session: Session, school_ids: Iterable[int]) -> OrgIndex:
 def load_classes(session: Session, school_ids: list[int]) -> dict[int, list[ClassInfo]]:
     """Each school's classes ordered by grade and name, as plain rows in one query."""
     classes: dict[int, list[ClassInfo]] = defaultdict(list)
-    rows = session.exec(
-        select(SchoolClass.id, SchoolClass.school_id, SchoolClass.grade, SchoolClass.name,  # type: ignore[call-overload]
-               SchoolClass.stage)
-        .where(col(SchoolClass.school_id).in_(school_ids))
-        .order_by(col(SchoolClass.grade), col(SchoolClass.name))
+    if session.autoflush:
+        session.flush()
+    rows = session.execute(
+        sa_select(_CLASSES.id, _CLASSES.school_id, _CLASSES.grade, _CLASSES.name, _CLASSES.stage)
+        .where(_CLASSES.school_id.in_(school_ids)).order_by(_CLASSES.grade, _CLASSES.name)
     )
     for row in rows:
         info = ClassInfo(*row)

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert
+from sqlalchemy import bindparam, case, func, insert, inspect
 from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from models import Cycle, LedgerReview, Step, Task
@@ -23,7 +25,7 @@ from xinyu.cycle.org_index import OrgIndex, load_org_index
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.schedule import due_on_opening, month_of, opens_on, task_due
 from xinyu.cycle.states import CycleStatus, StepStatus, TaskStatus, check_step_move
-from xinyu.cycle.task_factory import template_task_rows
+from xinyu.cycle.task_factory import TASKS, template_task_rows
 from xinyu.locks import lock_schools
 from xinyu.packs import StepRule
 
@@ -82,8 +84,10 @@ def reconcile(
     run = _Run(session=session, now=now, today=local_date(now), book=book, tallies=tallies, result=result,
                school_ids={c.school_id for c in cycles})
     run.org_schools = {c.school_id for c in cycles if run.may_create_tasks(c, steps[c.id or 0])}
-    for cycle in cycles:
-        run.move_cycle(cycle, steps[cycle.id or 0], reviewed.get(cycle.id or 0, set()))
+    with session.no_autoflush:  # the steps moved are written once, below: the loop reads only the org index
+        for cycle in cycles:
+            run.move_cycle(cycle, steps[cycle.id or 0], reviewed.get(cycle.id or 0, set()))
+        _write_steps(session, [step for cycle_steps in steps.values() for step in cycle_steps])
     run.run_hooks()
     run.flush_tasks()
     return result
@@ -242,9 +246,28 @@ class _Run:
 
     def flush_tasks(self) -> None:
         if self._new_tasks:
-            self.session.execute(insert(Task), self._new_tasks)
+            self.session.execute(insert(TASKS), self._new_tasks)
             self._new_tasks.clear()
         self.session.flush()
+
+
+def _write_steps(session: Session, steps: list[Step]) -> None:
+    """The steps this run moved, with one executemany UPDATE per kind of move (opened, done, both). The ORM's
+    flush would write a row at a time where a cycle's moves alternate (one step done, the next opened)."""
+    groups: dict[tuple[str, ...], list[tuple[Step, dict[str, Any]]]] = defaultdict(list)
+    for step in steps:
+        state = inspect(step)
+        changed = tuple(sorted(key for key in state.committed_state if state.attrs[key].history.has_changes()))
+        if changed:
+            groups[changed].append((step, {"step_id": step.id, **{key: getattr(step, key) for key in changed}}))
+    table = Step.__table__  # type: ignore[attr-defined]
+    for keys, moved in groups.items():
+        statement = sa_update(table).where(table.c.id == bindparam("step_id")).values(
+            {key: bindparam(key) for key in keys})
+        session.execute(statement, [row for _, row in moved])
+        for step, row in moved:  # written: the session has nothing left to flush for them
+            for key in keys:
+                set_committed_value(step, key, row[key])
 
 
 def _tally_tasks(session: Session, cycle_ids: list[Any]) -> dict[tuple[int, str], TemplateTally]:

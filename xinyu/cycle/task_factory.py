@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from models import Cycle
+from models import AuditEntry, Cycle, Step, Task
 from xinyu.cycle.org_index import OrgIndex
 from xinyu.packs import TaskTemplate
 
@@ -65,3 +65,10 @@ def task_row(
         "crisis_case_id": None,
         **extra,
     }
+
+
+# The tables themselves, for Core executemany inserts of many rows: the ORM's bulk insert costs Python work per
+# row (its insert commands) that plain rows with every column given do not need.
+TASKS = Task.__table__  # type: ignore[attr-defined]
+STEPS = Step.__table__  # type: ignore[attr-defined]
+AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import distinct, func
@@ -121,6 +122,7 @@ class SchoolCoverage:
         return sum(1 for c in self.classes if any(self.short(c).values()))
 
 
+@lru_cache(maxsize=4096)  # the same few class names in every school
 def _natural(name: str) -> tuple[tuple[int, str], ...]:
     return tuple((int(p), "") if p.isdigit() else (0, p) for p in re.split(r"(\d+)", name) if p)
 

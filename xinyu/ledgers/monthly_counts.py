@@ -5,6 +5,7 @@ Asia/Shanghai calendar month of the cycle: 新增 = created this month (ledger C
 更新 = changed this month but created earlier. Every write of a ledger row sets these timestamps.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -40,17 +41,25 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
 
 def month_counts(session: Session, ledger: str, school_id: int, month: str) -> MonthCounts:
     """Ledger X's rows of the school added (新增) and changed but not added (更新) in the month."""
+    return month_counts_by_school(session, ledger, [school_id], month)[school_id]
+
+
+def month_counts_by_school(session: Session, ledger: str, school_ids: Collection[int], month: str
+                           ) -> dict[int, MonthCounts]:
+    """month_counts of many schools in one query (a batch of ledger reviews); every school asked is in it."""
     start, end = month_bounds(month)
     table = LEDGER_TABLES[ledger]
     created = col(table.opened_at if ledger == "C" else table.created_at)
     updated = col(table.updated_at)
     added_now = and_(created >= start, created < end)
     updated_now = and_(updated >= start, updated < end)
-    added, changed = session.exec(
-        select(func.count(case((added_now, 1))), func.count(case((~added_now, 1))))  # type: ignore[call-overload]
-        .where(col(table.school_id) == school_id, or_(added_now, updated_now))
-    ).one()
-    return MonthCounts(added=int(added or 0), updated=int(changed or 0))
+    school = col(table.school_id)
+    found = {school_id: MonthCounts(added=int(added or 0), updated=int(changed or 0))
+             for school_id, added, changed in session.exec(
+                 select(school, func.count(case((added_now, 1))),  # type: ignore[call-overload]
+                        func.count(case((~added_now, 1))))
+                 .where(school.in_(list(school_ids)), or_(added_now, updated_now)).group_by(school))}
+    return {school_id: found.get(school_id, MonthCounts(0, 0)) for school_id in school_ids}
 
 
 @dataclass(frozen=True)

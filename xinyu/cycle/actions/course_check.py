@@ -3,10 +3,9 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from models import Cycle, Task
+from models import Cycle
 from xinyu.clock import local_date
 from xinyu.cycle.actions.facts import BatchFacts
 from xinyu.cycle.org_index import OrgIndex
@@ -19,6 +18,7 @@ def check_courses(
     session: Session, *, origin: Cycle, current: Cycle, now: datetime, book: PackBook, org: OrgIndex,
     facts: BatchFacts | None = None, **_: Any,
 ) -> None:
+    own = facts is None  # called alone: its rows are written here, not with a batch's
     facts = facts or BatchFacts(session, book, [origin])
     pack, work = book.pack(origin.pack, origin.pack_version), book.calendar(origin.pack, origin.pack_version)
     due = work.add_workdays(local_date(now), pack.course_rule.rectification_workdays)
@@ -33,10 +33,10 @@ def check_courses(
         for status in facts.class_statuses(origin)
         if not status.ok
     }
-    with session.no_autoflush:  # tasks are only inserted with Core: no pending one to flush first
-        existing = set(session.exec(select(Task.key).where(Task.cycle_id == current.id,
-                                                            col(Task.key).in_(list(wanted)))))
-        rows = [row for key, row in wanted.items() if key not in existing]
-        if rows:
-            session.execute(insert(Task), rows)
-            facts.tasks_added(current.id or 0)
+    existing = facts.rectification_keys(current.id or 0)  # tasks are only inserted with Core: none pending
+    rows = [row for key, row in wanted.items() if key not in existing]
+    if rows:
+        facts.insert_tasks(current.id or 0, rows)
+        existing.update(row["key"] for row in rows)
+        if own:
+            facts.write_tasks()

@@ -5,7 +5,7 @@ The case keeps the time in its own fields and in its dated log (a 家长通报 e
 """
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
@@ -15,9 +15,12 @@ from xinyu.crisis.history import HISTORY_KIND, case_snapshot
 from xinyu.cycle.evidence import EvidenceError
 from xinyu.history import record_change
 
+if TYPE_CHECKING:
+    from xinyu.cycle.actions.facts import BatchFacts
+
 
 def record_parents_informed(session: Session, *, task: Task, evidence: dict[str, Any], now: datetime,
-                            **_: Any) -> None:
+                            facts: "BatchFacts | None" = None, **_: Any) -> None:
     case = session.get(CrisisCase, task.crisis_case_id) if task.crisis_case_id else None
     if case is None or case.id is None:
         return
@@ -27,6 +30,8 @@ def record_parents_informed(session: Session, *, task: Task, evidence: dict[str,
     moment = informed_at(evidence.get("informed_at"), now)
     case.parents_informed_at = moment
     case.updated_at = now
+    if facts is not None:  # ledger C's counts of the school, if read already in this batch, are read again
+        facts.ledger_changed("C", case.school_id)
     method = evidence.get("method") if evidence.get("method") in ("面谈", "电话", "微信") else None
     session.add(CrisisAction(case_id=case.id, school_id=case.school_id, kind="家长通报", at=moment,
                              by_id=task.completed_by_id, note=str(evidence.get("note") or "")[:2000], method=method,

@@ -13,15 +13,21 @@ an action that inserts tasks into a cycle says so (`tasks_added`), so that cycle
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
-from models import Cycle, LedgerReview, MonthlyReport, Person, School, Task
-from notifications.outbox import email_recipients
+from models import Cycle, LedgerReview, Meeting, MonthlyReport, Person, RoleAssignment, School, Task
+from notifications.outbox import email_recipients, message_row, queue_rows
+from xinyu.clock import local_date
 from xinyu.courses.status import ClassCourseStatus, class_statuses_by_school
 from xinyu.cycle.actions.ledger import LEDGER_TABLES
 from xinyu.cycle.packbook import PackBook
+from xinyu.cycle.task_factory import TASKS
+from xinyu.ledgers.coverage import SchoolCoverage, coverage_for_schools
+from xinyu.ledgers.monthly_counts import MonthCounts, month_counts_by_school
 from xinyu.monthly_report import ReportFacts, StepRow, TaskRow, count_open_cases, load_steps, load_tasks
 from xinyu.roles import Role
 
@@ -43,6 +49,101 @@ class BatchFacts:
     _tasks_loaded: set[int] = field(default_factory=set)
     _reports: dict[int, MonthlyReport | None] = field(default_factory=dict)
     _recipients: dict[tuple[Role, int], list[Person]] = field(default_factory=dict)
+    _month_counts: dict[tuple[str, str], tuple[set[int], dict[int, MonthCounts]]] = field(default_factory=dict)
+    _coverage: dict[int, SchoolCoverage] = field(default_factory=dict)
+    _meetings: dict[int, Meeting | None] = field(default_factory=dict)
+    _staff: dict[int, list[tuple[int, str, str]]] = field(default_factory=dict)
+    _rectify_keys: dict[int, set[str]] = field(default_factory=dict)  # current cycle id → its rectification keys
+    _emails: dict[str, dict[str, Any]] = field(default_factory=dict)  # dedupe key → outbox row, queued at the end
+    _new_tasks: list[dict[str, Any]] = field(default_factory=list)
+
+    def rectification_keys(self, cycle_id: int) -> set[str]:
+        """The keys of the rectification tasks the cycle has (the course check adds to them as it inserts)."""
+        if cycle_id not in self._rectify_keys:
+            cycle_ids = self._cycle_ids() - set(self._rectify_keys) | {cycle_id}
+            self._rectify_keys.update({i: set() for i in cycle_ids})
+            for current, key in self.session.exec(select(Task.cycle_id, Task.key).where(
+                    col(Task.cycle_id).in_(cycle_ids), Task.kind == "rectification")):
+                self._rectify_keys[current].add(key)
+        return self._rectify_keys[cycle_id]
+
+    def insert_tasks(self, cycle_id: int, rows: list[dict[str, Any]]) -> None:
+        """Task rows an action creates in the cycle (decisions, rectifications), inserted with the batch's others
+        in one executemany (`write_tasks`): before a report reads the tasks, else when the batch ends."""
+        self._new_tasks.extend(rows)
+        self.tasks_added(cycle_id)
+
+    def write_tasks(self) -> None:
+        if self._new_tasks:
+            with self.session.no_autoflush:
+                self.session.execute(insert(TASKS), self._new_tasks)
+            self._new_tasks.clear()
+
+    def queue_email(self, *, people: list[Person], occasion: str, subject: str, body_text: str,
+                    now: datetime) -> None:
+        """notifications.outbox.queue_email, for the whole batch at once when it ends (`send`)."""
+        for person in people:
+            row = message_row(dedupe_key=f"{occasion}:p{person.id}:email", channel="email", recipient_id=person.id,
+                              address=person.email or "", subject=subject, body_text=body_text, body_html=None,
+                              now=now)
+            self._emails.setdefault(row["dedupe_key"], row)
+
+    def send(self) -> None:
+        """The batch's new tasks, and its e-mails into the outbox (a key queued before is left as it is)."""
+        self.write_tasks()
+        if self._emails:
+            queue_rows(self.session, list(self._emails.values()))
+            self._emails.clear()
+
+    def month_counts(self, ledger: str, cycle: Cycle) -> MonthCounts:
+        """Ledger X's rows of the cycle's school added and changed in its month (xinyu.ledgers.monthly_counts).
+        The crisis action changes ledger C rows: it says so (`ledger_changed`) and the school is counted again."""
+        key = (ledger, cycle.month)
+        loaded, counts = self._month_counts.get(key, (set(), {}))
+        if cycle.school_id not in loaded:
+            schools = {c.school_id for c in self.cycles if c.month == cycle.month} - loaded | {cycle.school_id}
+            self.session.flush()  # the rows as the batch has changed them so far
+            counts.update(month_counts_by_school(self.session, ledger, schools, cycle.month))
+            self._month_counts[key] = (loaded | schools, counts)
+        return counts[cycle.school_id]
+
+    def ledger_changed(self, ledger: str, school_id: int) -> None:
+        for loaded, _ in (v for (name, _), v in self._month_counts.items() if name == ledger):
+            loaded.discard(school_id)
+
+    def coverage(self, cycle: Cycle, now: datetime) -> SchoolCoverage:
+        """The QD-2 coverage of the cycle's school this semester (no completion writes ledgers B or D)."""
+        if cycle.school_id not in self._coverage:
+            packs = {c.school_id: self.book.pack(c.pack, c.pack_version) for c in self.cycles
+                     if c.school_id not in self._coverage}
+            packs[cycle.school_id] = self.book.pack(cycle.pack, cycle.pack_version)
+            self._coverage.update(coverage_for_schools(self.session, packs, local_date(now)))
+        return self._coverage[cycle.school_id]
+
+    def meeting(self, cycle: Cycle) -> Meeting | None:
+        """The cycle's meeting row (its agenda, made when the step opened), if any."""
+        assert cycle.id is not None
+        if cycle.id not in self._meetings:
+            cycle_ids = self._cycle_ids() - set(self._meetings) | {cycle.id}
+            self._meetings.update(dict.fromkeys(cycle_ids))
+            for meeting in self.session.exec(select(Meeting).where(col(Meeting.cycle_id).in_(cycle_ids))):
+                self._meetings[meeting.cycle_id] = meeting  # one per cycle (unique)
+        return self._meetings[cycle.id]
+
+    def met(self, meeting: Meeting) -> None:
+        self._meetings[meeting.cycle_id] = meeting
+
+    def staff(self, school_id: int) -> list[tuple[int, str, str]]:
+        """(person id, name, role) of every role the school's people hold."""
+        if school_id not in self._staff:
+            school_ids = {c.school_id for c in self.cycles} - set(self._staff) | {school_id}
+            self._staff.update({i: [] for i in school_ids})
+            for person_id, name, role, school in self.session.exec(
+                    select(Person.id, Person.name, RoleAssignment.role, RoleAssignment.school_id)
+                    .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+                    .where(col(RoleAssignment.school_id).in_(school_ids))):
+                self._staff[school or 0].append((person_id or 0, name, role))
+        return self._staff[school_id]
 
     def class_statuses(self, cycle: Cycle) -> list[ClassCourseStatus]:
         """The "1+1" status of every class of the cycle's school in the cycle's month."""
@@ -99,6 +200,7 @@ class BatchFacts:
             self._steps.update({i: [] for i in cycle_ids} | load_steps(self.session, cycle_ids))
             self._open_cases.update({i: {} for i in school_ids} | count_open_cases(self.session, school_ids))
         if cycle.id not in self._tasks_loaded:
+            self.write_tasks()
             cycle_ids = self._cycle_ids() - self._tasks_loaded | {cycle.id}
             self._tasks.update({i: [] for i in cycle_ids} | load_tasks(self.session, cycle_ids))
             self._tasks_loaded |= cycle_ids

@@ -28,7 +28,7 @@ def record_ledger_review(
     facts: "BatchFacts", **_: Any,
 ) -> None:
     assert ledger is not None and origin.id is not None
-    counts = month_counts(session, ledger, origin.school_id, origin.month)
+    counts = facts.month_counts(ledger, origin)
     review = facts.ledger_review(origin.id, ledger)
     review.reviewed_by_id = task.completed_by_id
     review.reviewed_at = now

@@ -13,7 +13,7 @@ from models import Cycle, Meeting, Person, RoleAssignment, Task
 from xinyu.cycle.evidence import EvidenceError
 from xinyu.cycle.org_index import OrgIndex
 from xinyu.cycle.system_templates import DECISION
-from xinyu.cycle.task_factory import task_row
+from xinyu.cycle.task_factory import TASKS, task_row
 from xinyu.roles import Role, parse_role
 
 if TYPE_CHECKING:
@@ -72,11 +72,18 @@ def record_minutes(
     org: OrgIndex, facts: "BatchFacts | None" = None, **_: Any,
 ) -> None:
     held_on = date.fromisoformat(evidence["held_on"])
-    decisions = parse_decisions(str(evidence.get("decisions", "")), held_on=held_on,
-                                people=staff_lookup(session, origin.school_id))
+    people = people_lookup(facts.staff(origin.school_id)) if facts is not None else staff_lookup(
+        session, origin.school_id)
+    decisions = parse_decisions(str(evidence.get("decisions", "")), held_on=held_on, people=people)
     assert origin.id is not None
-    meeting = session.exec(select(Meeting).where(Meeting.cycle_id == origin.id)).first() or Meeting(
-        cycle_id=origin.id, agenda="")
+    if facts is not None:
+        meeting = facts.meeting(origin)
+    else:
+        meeting = session.exec(select(Meeting).where(Meeting.cycle_id == origin.id)).first()
+    if meeting is None:
+        meeting = Meeting(cycle_id=origin.id, agenda="")
+        if facts is not None:
+            facts.met(meeting)
     meeting.held_on, meeting.minutes, meeting.recorded_at = held_on, evidence["minutes"], now
     meeting.recorded_by_id = task.completed_by_id
     session.add(meeting)
@@ -87,19 +94,24 @@ def record_minutes(
         for n, d in enumerate(decisions, start=1)
         for class_id, class_suffix in ([(None, "")] if d.person_id else _scopes(d.role, org, origin.school_id))
     ]
-    if rows:
+    if rows and facts is not None:  # with the batch's other new tasks (a report in the batch counts these)
+        facts.insert_tasks(current.id or 0, rows)
+    elif rows:
         with session.no_autoflush:  # new rows only: the batch's pending changes can wait for its flush
-            session.execute(insert(Task), rows)
-        if facts is not None:  # a report in the same batch counts these
-            facts.tasks_added(current.id or 0)
+            session.execute(insert(TASKS), rows)
 
 
 def staff_lookup(session: Session, school_id: int) -> PersonLookup:
     """A decision's owner by name: one of the school's staff, with the first of their roles (by rank)."""
-    order = {r.value: n for n, r in enumerate(Role)}
     rows = session.exec(select(Person.id, Person.name, RoleAssignment.role)
                         .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
                         .where(RoleAssignment.school_id == school_id)).all()
+    return people_lookup([(person_id or 0, name, role) for person_id, name, role in rows])
+
+
+def people_lookup(rows: "list[tuple[int, str, str]]") -> PersonLookup:
+    """staff_lookup over the school's (person id, name, role) rows, loaded already (BatchFacts.staff)."""
+    order = {r.value: n for n, r in enumerate(Role)}
     people: dict[str, dict[int, list[str]]] = {}
     for person_id, name, role in rows:
         people.setdefault(name, {}).setdefault(person_id or 0, []).append(role)
