@@ -135,6 +135,7 @@ class ServerOrchestrator:
 _SETTINGS_ENV = {
     "XINYU_DATABASE_URL": lambda s: s.database_url,
     "XINYU_OUTBOX_DIR": lambda s: str(s.outbox_dir),
+    "XINYU_OUTBOX_SINK": lambda s: s.outbox_sink,
     "XINYU_SMTP_URL": lambda s: s.smtp_url,
     "XINYU_SMS_URL": lambda s: s.sms_url,
     "XINYU_ROBOT_WEBHOOKS": lambda s: "true" if s.robot_webhooks else "false",
