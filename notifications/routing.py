@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from notifications.channels.base import Channel
+from notifications.channels.bulk import EmailBulkSink, RobotBulkSink, SmsBulkSink
 from notifications.channels.files import EmailFileSink, RobotFileSink, SmsFileSink
 from xinyu.settings import Settings
 
@@ -12,8 +13,14 @@ def file_channels(folder: Path, *, sender: str = "心育闭环 <noreply@xinyu.lo
     return {"email": EmailFileSink(folder, sender=sender), "sms": SmsFileSink(folder), "robot": RobotFileSink(folder)}
 
 
+def bulk_channels(folder: Path, *, sender: str = "心育闭环 <noreply@xinyu.local>") -> dict[str, Channel]:
+    """For simulations: everything to one file per channel in `folder` (notifications/channels/bulk.py)."""
+    return {"email": EmailBulkSink(folder, sender=sender), "sms": SmsBulkSink(folder), "robot": RobotBulkSink(folder)}
+
+
 def channels_from_settings(settings: Settings) -> dict[str, Channel]:
-    channels = file_channels(settings.outbox_dir, sender=settings.mail_from)
+    local = bulk_channels if settings.outbox_sink == "bulk" else file_channels
+    channels = local(settings.outbox_dir, sender=settings.mail_from)
     if settings.smtp_url:
         from notifications.channels.smtp import SmtpChannel
 

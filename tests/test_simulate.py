@@ -1,6 +1,8 @@
 """`xinyu simulate` through the CLI: its printed numbers against the database, the same seed giving the
 same output, and its refusal to write into a database that holds data."""
 
+import json
+import mailbox
 import re
 from collections import Counter, defaultdict
 from datetime import date, datetime
@@ -118,7 +120,13 @@ def test_printed_numbers_are_the_databases(
     # The run did what a month of the loop does: late work, reminders, escalations up to the district, mail.
     assert total["late"] and total["reminders"] and total["to_leader"] and total["to_district"]
     assert total["email"] and total["sms"] and total["notices"] and total["resolved"]
-    assert len(list((tmp_path / "outbox").iterdir())) >= total["email"] + total["sms"]
+    # The bulk sink: every email in one mbox, every SMS a line of one JSON Lines file (and each one whole).
+    mbox = mailbox.mbox(tmp_path / "outbox" / "email.mbox", create=False)
+    assert len(mbox) == total["email"]
+    assert all(m["Message-ID"] and m.get_payload() for m in mbox)
+    sms = (tmp_path / "outbox" / "sms.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(sms) == total["sms"]
+    assert all(json.loads(line)["text"] for line in sms)
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(District)).scalar_one() == 1
     from xinyu.consistency import check_consistency

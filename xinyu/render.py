@@ -2,6 +2,10 @@
 
 A template's name says what it produces: `*.html.j2` is HTML (escaped), `*.txt.j2` and `*.md.j2` are
 plain text (never escaped: an SMS or a text part must not carry `&lt;`).
+
+Templates are compiled once per process and kept (`auto_reload=False`): they ship with the package and do
+not change while it runs, and a digest is rendered per person, thousands a run, each of which would
+otherwise look at the template file's time again.
 """
 
 from typing import Any
@@ -23,6 +27,8 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,
+    auto_reload=False,
+    cache_size=-1,  # every template kept (there are a dozen)
 )
 
 

@@ -1,7 +1,16 @@
-"""One settings object, read from XINYU_* environment variables."""
+"""One settings object, read from XINYU_* environment variables.
 
+`get_settings()` builds it once per set of XINYU_* values: pydantic-settings reads and validates every field
+from the environment (~1 ms), and links, messages and flows ask for the settings per row. A variable set,
+changed or removed (a test's monkeypatch, the simulation's orchestrator) gives a fresh object at the next call.
+The object is frozen, so the one shared by every caller cannot be changed by one of them.
+"""
+
+import os
 from datetime import time
+from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -10,7 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="XINYU_")
+    model_config = SettingsConfigDict(env_prefix="XINYU_", frozen=True)
 
     database_url: str = Field(
         default="sqlite:///xinyu.db",
@@ -19,6 +28,9 @@ class Settings(BaseSettings):
     packs_dir: Path = Field(default=PROJECT_ROOT / "packs", description="The shipped packs (xinyu init installs them).")
     default_pack: str = Field(default="qingdao", description="Pack for schools whose roster names none.")
     outbox_dir: Path = Field(default=Path("outbox"), description="Where the file sink writes messages.")
+    outbox_sink: Literal["files", "bulk"] = Field(
+        default="files", description="Messages no server is configured for: `files`, one file each (.eml, .json);"
+        " `bulk`, one file per channel (email.mbox, sms.jsonl, robot.jsonl), what `xinyu simulate` uses.")
     base_url: str = Field(default="http://127.0.0.1:8000", description="Links in messages point here.")
     web_threads: int = Field(
         default=40, ge=1, le=500, description="Requests the web app works on at once: its worker threads and its"
@@ -68,4 +80,12 @@ class Settings(BaseSettings):
 
 
 def get_settings() -> Settings:
+    """The settings of the current XINYU_* environment (names match in any case, as pydantic-settings reads them)."""
+    environ = os.environ
+    names = sorted(k for k in environ if k[:6].upper() == "XINYU_")  # the keys alone: values are decoded per lookup
+    return _settings_for(tuple((k, environ[k]) for k in names))
+
+
+@lru_cache(maxsize=16)
+def _settings_for(_environment: tuple[tuple[str, str], ...]) -> Settings:
     return Settings()

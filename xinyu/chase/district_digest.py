@@ -27,6 +27,7 @@ from xinyu.locks import lock_districts
 from xinyu.packs import QuietHours
 from xinyu.render import render
 from xinyu.roles import Role
+from xinyu.settings import get_settings
 
 STATUS_LABELS = {"new": "待处理", "acknowledged": "已签收", "resolved": "已办结"}
 REASON_LABELS = {"overdue": "逾期", "crisis": "危机个案"}
@@ -62,6 +63,7 @@ def queue_district_digests(
         by_district[item.district_id].append(item)
     schools = {s.id: s for s in session.exec(select(School).where(
         col(School.id).in_({i.school_id for i in open_items})))}
+    base_url = get_settings().base_url  # once: a digest lists every open item, each with its link
     rows: list[dict[str, object]] = []
     for district_id, items in by_district.items():
         new = [i for i in items if i.notified_at is None]
@@ -71,30 +73,31 @@ def queue_district_digests(
             continue
         district = session.get(District, district_id)
         assert district is not None
-        lines = [_line(i, schools[i.school_id], calendar.offset(date.fromisoformat(i.occasion), today)) for i in items]
+        lines = [_line(i, schools[i.school_id], calendar.offset(date.fromisoformat(i.occasion), today), base_url)
+                 for i in items]
         chase = book.pack(pack).chase
         quiet = chase.quiet_hours if chase and not urgent else None  # a crisis report is not held
         for officer in _officers(session, district_id):
-            rows.extend(_officer_rows(session, officer, district, lines, new, now, today, quiet))
+            rows.extend(_officer_rows(session, officer, district, lines, new, now, today, quiet, base_url))
         if new and district.robot_url:
             rows.append(message_row(
                 dedupe_key=f"district-robot:{today}:d{district_id}:{_digest(new)}", channel="robot",
                 address=district.robot_url, subject=f"{district.name}督办箱新增{len(new)}项",
                 body_text=f"### {district.name}督办箱新增{len(new)}项\n" + "\n".join(
                     f"- {line.school}｜{line.summary}｜{REASON_LABELS[line.reason]}" for line in lines if line.new)
-                + f"\n\n[打开督办箱]({link('inbox_html')})",
+                + f"\n\n[打开督办箱]({link('inbox_html', base_url=base_url)})",
                 now=now))
         for item in new:
             item.notified_at = now
     return queue_rows(session, rows) + queue_calendar_warnings(session, now=now, district_ids=district_ids)
 
 
-def _line(item: Escalation, school: School, offset: int) -> InboxLine:
+def _line(item: Escalation, school: School, offset: int, base_url: str) -> InboxLine:
     assert item.id is not None and item.raised_at is not None
     return InboxLine(id=item.id, school=school.name, summary=item.summary, reason=item.reason,
                      days_overdue=max(offset, 0), raised_on=short_date(as_local(item.raised_at).date()),
                      status=STATUS_LABELS[item.status], new=item.notified_at is None,
-                     link=link("inbox_item_page", escalation_id=item.id))
+                     link=link("inbox_item_page", base_url=base_url, escalation_id=item.id))
 
 
 def _officers(session: Session, district_id: int) -> list[Contact]:
@@ -110,7 +113,7 @@ def _officers(session: Session, district_id: int) -> list[Contact]:
 
 def _officer_rows(session: Session, officer: Contact, district: District, lines: list[InboxLine],
                   new: list[Escalation], now: datetime, today: date,
-                  quiet: QuietHours | None) -> list[dict[str, object]]:
+                  quiet: QuietHours | None, base_url: str) -> list[dict[str, object]]:
     daily_key = f"district-digest:{today}:d{district.id}:p{officer.id}:email"
     daily_done = session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == daily_key)).first()
     if daily_done and not new:
@@ -126,7 +129,7 @@ def _officer_rows(session: Session, officer: Contact, district: District, lines:
                                 subject=subject, body_text=render("district_digest.txt.j2", **context),
                                 body_html=render("district_digest.html.j2", **context), now=now))
     if officer.phone and new:
-        params = {"count": str(len(new)), "open": str(len(lines)), "link": link("inbox_html")}
+        params = {"count": str(len(new)), "open": str(len(lines)), "link": link("inbox_html", base_url=base_url)}
         not_before = sms_release(now, quiet) if quiet is not None else now
         rows.append(sms_row(officer, "district_inbox", params, now=now, not_before=not_before,
                             key=f"district-sms:{today}:d{district.id}:p{officer.id}:{_digest(new)}"))

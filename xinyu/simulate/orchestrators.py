@@ -11,11 +11,13 @@ the flows' counts (`tasks_created`, `chase.school_escalations`, `email.sent`, â€
 - A server orchestrator (deployments, several workers) plugs in with the same two methods.
 """
 
+import asyncio
+import contextvars
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Coroutine, Iterator, Mapping
+from contextlib import AsyncExitStack, contextmanager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -24,6 +26,8 @@ from models import School
 from xinyu.cycle import PackBook
 from xinyu.db import transaction
 from xinyu.settings import Settings
+
+T = TypeVar("T")
 
 
 class Orchestrator(Protocol):
@@ -81,26 +85,69 @@ class DirectOrchestrator:
         return dispatch(self.engine, now=at, settings=self.settings).as_dict()
 
 
+class FlowLoop:
+    """One event loop and one pair of Prefect API clients for every flow run of a long session.
+
+    `xinyu advance` runs its one flow with asyncio.run: a new loop, and new API clients for it (each loads
+    the system's TLS certificates, tens of milliseconds, and asks the API for its version). A simulation
+    runs two flows a simulated day, thousands in a year: here they run one after another on the same loop,
+    inside Prefect's own client contexts (AsyncClientContext, SyncClientContext), entered once, which every
+    flow and task run of the session then finds and reuses."""
+
+    def __init__(self) -> None:
+        self._runner = asyncio.Runner()
+        self._context = contextvars.copy_context()  # where the client contexts are set: every run runs in it
+        self._clients = AsyncExitStack()
+        self._entered = False
+
+    def run(self, flow_run: Coroutine[Any, Any, T]) -> T:
+        if not self._entered:
+            self._entered = True
+            try:
+                self._runner.run(self._enter(), context=self._context)
+            except BaseException:
+                flow_run.close()  # never started: no "never awaited" warning on top of the error
+                raise
+        return self._runner.run(flow_run, context=self._context)
+
+    async def _enter(self) -> None:
+        from prefect.context import AsyncClientContext, SyncClientContext
+
+        await self._clients.enter_async_context(AsyncClientContext.get_or_create())
+        self._clients.enter_context(SyncClientContext.get_or_create())
+
+    def close(self) -> None:
+        try:
+            if self._entered:
+                self._runner.run(self._clients.aclose(), context=self._context)
+        finally:
+            self._runner.close()
+
+
 class EmbeddedOrchestrator:
-    """The advance-cycles and dispatch-outbox flows on Prefect's in-process API."""
+    """The advance-cycles and dispatch-outbox flows on Prefect's in-process API, on one FlowLoop."""
 
     def __init__(self, settings: Settings) -> None:
         self._restore = _set_environment(settings)
         # The in-process API starts with the first flow; on a busy machine its default 20 s is too short.
         os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+        self._loop = FlowLoop()
 
     def advance(self, at: datetime) -> dict[str, int]:
-        from flows.monthly_cycle import AdvanceParams, advance_flow
+        from flows.monthly_cycle import AdvanceParams, advance_async
 
-        return advance_flow(AdvanceParams(at=at.isoformat()))
+        return self._loop.run(advance_async(AdvanceParams(at=at.isoformat())))
 
     def dispatch(self, at: datetime) -> dict[str, int]:
-        from flows.dispatch import DispatchParams, dispatch_outbox_flow
+        from flows.dispatch import DispatchParams, dispatch_outbox_async
 
-        return dispatch_outbox_flow(DispatchParams(at=at.isoformat()))
+        return self._loop.run(dispatch_outbox_async(DispatchParams(at=at.isoformat())))
 
     def close(self) -> None:
-        self._restore()
+        try:
+            self._loop.close()
+        finally:
+            self._restore()
 
 
 class ServerOrchestrator:
@@ -135,6 +182,7 @@ class ServerOrchestrator:
 _SETTINGS_ENV = {
     "XINYU_DATABASE_URL": lambda s: s.database_url,
     "XINYU_OUTBOX_DIR": lambda s: str(s.outbox_dir),
+    "XINYU_OUTBOX_SINK": lambda s: s.outbox_sink,
     "XINYU_SMTP_URL": lambda s: s.smtp_url,
     "XINYU_SMS_URL": lambda s: s.sms_url,
     "XINYU_ROBOT_WEBHOOKS": lambda s: "true" if s.robot_webhooks else "false",

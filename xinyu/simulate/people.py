@@ -141,7 +141,9 @@ class People:
         completions, late = [], 0
         query = (select(Task, Cycle).join(Cycle, col(Cycle.id) == col(Task.origin_cycle_id))
                  .where(col(Task.id).in_(ids)).order_by(col(Task.id)))
-        for task, origin in session.exec(query):
+        rows = session.exec(query).all()
+        leaders = self._leaders(session, {task.school_id for task, _ in rows if not task.assignee_id})
+        for task, origin in rows:
             work = self.book.calendar(origin.pack, origin.pack_version)
             about = task_identity(task.school_id, origin.month, task.step_key, task.template, task.kind,
                                   task.class_id, task.assignee_id)
@@ -151,16 +153,24 @@ class People:
             values = auto_evidence(template.evidence, rng, today)
             if template.action == "meeting_minutes":
                 values["decisions"] = decisions_text(today, work)
-            by = None if task.assignee_id else self._leader(session, task.school_id)
+            by = None if task.assignee_id else leaders.get(task.school_id)
             completions.append(Completion(task_id=task.id or 0, values=values, by=by))
             late += work.is_overdue(task.due, today)
         return completions, late
 
-    def _leader(self, session: Session, school_id: int) -> int | None:
-        """A task nobody holds the role for is done by the school's leader (组长)."""
-        return session.exec(select(RoleAssignment.person_id).where(
-            RoleAssignment.school_id == school_id, RoleAssignment.role == Role.leader)
-            .order_by(col(RoleAssignment.id))).first()
+    def _leaders(self, session: Session, school_ids: set[int]) -> dict[int, int]:
+        """A task nobody holds the role for is done by the school's leader (组长, the first appointed): one
+        query for the schools of the day's unassigned tasks."""
+        leaders: dict[int, int] = {}
+        wanted = sorted(school_ids)
+        for part in range(0, len(wanted), CHUNK):
+            for school_id, person_id in session.exec(
+                    select(RoleAssignment.school_id, RoleAssignment.person_id).where(
+                        col(RoleAssignment.school_id).in_(wanted[part:part + CHUNK]),
+                        RoleAssignment.role == Role.leader).order_by(col(RoleAssignment.id))):
+                if school_id is not None:
+                    leaders.setdefault(school_id, person_id)
+        return leaders
 
     # homeroom teachers
 

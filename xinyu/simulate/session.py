@@ -1,7 +1,8 @@
 """Setting a simulation up: its own folder, its own empty database, messages that reach nobody.
 
 By default everything lives in one folder: the SQLite database, the roster files imported, and the
-outbox the file sink writes (emails, SMS, group-robot posts as files). A PostgreSQL URL may be given
+outbox the bulk sink writes (emails in one mbox file, SMS and group-robot posts in one JSON Lines file each:
+notifications/channels/bulk.py). A PostgreSQL URL may be given
 instead (it must be empty); email may go to an SMTP server given by URL (a local sink); SMS and robots
 always go to files, whatever XINYU_* says.
 """
@@ -64,7 +65,7 @@ def simulation_settings(options: SimulationOptions) -> Settings:
     base = get_settings()
     return Settings(database_url=options.url, packs_dir=base.packs_dir, default_pack=base.default_pack,
                     outbox_dir=options.folder / "outbox", base_url=base.base_url, smtp_url=options.smtp_url,
-                    sms_url=None, robot_webhooks=False,
+                    sms_url=None, robot_webhooks=False, outbox_sink="bulk",
                     schools_per_batch=options.batch_size or base.schools_per_batch)
 
 
