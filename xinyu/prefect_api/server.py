@@ -5,6 +5,7 @@ when the parent stops it or is gone (checked every second), so a killed command 
 import argparse
 import asyncio
 import os
+import signal
 import socket
 import sys
 from typing import TYPE_CHECKING
@@ -31,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     sock = socket.socket(fileno=args.fd)
     host, port = sock.getsockname()[:2]
     server = uvicorn.Server(uvicorn.Config(create_app(), log_level="error", lifespan="on"))
+    # uvicorn re-raises the signal it stopped on once it has shut down: an exit that still withdraws the advert.
+    signal.signal(signal.SIGTERM, _exit)
     asyncio.run(_serve(server, sock, args.parent, f"http://{host}:{port}/api" if args.advertise else None))
     return 0
 
@@ -60,6 +63,10 @@ async def _serve(server: "uvicorn.Server", sock: socket.socket, parent: int, adv
         watcher.cancel()
         for url in advertised_now:
             withdraw(url)
+
+
+def _exit(signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _alive(parent: int) -> bool:
