@@ -4,8 +4,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
@@ -14,6 +12,8 @@ import models  # noqa: F401  (every table must be in the metadata)
 from xinyu.settings import PROJECT_ROOT
 
 if TYPE_CHECKING:
+    from alembic.config import Config
+
     from xinyu.policy.install import Installed
 
 
@@ -70,7 +70,9 @@ def transaction(engine: Engine) -> Iterator[Session]:
             raise
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str) -> "Config":
+    from alembic.config import Config  # imported by the commands that migrate, not by every command
+
     config = Config()
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -80,6 +82,8 @@ def alembic_config(url: str) -> Config:
 def migrate(url: str) -> "list[Installed]":
     """Create or upgrade the schema to the newest migration, then install the release's packs whose text is not
     stored yet (a changed shipped pack becomes a new version; open cycles keep theirs)."""
+    from alembic import command
+
     from xinyu.policy.install import install_shipped
     from xinyu.settings import get_settings
 

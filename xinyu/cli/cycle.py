@@ -15,6 +15,7 @@ from xinyu.clock import local_date, parse_at
 from xinyu.cycle import complete_task
 from xinyu.cycle.schedule import month_of, month_parts
 from xinyu.db import transaction
+from xinyu.prefect_api import use_api
 from xinyu.queries import TASK_STATUSES, TaskFilter, list_tasks
 from xinyu.roles import parse_role
 
@@ -59,6 +60,8 @@ def has_schools() -> bool:
 def cmd_open(args: argparse.Namespace) -> int:
     month_parts(args.month)
     now = parse_at(args.at)
+    if not args.direct:
+        use_api()  # first: an ephemeral API, if one is needed, boots while the rest is imported
     if not has_schools():
         print(NO_SCHOOL)
         return 0
@@ -82,6 +85,8 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 def cmd_advance(args: argparse.Namespace) -> int:
     now = parse_at(args.at)
+    if not args.direct:
+        use_api()  # first: an ephemeral API, if one is needed, boots while the rest is imported
     if not has_schools():
         print(NO_SCHOOL)
         return 0

@@ -51,6 +51,9 @@ def run_flow(flow: Callable[[], dict[str, int]]) -> dict[str, int]:
     import httpx
     from prefect.settings import PREFECT_API_URL
 
+    from xinyu.prefect_api import wait_for_api
+
+    wait_for_api()
     quiet_failed_runs_on_console()
     try:
         return flow()

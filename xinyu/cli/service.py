@@ -186,8 +186,12 @@ def _scheduler_lock(database_url: str) -> Iterator[None]:
 
 
 def _scheduler_with_plan(database_url: str) -> "BaseScheduler":
-    """The scheduler (not started), its plan said on the first line."""
+    """The scheduler (not started), its plan said on the first line. Its flows' Prefect API starts now (unless
+    one is configured or advertised), advertised to the commands run meanwhile (xinyu.prefect_api)."""
+    from xinyu.prefect_api import use_api
     from xinyu.service.scheduler import build_scheduler, upcoming
+
+    use_api(advertise=True)
 
     scheduler = build_scheduler(database_url, blocking=False)
     plan = "；".join(f"{u.label} 立即补运行（原定 {u.at:%Y-%m-%d %H:%M}）" if u.catch_up

@@ -35,9 +35,11 @@ def dispatch_job() -> dict[str, int]:
 
 def _run(job_id: str, flow: str, run: Callable[[], Mapping[str, object]]) -> dict[str, int]:
     from flows.runtime import engine
+    from xinyu.prefect_api import wait_for_api
     from xinyu.service.heartbeat import recorded
 
     with recorded(engine(), job_id):
+        wait_for_api()  # the API serve started (xinyu.prefect_api) answers before the first run
         return _logged(flow, run())
 
 
