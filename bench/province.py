@@ -364,8 +364,8 @@ def batch_overheads(task_runs: list[dict[str, Any]], flow_runs: list[dict[str, A
     overhead, waits = 0.0, []
     for key, members in units.items():
         runs = sum((_ts(t["end_time"]) - _ts(t["start_time"])).total_seconds() for t in members)  # type: ignore[operator]
-        if key.startswith("task:"):
-            created = _ts(members[0]["created"])
+        if key.startswith("task:"):  # the server records a task run from events, after it started: the
+            created = _ts(members[0].get("expected_start_time") or members[0]["created"])  # client's submit time
             end = _ts(members[0]["end_time"])
         else:
             created = _ts(flows[key]["created"])
@@ -373,9 +373,24 @@ def batch_overheads(task_runs: list[dict[str, Any]], flow_runs: list[dict[str, A
         first = min(_ts(t["start_time"]) for t in members)  # type: ignore[type-var]
         overhead += (end - created).total_seconds() - runs  # type: ignore[operator]
         waits.append((first - created).total_seconds())  # type: ignore[operator]
-    run_times = [(_ts(t["end_time"]) - _ts(t["start_time"])).total_seconds() for t in batches]  # type: ignore[operator]
+    intervals = [(_ts(t["start_time"]), _ts(t["end_time"])) for t in batches]
+    run_times = [(end - start).total_seconds() for start, end in intervals]  # type: ignore[operator]
     return {"batches": len(batches), "units": len(units), "overhead_per_batch": overhead / len(batches),
-            "handout_to_start": statistics.median(waits), "batch_run": statistics.median(run_times)}
+            "handout_to_start": statistics.median(waits), "batch_run": statistics.median(run_times),
+            "busy": busy_seconds(intervals)}  # type: ignore[arg-type]
+
+
+def busy_seconds(intervals: list[tuple[datetime, datetime]]) -> float:
+    """Seconds during which at least one batch ran (the union of the intervals)."""
+    total, end = 0.0, None
+    for start, stop in sorted(intervals):
+        if end is None or start > end:
+            total += (stop - start).total_seconds()
+            end = stop
+        elif stop > end:
+            total += (stop - end).total_seconds()
+            end = stop
+    return total
 
 
 def prefect_runs(api_url: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -406,46 +421,56 @@ class Measured:
     lock_wait_seconds: float
     mean_active: float
     batches: dict[str, float] = field(default_factory=dict)
-    stack_seconds: float = 0.0
 
 
-def measure(day: Day, template: str, workers: int, batch_size: int, before: dict[str, int],
-            workdir: Path) -> Measured:
-    from xinyu.devstack import running_pid, server_stack, worker_name
+@contextmanager
+def stack_for(workers: int, workdir: Path) -> Iterator[tuple[Any, str]]:
+    """A server stack with `workers` workers whose app database is `run` (recreated from a template per day,
+    under the same name: the flows' engines ping their connections before use); dropped on leaving."""
+    from xinyu.devstack import server_stack
 
-    run = f"{PREFIX}_run_{uuid.uuid4().hex[:8]}"
-    create_database(run, template=template)
+    run = f"{PREFIX}_run_w{workers}_{uuid.uuid4().hex[:8]}"
+    create_database(run)
     try:
         started = time.perf_counter()
         with server_stack(url_of(run), workers=workers,
                           worker_env={"XINYU_OUTBOX_DIR": str(workdir / f"outbox-{run}")}) as stack:
-            stack_seconds = time.perf_counter() - started
-            pids = [p for p in (running_pid(stack.config, worker_name(n)) for n in range(1, workers + 1)) if p]
-            server = running_pid(stack.config, "server")
-            runs = stack.orchestrator(batch_size=batch_size, groups=workers)
-            postmaster = postmaster_pid()
-            cpu0 = sum(tree_cpu(p) for p in pids)
-            pg0 = tree_cpu(postmaster) if postmaster else None
-            commits0 = commits(run)
-            with LockSampler(run) as sampler:
-                started = time.perf_counter()
-                counts = (runs.open_month(day.month, day.at) if day.flow == "open" else runs.advance(day.at))
-                seconds = time.perf_counter() - started
-            time.sleep(0.6)  # finished flow-run processes are reaped; their statistics flushed
-            worker_cpu = sum(tree_cpu(p) for p in pids) - cpu0
-            pg_cpu = tree_cpu(postmaster) - pg0 if postmaster and pg0 is not None else None
-            committed = commits(run) - commits0
-            task_runs, flow_runs = prefect_runs(stack.api_url)
-            del server
-        after = count_rows(run)
+            print(f"  stack with {workers} worker(s) up in {time.perf_counter() - started:.0f} s "
+                  f"(load {os.getloadavg()[0]:.1f})", flush=True)
+            yield stack, run
     finally:
         drop_database(run)
+
+
+def measure(stack: Any, run: str, day: Day, template: str, workers: int, batch_size: int,
+            before: dict[str, int]) -> Measured:
+    from xinyu.devstack import running_pid, worker_name
+
+    create_database(run, template=template)  # the day's saved state, under the stack's database name
+    pids = [p for p in (running_pid(stack.config, worker_name(n)) for n in range(1, workers + 1)) if p]
+    runs = stack.orchestrator(batch_size=batch_size, groups=workers)
+    seen_tasks, seen_flows = (({r["id"] for r in rows}) for rows in prefect_runs(stack.api_url))
+    postmaster = postmaster_pid()
+    cpu0 = sum(tree_cpu(p) for p in pids)
+    pg0 = tree_cpu(postmaster) if postmaster else None
+    commits0 = commits(run)
+    with LockSampler(run) as sampler:
+        started = time.perf_counter()
+        counts = runs.open_month(day.month, day.at) if day.flow == "open" else runs.advance(day.at)
+        seconds = time.perf_counter() - started
+    time.sleep(0.6)  # finished flow-run processes are reaped; their statistics flushed
+    worker_cpu = sum(tree_cpu(p) for p in pids) - cpu0
+    pg_cpu = tree_cpu(postmaster) - pg0 if postmaster and pg0 is not None else None
+    committed = commits(run) - commits0
+    task_runs, flow_runs = prefect_runs(stack.api_url)
+    after = count_rows(run)
     return Measured(day=day.key, workers=workers, seconds=seconds,
                     rows={t: after[t] - before[t] for t in TABLES if after[t] != before[t]},
                     counts={k: v for k, v in counts.items() if isinstance(v, int)}, worker_cpu=worker_cpu,
                     pg_cpu=pg_cpu, commits=committed, lock_wait_seconds=sampler.lock_wait_seconds,
-                    mean_active=sampler.mean_active, batches=batch_overheads(task_runs, flow_runs),
-                    stack_seconds=stack_seconds)
+                    mean_active=sampler.mean_active,
+                    batches=batch_overheads([t for t in task_runs if t["id"] not in seen_tasks],
+                                            [f for f in flow_runs if f["id"] not in seen_flows]))
 
 
 # ----------------------------------------------------------------------------------------------- the model
@@ -455,81 +480,60 @@ class PaperModel:
     """What a province needs, from one day's measured runs (see `paper_model`)."""
     day: str
     schools_measured: int
-    serial_seconds: float        # the part that does not shrink with workers (measured fit)
-    worker_cpu_per_school: float  # worker CPU seconds per school (measured)
+    fixed_seconds: float          # the 1-worker run's wall outside its batches: flow start, listing, digests
+    batch_seconds_per_school: float  # batches' busy time per school with 1 worker (measured)
     pg_cpu_per_school: float | None  # PostgreSQL CPU seconds per school (measured, whole server)
     commits_per_school: float
+    speedup_2: float | None       # measured 1 → 2 workers
     province: int
     deadline: float
-    workers_needed: int
+    workers_needed: int           # -1: the fixed part alone misses the deadline
     pg_cores_at_deadline: float | None  # PostgreSQL cores busy to finish the province within the deadline
     pg_cores_assumed: int
-    max_workers_pg: int | None   # workers beyond which the single PostgreSQL is saturated
-
-
-def fit_serial(points: list[tuple[int, float]]) -> tuple[float, float]:
-    """(serial, parallel) seconds with t(w) = serial + parallel / w, least squares over the measured
-    (workers, seconds) points; with one point, all parallel. Clamped at 0."""
-    if len(points) < 2:
-        return 0.0, points[0][1] if points else 0.0
-    xs = [1 / w for w, _ in points]
-    ys = [t for _, t in points]
-    mx, my = statistics.fmean(xs), statistics.fmean(ys)
-    sxx = sum((x - mx) ** 2 for x in xs)
-    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx if sxx else 0.0
-    serial = my - slope * mx
-    if slope < 0:  # more workers made it slower: nothing is parallel on this machine
-        return my, 0.0
-    if serial < 0:
-        return 0.0, my / mx
-    return serial, slope
+    max_workers_pg: int | None    # workers beyond which the single PostgreSQL is saturated
 
 
 def paper_model(runs: list[Measured], *, schools: int, province: int = 10_000, deadline: float = DEADLINE_SECONDS,
-                pg_cores: int = 8, cores_here: int = 2) -> PaperModel:
-    """Workers for `province` schools within `deadline`, assuming each worker has a core of its own and the
-    work per school grows linearly (the year benchmark's growth ratios check that). Only runs with at most
-    `cores_here` workers are fitted (beyond, this machine is oversubscribed). PostgreSQL saturates when its
-    CPU demand reaches `pg_cores` (an assumption: the province's database server), or earlier on locks."""
-    day = runs[0].day
-    fitted = [(r.workers, r.seconds) for r in runs if r.workers <= cores_here]
-    serial, parallel = fit_serial(fitted)
+                pg_cores: int = 8) -> PaperModel:
+    """T(N, W) = fixed + N × batch time a school / W: the fixed part and the batch time per school from the
+    1-worker run (Prefect's task runs: the union of its batches' run intervals), assuming each worker a core
+    of its own and the work linear in schools. PostgreSQL's CPU per school (measured, 1-worker run) at the
+    province's rate: it saturates when that reaches `pg_cores` (assumed: the province's database server)."""
     one = min(runs, key=lambda r: r.workers)
-    per_school = one.worker_cpu / schools
-    # Wall per school of one worker's share, as measured with 1 worker (CPU on the worker and wait on PG).
-    parallel_per_school = parallel / schools
-    budget = deadline - serial
-    need = math.inf if budget <= 0 else max(1, math.ceil(parallel_per_school * province / budget))
+    busy = min(one.batches.get("busy", one.seconds), one.seconds)
+    fixed = one.seconds - busy
+    per_school = busy / schools
+    budget = deadline - fixed
+    need = -1 if budget <= 0 else max(1, math.ceil(per_school * province / budget))
     pg_per_school = None if one.pg_cpu is None else one.pg_cpu / schools
-    pg_cores_needed = None if pg_per_school is None else pg_per_school * province / deadline
+    pg_cores_needed = None if pg_per_school is None or budget <= 0 else pg_per_school * province / budget
     max_workers = None
-    if pg_per_school and parallel_per_school > 0:
-        # each worker drives PG at pg_per_school / parallel_per_school cores
-        max_workers = max(1, int(pg_cores / (pg_per_school / parallel_per_school)))
-    return PaperModel(day=day, schools_measured=schools, serial_seconds=serial, worker_cpu_per_school=per_school,
-                      pg_cpu_per_school=pg_per_school, commits_per_school=one.commits / schools, province=province,
-                      deadline=deadline, workers_needed=int(need) if need != math.inf else -1,
-                      pg_cores_at_deadline=pg_cores_needed, pg_cores_assumed=pg_cores, max_workers_pg=max_workers)
+    if pg_per_school and per_school > 0:
+        max_workers = max(1, int(pg_cores * per_school / pg_per_school))  # each worker drives pg/ps cores of PG
+    two = next((r for r in runs if r.workers == 2), None)
+    return PaperModel(day=one.day, schools_measured=schools, fixed_seconds=fixed, batch_seconds_per_school=per_school,
+                      pg_cpu_per_school=pg_per_school, commits_per_school=one.commits / schools,
+                      speedup_2=one.seconds / two.seconds if two else None, province=province, deadline=deadline,
+                      workers_needed=need, pg_cores_at_deadline=pg_cores_needed, pg_cores_assumed=pg_cores,
+                      max_workers_pg=max_workers)
 
 
 def model_lines(model: PaperModel) -> list[str]:
-    lines = [
-        f"  day '{model.day}' measured at {model.schools_measured:,} schools: serial part {model.serial_seconds:.1f} s "
-        f"(fit of t = serial + parallel/w over 1–2 workers), worker CPU {model.worker_cpu_per_school * 1000:.1f} ms a "
-        f"school, PostgreSQL CPU "
-        + (f"{model.pg_cpu_per_school * 1000:.1f} ms a school" if model.pg_cpu_per_school is not None
-           else "not measured")
-        + f", {model.commits_per_school:.2f} commits a school",
-    ]
+    pg = (f"{model.pg_cpu_per_school * 1000:.1f} ms" if model.pg_cpu_per_school is not None else "n/a")
+    lines = [f"  day '{model.day}' at {model.schools_measured:,} schools, 1 worker: fixed {model.fixed_seconds:.1f} s, "
+             f"batches {model.batch_seconds_per_school * 1000:.1f} ms a school, PostgreSQL CPU {pg} a school, "
+             f"{model.commits_per_school:.2f} commits a school"
+             + (f"; measured 1→2 workers ×{model.speedup_2:.2f}" if model.speedup_2 else "")]
     if model.workers_needed < 0:
-        lines.append(f"  → the serial part alone exceeds {model.deadline:.0f} s: no number of workers meets 07:05")
-    else:
-        lines.append(f"  → {model.province:,} schools by 07:05 ({model.deadline:.0f} s): "
-                     f"{model.workers_needed} workers (each on a core of its own; assumed linear in schools)")
-    if model.pg_cores_at_deadline is not None:
-        lines.append(f"  → PostgreSQL then busy {model.pg_cores_at_deadline:.2f} cores (measured CPU per school × "
-                     f"{model.province:,} / {model.deadline:.0f} s); with an assumed {model.pg_cores_assumed}-core "
-                     f"database server it saturates at ~{model.max_workers_pg} workers")
+        lines.append(f"  → the fixed part alone exceeds {model.deadline:.0f} s: no number of workers meets 07:05")
+        return lines
+    lines.append(f"  → {model.province:,} schools by 07:05 ({model.deadline:.0f} s): {model.workers_needed} workers "
+                 f"(a core each; linear in schools assumed)")
+    if model.pg_cores_at_deadline is not None and model.pg_cpu_per_school and model.max_workers_pg is not None:
+        share = model.pg_cpu_per_school / model.batch_seconds_per_school
+        lines.append(f"  → PostgreSQL then busy {model.pg_cores_at_deadline:.2f} cores; each worker keeps {share:.2f} "
+                     f"of a PostgreSQL core busy, so a {model.pg_cores_assumed}-core server (assumed) saturates at "
+                     f"~{model.max_workers_pg} workers")
     return lines
 
 
@@ -553,7 +557,7 @@ def print_day(day: Day, runs: list[Measured]) -> None:
               f"{base.workers} worker{'s' if base.workers > 1 else ''}); CPU workers {run.worker_cpu:6.1f} s, "
               f"PostgreSQL " + (f"{run.pg_cpu:6.1f} s" if run.pg_cpu is not None else "n/a")
               + f"; {run.commits:,} commits, lock waits {run.lock_wait_seconds:.1f} backend-s, "
-              f"{run.mean_active:.1f} active backends; stack up {run.stack_seconds:.0f} s")
+              f"{run.mean_active:.1f} active backends")
         if b:
             print(f"      batches {b['batches']:.0f} in {b['units']:.0f} hand-outs: overhead "
                   f"{b['overhead_per_batch']:.2f} s a batch, hand-out→start {b['handout_to_start']:.2f} s (median), "
@@ -599,18 +603,20 @@ def main() -> int:
         print(f"  states ready in {time.perf_counter() - started:.1f} s: {', '.join(templates.values())}", flush=True)
         if args.build_only:
             return 0
-        results: dict[str, list[Measured]] = {}
+        results: dict[str, list[Measured]] = {d.key: [] for d in days}
+        before = {d.key: count_rows(templates[d.key]) for d in days}
+        for n in workers:  # one stack per worker count (its start is minutes on a loaded machine), every day on it
+            with stack_for(n, work) as (stack, run):
+                for day in days:
+                    print(f"  {day.key} · {n} worker(s)… (load {os.getloadavg()[0]:.1f})", flush=True)
+                    results[day.key].append(measure(stack, run, day, templates[day.key], n, batch, before[day.key]))
         for day in days:
-            before = count_rows(templates[day.key])
-            results[day.key] = []
-            for n in workers:
-                print(f"  {day.key} · {n} worker(s)… (load {os.getloadavg()[0]:.1f})", flush=True)
-                results[day.key].append(measure(day, templates[day.key], n, batch, before, work))
             print_day(day, results[day.key])
     print(f"\npaper model (province {args.province:,} schools, 07:00 run done by 07:05). Measured: wall, worker "
           f"and PostgreSQL CPU, commits, lock waits above. Assumed: linear in schools, a core per worker, a "
           f"{args.pg_cores}-core database server. This machine has {os.cpu_count()} cores: 4 workers (plus the "
-          f"server, PostgreSQL and this script) are oversubscribed, so only 1–2 workers are fitted.")
+          f"server, PostgreSQL and this script) are oversubscribed; PostgreSQL's CPU is the whole server's (other "
+          f"databases' load included).")
     for day in days:
         for line in model_lines(paper_model(results[day.key], schools=args.schools, province=args.province,
                                             pg_cores=args.pg_cores)):

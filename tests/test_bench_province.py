@@ -9,8 +9,8 @@ from bench.province import (
     Measured,
     all_days,
     batch_overheads,
+    busy_seconds,
     default_batch_size,
-    fit_serial,
     model_lines,
     paper_model,
     pick_days,
@@ -54,37 +54,41 @@ def test_overhead_counts_a_child_runs_start_once_and_a_background_tasks_wait_eac
              {"id": "child", "parent_task_run_id": "x", "created": t(1)}]
     # a child run created at 1 s whose two batches run 6→8 and 8→10: 9 s from hand-out to result, 4 s of work
     tasks = [_task("a", "child", t(6), t(6), t(8)), _task("b", "child", t(6), t(8), t(10)),
-             _task("c", None, t(2), t(3), t(5)),  # a background task: 1 s from hand-out to start, 2 s of work
+             # a background task, submitted at 2 s (its record is created later, from events): 1 s to start
+             {**_task("c", None, t(4), t(3), t(5)), "expected_start_time": t(2)},
              _task("d", "root", t(0), t(0), t(9), key="list_batches-9f")]  # not a batch
     got = batch_overheads(tasks, flows)
     assert got["batches"] == 3 and got["units"] == 2
     assert got["overhead_per_batch"] == pytest.approx((9 - 4 + 3 - 2) / 3)
     assert got["handout_to_start"] == pytest.approx((5 + 1) / 2)
+    assert got["busy"] == pytest.approx(6.0)  # 3→5 and 6→10
     assert batch_overheads([], flows) == {}
 
 
-def test_fit_serial_separates_what_more_workers_do_not_shorten() -> None:
-    assert fit_serial([(1, 12.0), (2, 7.0)]) == pytest.approx((2.0, 10.0))
-    assert fit_serial([(1, 10.0), (2, 11.0)]) == pytest.approx((10.5, 0.0))  # slower with more: all serial
-    assert fit_serial([(1, 10.0)]) == (0.0, 10.0)
+def test_busy_time_is_the_union_of_the_batches_intervals() -> None:
+    from datetime import datetime
+
+    at = lambda n: datetime(2025, 9, 5, 7, 0, n)  # noqa: E731
+    assert busy_seconds([(at(0), at(4)), (at(2), at(6)), (at(8), at(9))]) == 7.0
+    assert busy_seconds([]) == 0.0
 
 
-def _measured(workers: int, seconds: float, pg: float | None = 20.0) -> Measured:
+def _measured(workers: int, seconds: float, pg: float | None = 20.0, busy: float = 100.0) -> Measured:
     return Measured(day="due", workers=workers, seconds=seconds, rows={}, counts={}, worker_cpu=50.0, pg_cpu=pg,
-                    commits=1000, lock_wait_seconds=0.0, mean_active=1.0)
+                    commits=1000, lock_wait_seconds=0.0, mean_active=1.0, batches={"busy": busy})
 
 
 def test_paper_model_sizes_the_workers_and_the_database() -> None:
-    # 1,000 schools: 2 s serial, 100 s parallel at 1 worker → 0.1 s a school; a province of 10,000 in 300 s
-    # leaves 298 s for 1,000 s of work: 4 workers. PostgreSQL: 20 ms a school → 0.67 cores for the province;
-    # each worker drives it at 0.02/0.1 = 0.2 cores, so an 8-core server saturates at 40 workers.
-    model = paper_model([_measured(1, 102.0), _measured(2, 52.0), _measured(4, 80.0)], schools=1000)
-    assert model.serial_seconds == pytest.approx(2.0)
+    # 1,000 schools, 1 worker: 102 s, of it 100 s in batches → 2 s fixed, 0.1 s a school; a province of 10,000
+    # in 300 s leaves 298 s for 1,000 s of batches: 4 workers. PostgreSQL: 20 ms a school → 20 × 10 / 298
+    # cores; each worker keeps 0.02/0.1 = 0.2 of a core busy, so an 8-core server saturates at 40 workers.
+    model = paper_model([_measured(1, 102.0), _measured(2, 51.0), _measured(4, 80.0)], schools=1000)
+    assert model.fixed_seconds == pytest.approx(2.0) and model.speedup_2 == pytest.approx(2.0)
     assert model.workers_needed == 4
-    assert model.pg_cores_at_deadline == pytest.approx(20.0 * 10 / 300)
+    assert model.pg_cores_at_deadline == pytest.approx(20.0 * 10 / 298)
     assert model.max_workers_pg == 40
     assert any("4 workers" in line for line in model_lines(model))
-    # the serial part alone over the deadline: no number of workers does it
-    hopeless = paper_model([_measured(1, 400.0, None), _measured(2, 399.0, None)], schools=10)
+    # the fixed part alone over the deadline: no number of workers does it
+    hopeless = paper_model([_measured(1, 400.0, None, busy=10.0)], schools=10)
     assert hopeless.workers_needed == -1 and hopeless.pg_cores_at_deadline is None
     assert any("no number of workers" in line for line in model_lines(hopeless))
