@@ -1,8 +1,8 @@
 """Prefect flows of the monthly loop: thin wrappers over xinyu.cycle, one task per batch of schools.
 
-Run from a deployment on a Prefect server with several workers, open-month and advance-cycles hand
-their batches to child deployments (open-batches, advance-batches), one per worker (flows/spread.py);
-the children run the same batch tasks. Embedded, everything runs in the flow's own process.
+Run from a deployment on a Prefect server, open-month and advance-cycles hand their batches to long-lived
+task workers (`python -m flows.batch_worker`, any number on any machine) as background task runs of the
+same batch tasks (flows/spread.py). Embedded, everything runs in the flow's own process.
 
 The flows are async: a synchronous Prefect 3.8 flow waits about 1 s at exit for its heartbeat
 thread, an async one does not. `open_month_flow` and `advance_flow` run them from synchronous code
@@ -19,10 +19,11 @@ from prefect import flow, get_run_logger, tags, task
 from prefect.context import SyncClientContext
 from pydantic import BaseModel, Field
 
+from flows.claims import claim_here
 from flows.report import batch_name, district_tags, publish_counts, run_namer, school_districts, tag_run
 from flows.run_logs import send_app_logs_to_runs
 from flows.runtime import engine, pack_book, packs_in_use, school_batches
-from flows.spread import Batches, run_children, worker_groups
+from flows.spread import Batches, run_spread, spreads
 from xinyu.calendar_warning import calendar_warning
 from xinyu.chase import queue_district_digests, run_chase
 from xinyu.clock import local_date, parse_at
@@ -35,8 +36,8 @@ from xinyu.settings import get_settings
 
 send_app_logs_to_runs()  # the app's own log lines in these flows' run logs (flows/run_logs.py)
 
-GROUPS = ("Run from a deployment: child runs to spread the batches over; default one per online worker of the"
-          " pool from XINYU_SPREAD_MIN_SCHOOLS schools on, 1 keeps them in this run (flows/spread.py)")
+GROUPS = ("Run from a deployment: 1 keeps the batches in this run, 2 or more hands them to the task workers; default"
+          " hand them out from XINYU_SPREAD_MIN_SCHOOLS schools on, when task workers are online (flows/spread.py)")
 
 
 class OpenMonthParams(BaseModel):
@@ -53,16 +54,6 @@ class AdvanceParams(BaseModel):
     batch_size: int = Field(default_factory=lambda: get_settings().schools_per_batch, ge=1, le=10_000,
                             description="Schools per Prefect task")
     groups: int | None = Field(default=None, ge=1, le=1_000, description=GROUPS)
-
-
-class BatchesParams(BaseModel):
-    """A child run's share of a parent run: its batches, at the parent's time."""
-    at: str = Field(description="ISO 8601 time of the parent run")
-    batches: list[list[int]] = Field(description="Batches of school ids, one Prefect task each")
-
-
-class OpenBatchesParams(BatchesParams):
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="The parent's month, YYYY-MM")
 
 
 def retry_unless_refused(_task: Any, _run: Any, state: Any) -> bool:
@@ -91,6 +82,7 @@ def list_batches(batch_size: int) -> list[list[int]]:
 def open_batch(school_ids: list[int], month: str, now: datetime) -> dict[str, Any]:
     """Open the month for a batch of schools in one transaction, with the first step's tasks where its
     earliest day has come (idempotent)."""
+    claim_here()
     with transaction(engine()) as session:
         return vars(start_month(session, month=month, now=now, book=pack_book(), school_ids=school_ids))
 
@@ -98,11 +90,15 @@ def open_batch(school_ids: list[int], month: str, now: datetime) -> dict[str, An
 @task(task_run_name=batch_name, **RETRIES)
 def advance_batch(school_ids: list[int], now: datetime) -> dict[str, Any]:
     """Move a batch of schools' cycles forward and chase their overdue work, in one transaction (idempotent)."""
+    claim_here()
     with transaction(engine()) as session:
         book = pack_book()
         result = advance(session, now=now, book=book, school_ids=school_ids)
         chased = run_chase(session, now=now, book=book, school_ids=school_ids)
         return {**vars(result), "opened": vars(result.opened), "chase": chased.counts()}
+
+
+BATCH_TASKS = (open_batch, advance_batch)  # what the task workers serve (flows/batch_worker.py)
 
 
 @task(**RETRIES)
@@ -141,7 +137,7 @@ async def _tag_with_districts(batches: Batches) -> list[list[str]]:
 
 
 def _open_here(batches: Batches, month: str, now: datetime, batch_tags: list[list[str]]) -> dict[str, int]:
-    with SyncClientContext.get_or_create():  # the parent's client, or one for a child's batch tasks
+    with SyncClientContext.get_or_create():  # the parent's client
         futures = []
         for batch, names in zip(batches, batch_tags, strict=True):
             with tags(*names):
@@ -150,7 +146,7 @@ def _open_here(batches: Batches, month: str, now: datetime, batch_tags: list[lis
 
 
 def _advance_here(batches: Batches, now: datetime, batch_tags: list[list[str]]) -> dict[str, int]:
-    with SyncClientContext.get_or_create():  # the parent's client, or one for a child's batch tasks
+    with SyncClientContext.get_or_create():  # the parent's client
         futures = []
         for batch, names in zip(batches, batch_tags, strict=True):
             with tags(*names):
@@ -166,12 +162,10 @@ async def open_month_async(params: OpenMonthParams) -> dict[str, int]:
     with SyncClientContext.get_or_create():  # one API client shared by the batch tasks
         batches = list_batches(params.batch_size)
         batch_tags = await _tag_with_districts(batches)
-        groups = await worker_groups(batches, params.groups)
-        if not groups:
-            total = _open_here(batches, month, now, batch_tags)
+        if await spreads(batches, params.groups, BATCH_TASKS):
+            total = _total(await run_spread(open_batch, batches, batch_tags, month=month, now=now))
         else:
-            total = _total(await run_children("open-batches/open-batches", [
-                {"params": {"at": now.isoformat(), "month": month, "batches": group}} for group in groups]))
+            total = _open_here(batches, month, now, batch_tags)
         await publish_counts(key="open-month", title=run_namer("open-month")(), now=now, month=month)
         return total
 
@@ -183,30 +177,14 @@ async def advance_async(params: AdvanceParams) -> dict[str, int]:
     with SyncClientContext.get_or_create():  # one API client shared by the batch tasks
         batches = list_batches(params.batch_size)
         batch_tags = await _tag_with_districts(batches)
-        groups = await worker_groups(batches, params.groups)
-        if groups:
-            total = _total(await run_children("advance-batches/advance-batches", [
-                {"params": {"at": now.isoformat(), "batches": group}} for group in groups]))
+        if await spreads(batches, params.groups, BATCH_TASKS):
+            total = _total(await run_spread(advance_batch, batches, batch_tags, now=now))
         else:
             total = _advance_here(batches, now, batch_tags)
         total["chase.district_messages"] = tell_districts(now)  # once, after every batch
         await publish_counts(key="advance-cycles", title=run_namer("advance-cycles")(), now=now,
                              month=month_of(local_date(now)))
         return total
-
-
-# The children of a spread run: a group of batches on whichever worker takes it. Their results are
-# persisted (on the workers' result storage) because the parent reads them from another process.
-@flow(name="open-batches", flow_run_name=run_namer("open-batches"), log_prints=False, persist_result=True)
-async def open_batches_async(params: OpenBatchesParams) -> dict[str, int]:
-    """open-month's share on one worker: these batches of schools."""
-    return _open_here(params.batches, params.month, parse_at(params.at), await _tag_with_districts(params.batches))
-
-
-@flow(name="advance-batches", flow_run_name=run_namer("advance-batches"), log_prints=False, persist_result=True)
-async def advance_batches_async(params: BatchesParams) -> dict[str, int]:
-    """advance-cycles' share on one worker: these batches of schools (the district digests stay with the parent)."""
-    return _advance_here(params.batches, parse_at(params.at), await _tag_with_districts(params.batches))
 
 
 def open_month_flow(params: OpenMonthParams) -> dict[str, int]:

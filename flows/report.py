@@ -43,18 +43,15 @@ def schools(batches: list[list[int]]) -> str:
 
 
 # Flow (and deployment) name → the verb its runs are named by.
-VERBS = {"open-month": "open-month", "advance-cycles": "advance", "dispatch-outbox": "dispatch",
-         "open-batches": "open-batches", "advance-batches": "advance-batches"}
+VERBS = {"open-month": "open-month", "advance-cycles": "advance", "dispatch-outbox": "dispatch"}
 
 
 def run_name(flow: str, params: dict[str, Any]) -> str:
-    """The verb and the run's time (`at`, default now) in Asia/Shanghai; a month for open-month; a child run
-    also names its schools."""
+    """The verb and the run's time (`at`, default now) in Asia/Shanghai; a month for open-month."""
     verb = VERBS[flow]
     at = parse_at(params.get("at"))
     when = (params.get("month") or month_of(local_date(at))) if verb == "open-month" else minute(at)
-    batches = params.get("batches")
-    return f"{verb} {when}" + (f", {schools(batches)}" if batches else "")
+    return f"{verb} {when}"
 
 
 def deployment_run_name(deployment: str, parameters: dict[str, Any]) -> str:

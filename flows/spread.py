@@ -1,67 +1,153 @@
-"""Spreading one flow run's batches of schools over the work pool's workers (the Prefect-server way).
+"""Handing one flow run's batches of schools to Prefect task workers (the Prefect-server way).
 
-A flow run lands on one worker. So a parent run started from a deployment (advance-cycles, open-month)
-splits its batches into one group per online worker of its pool and runs a child deployment per group
-(advance-batches, open-batches) with `run_deployment`, all at once; whichever workers have a free slot
-take them (`prefect worker start --limit`), and each child runs its group's batches as Prefect tasks,
-as the embedded run does. The parent waits for every child, sums their counts, and only then does what
-must happen once per run (the district digests).
+A parent run started from a deployment (open-month, advance-cycles) creates one background task run per
+batch (Prefect's `Task.delay`: a Scheduled task run on the server and its parameters in the task-scheduling
+storage) and waits; every task worker serving the batch tasks (`python -m flows.batch_worker`, long-lived,
+on any machine) takes them off the server's queue as it has free slots. Results come back through Prefect's
+result storage (persisted by the workers), which every worker machine and the parent must reach: a shared
+folder (PREFECT_LOCAL_STORAGE_PATH) or a remote block (PREFECT_RESULTS_DEFAULT_STORAGE_BLOCK and
+PREFECT_TASKS_SCHEDULING_DEFAULT_STORAGE_BLOCK). The parent sums the counts, then does what happens once per
+run (the district digests).
 
-Embedded (no deployment: `xinyu advance`, serve, tests), with a single worker or group, and for fewer
-schools than XINYU_SPREAD_MIN_SCHOOLS (1,500) nothing is spread: the batches run as tasks in the flow's own
-process, and no child run's start-up (~4 s of CPU: a new Python process importing Prefect) is paid;
-the core advances ~200 schools × 30 classes a second here, so spreading pays from about that size.
+Prefect 3.9 does not hand out again a task run whose worker died (the server forgets a run once a worker
+acknowledged it), so the parent watches (`watch`): a batch claimed by a task worker the server no longer lists
+(flows/claims.py), or unclaimed and not finished a lease after it was handed out (XINYU_BATCH_LEASE_SECONDS: a
+delivery lost with its worker before the claim, or a server restarted), is put back to Scheduled, which
+re-queues the same task run; a second delivery of a run already taken is refused by Prefect's orchestration.
+A batch is one transaction and the core is idempotent: running one again is safe.
+
+Embedded (no deployment: `xinyu advance`, serve, tests), with `groups=1`, with no task worker online, and
+for fewer schools than XINYU_SPREAD_MIN_SCHOOLS (unless `groups` asks to spread) the batches run as tasks in
+the flow's own process.
 """
 
 import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import WorkerFilter, WorkerFilterStatus
+from prefect import Task, tags
+from prefect.client.orchestration import PrefectClient, get_client
+from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterId
+from prefect.client.schemas.objects import State, TaskRun
 from prefect.context import FlowRunContext
-from prefect.deployments import arun_deployment
+from prefect.results import get_or_create_default_task_scheduling_storage
+from prefect.states import Scheduled
 
-from flows.report import deployment_run_name
+from flows import claims
 from xinyu.settings import get_settings
 
 Batches = list[list[int]]
-CHILD_POLL_SECONDS = 1.0  # run_deployment's default is 5 s: a whole extra wait per advance
+WATCH_SECONDS = 0.25  # between reads of the batches' states: the wait after the last batch ends
+WORKERS_EVERY = 4  # reads of the live task workers: every 4th watch (1 s)
+log = logging.getLogger(__name__)
 
 
-async def worker_groups(batches: Batches, groups: int | None) -> list[Batches]:
-    """The batches in contiguous groups, one per online worker (or `groups` of them); [] when they run in
-    this process: embedded, a single worker or group, or (unless `groups` is given) too few schools for a
-    child run's start-up to pay (XINYU_SPREAD_MIN_SCHOOLS)."""
+async def spreads(batches: Batches, groups: int | None, batch_tasks: Sequence[Task[..., Any]]) -> bool:
+    """Whether this run hands its batches to task workers: from a deployment, unless `groups` is 1, with a task
+    worker online, and (unless `groups` asks to spread) from XINYU_SPREAD_MIN_SCHOOLS schools on."""
     context = FlowRunContext.get()
     run = context.flow_run if context else None
-    if run is None or run.deployment_id is None or not run.work_pool_name:
-        return []  # embedded: Prefect's in-process API, no workers to spread over
-    if groups is None:
-        if sum(map(len, batches)) < get_settings().spread_min_schools:
-            return []
-        groups = await online_workers(run.work_pool_name)
-    groups = min(groups, len(batches))
-    if groups < 2:
-        return []
-    return [batches[len(batches) * n // groups:len(batches) * (n + 1) // groups] for n in range(groups)]
-
-
-async def online_workers(pool: str) -> int:
+    if run is None or run.deployment_id is None or len(batches) < 2 or groups == 1:
+        return False  # embedded: Prefect's in-process API, no task workers
+    if groups is None and sum(map(len, batches)) < get_settings().spread_min_schools:
+        return False
     async with get_client() as client:
-        workers = await client.read_workers_for_work_pool(
-            pool, worker_filter=WorkerFilter(status=WorkerFilterStatus(any_=["ONLINE"])))
-    return len(workers)
+        online = await live_workers(client, [t.task_key for t in batch_tasks])
+    if not online:
+        log.warning("没有在线的批次工作进程（python -m flows.batch_worker）：本次运行的各批次在本进程内执行")
+    return bool(online)
 
 
-async def run_children(deployment: str, parameters: list[dict[str, Any]]) -> list[dict[str, int]]:
-    """Run the child deployment once per parameter set, concurrently; their results, or an error naming
-    the runs that did not complete (after all of them ended: no child is left running unwatched)."""
-    runs = await asyncio.gather(*(
-        arun_deployment(deployment, parameters=p, timeout=None, poll_interval=CHILD_POLL_SECONDS,
-                        flow_run_name=deployment_run_name(deployment, p))
-        for p in parameters))
-    failed = [f"{r.name} ({r.state.name if r.state else 'no state'})" for r in runs
-              if r.state is None or not r.state.is_completed()]
+async def live_workers(client: PrefectClient, task_keys: list[str]) -> set[str]:
+    """The task workers the server holds a connection to for these tasks (`hostname-pid` each)."""
+    response = await client._client.post("/task_workers/filter",
+                                         json={"task_worker_filter": {"task_keys": task_keys}})
+    response.raise_for_status()
+    return {w["identifier"] for w in response.json()}
+
+
+@dataclass
+class Batch:
+    run: TaskRun
+    handed_out: float  # time.monotonic() of the last hand-out
+    missing: int = 0  # watches in a row its claiming worker was not listed
+    gone: set[str] = field(default_factory=set)  # workers it was taken back from: their claims no longer count
+    state: State | None = None
+
+
+async def hand_out(task: Task[..., Any], batches: Batches, batch_tags: list[list[str]],
+                   **params: Any) -> dict[UUID, Batch]:
+    """One background task run per batch (`task(school_ids=batch, **params)`), tagged by its districts."""
+    handed: dict[UUID, Batch] = {}
+    for batch, names in zip(batches, batch_tags, strict=True):
+        with tags(*names):
+            run = await task.create_run(parameters={"school_ids": batch, **params}, deferred=True)
+        handed[run.id] = Batch(run, time.monotonic())
+    return handed
+
+
+async def watch(handed: dict[UUID, Batch], task_key: str) -> list[Any]:
+    """Wait until every batch ended, handing out again those whose worker died; their results in order, or an
+    error naming the batches that did not complete (after all ended: none is left running unwatched)."""
+    lease = get_settings().batch_lease_seconds
+    waiting = set(handed)
+    rounds = 0
+    async with get_client() as client:
+        while waiting:
+            await asyncio.sleep(WATCH_SECONDS)
+            runs = await client.read_task_runs(task_run_filter=TaskRunFilter(id=TaskRunFilterId(any_=list(waiting))))
+            if len(runs) < len(waiting):  # a task worker deletes a run it cannot start (its log says why)
+                gone = sorted(str(i) for i in waiting - {r.id for r in runs})
+                raise RuntimeError(f"batch task runs deleted by a task worker that could not start them: {gone}")
+            for run in runs:
+                if run.state is not None and run.state.is_final():
+                    handed[run.id].state = run.state
+                    waiting.discard(run.id)
+            rounds += 1
+            if waiting and rounds % WORKERS_EVERY == 0:
+                await _hand_out_lost(client, [handed[i] for i in waiting], task_key, lease)
+    failed = [f"{b.run.name} ({b.state.name})" for b in handed.values() if b.state and not b.state.is_completed()]
     if failed:
-        raise RuntimeError(f"{deployment}: {len(failed)} of {len(runs)} runs did not complete: {', '.join(failed)}")
-    return [await r.state.aresult() for r in runs if r.state is not None]
+        raise RuntimeError(f"{len(failed)} of {len(handed)} batches did not complete: {', '.join(failed)}")
+    return [await b.state.aresult() for b in handed.values() if b.state is not None]
+
+
+async def _hand_out_lost(client: PrefectClient, batches: list[Batch], task_key: str, lease: float) -> None:
+    """Put back to Scheduled the batches whose claiming worker is gone (twice in a row) or that nobody claimed
+    within the lease."""
+    live = await live_workers(client, [task_key])
+    storage = await get_or_create_default_task_scheduling_storage()
+    now = time.monotonic()
+    for batch in batches:
+        holder = await claims.holder(batch.run.id, storage)
+        if holder is None or holder in batch.gone:
+            lost = now - batch.handed_out > lease
+        else:
+            batch.missing = 0 if holder in live else batch.missing + 1
+            lost = batch.missing >= 2
+        if lost:
+            await _schedule_again(client, batch, holder)
+
+
+async def _schedule_again(client: PrefectClient, batch: Batch, holder: str | None) -> None:
+    """Back to Scheduled (deferred, same parameters): the server queues the same task run again."""
+    assert batch.run.state is not None
+    state: State[Any] = Scheduled()
+    state.state_details.deferred = True
+    state.state_details.task_parameters_id = batch.run.state.state_details.task_parameters_id
+    await client.set_task_run_state(batch.run.id, state, force=True)
+    batch.handed_out, batch.missing = time.monotonic(), 0
+    if holder:
+        batch.gone.add(holder)
+    log.warning("批次 %s（%s）的工作进程 %s 已离线或超时未领取：重新分发", batch.run.name, batch.run.id,
+                holder or "（无）")
+
+
+async def run_spread(task: Task[..., Any], batches: Batches, batch_tags: list[list[str]],
+                     **params: Any) -> list[Any]:
+    """Hand the batches to the task workers and wait for their results (in batch order)."""
+    return await watch(await hand_out(task, batches, batch_tags, **params), task.task_key)

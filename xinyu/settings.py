@@ -42,8 +42,11 @@ class Settings(BaseSettings):
     files_s3_region: str = Field(default="us-east-1", description="Region (S3 store).")
     schools_per_batch: int = Field(default=100, ge=1, le=10_000, description="Schools per Prefect task.")
     spread_min_schools: int = Field(
-        default=1500, ge=0, description="On a Prefect server with several workers, a run spreads its batches over"
-        " them from this many schools; below, one process is quicker (a child flow run takes ~4 s to start).")
+        default=1500, ge=0, description="On a Prefect server, a run hands its batches to the task workers"
+        " (flows/batch_worker.py) from this many schools; below, its own process runs them (flows/spread.py).")
+    batch_lease_seconds: float = Field(
+        default=60, gt=0, description="A batch handed to the task workers and claimed by none after this long is"
+        " handed out again (a delivery lost with its worker, a server restarted); one whose worker died, at once.")
 
     # Sending the outbox (notifications/). Unset servers mean files in outbox_dir: the embedded default.
     smtp_url: str | None = Field(

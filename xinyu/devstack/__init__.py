@@ -1,5 +1,6 @@
 """The "at scale" way of running on one machine: a Prefect server on PostgreSQL, the `xinyu-pool` work
-pool, the deployments of prefect.yaml and several process workers.
+pool, the deployments of prefect.yaml, a process worker for their flow runs and N batch workers (Prefect task
+workers, `python -m flows.batch_worker`) that run the batches the parent runs hand out (flows/spread.py).
 
     scripts/prefect-server up [--workers N] | down | status      (a thin shell over `python -m xinyu.devstack`)
 
@@ -14,8 +15,8 @@ brings up a stack of its own (its own Prefect database, port and folder, no sche
 the clock) and `stack.orchestrator()` runs the deployments and returns their results.
 
 Modules: config (StackConfig, environments), database (the Prefect database), processes (pid files, logs,
-start/stop), server (Prefect server, pool, deployments), workers, stack (up/down/status, server_stack),
-orchestrator (ServerOrchestrator), cli.
+start/stop), server (Prefect server, pool, deployments), workers (process and batch workers), stack
+(up/down/status, server_stack), orchestrator (ServerOrchestrator), cli.
 """
 
 from xinyu.devstack.config import PG_ADMIN_URL, POOL, PROJECT_ROOT, StackConfig, StackError

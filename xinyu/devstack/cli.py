@@ -10,10 +10,10 @@ from xinyu.devstack.config import PG_ADMIN_URL, PROJECT_ROOT, StackConfig, Stack
 from xinyu.devstack.database import drop_database
 from xinyu.devstack.processes import running_pid
 from xinyu.devstack.stack import down, hide_password, load, status, up
-from xinyu.devstack.workers import stop_workers, worker_name
+from xinyu.devstack.workers import PROCESS_WORKER, stop_workers, worker_name
 
-DESCRIPTION = ("The development stack: a Prefect server on PostgreSQL, the xinyu-pool work pool, the deployments"
-               " and N workers.")
+DESCRIPTION = ("The development stack: a Prefect server on PostgreSQL, the xinyu-pool work pool, the deployments,"
+               " a process worker for their flow runs and N batch workers (Prefect task workers) for their batches.")
 DEFAULT_HOME = PROJECT_ROOT / ".prefect" / "server"
 
 
@@ -26,8 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", type=Path, default=DEFAULT_HOME, help="pids, logs, results (.prefect/server)")
     sub = parser.add_subparsers(dest="command", required=True)
     p_up = sub.add_parser("up", help="start (or complete) the stack")
-    p_up.add_argument("--workers", type=int, default=2, help="process workers (2)")
-    p_up.add_argument("--limit", type=int, default=2, help="flow runs at once per worker (2: a parent and a child)")
+    p_up.add_argument("--workers", type=int, default=2, help="batch workers: task workers, one core each (2)")
+    p_up.add_argument("--limit", type=int, default=4, help="flow runs at once on the process worker (4)")
     p_up.add_argument("--port", type=int, default=int(os.environ.get("XINYU_PREFECT_PORT", 4200)))
     p_up.add_argument("--prefect-database", default=os.environ.get("XINYU_PREFECT_DATABASE", "xinyu_prefect"))
     p_up.add_argument("--pg-admin-url", default=os.environ.get("XINYU_PREFECT_PG_URL", PG_ADMIN_URL),
@@ -48,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         if not app_url.startswith("postgresql"):
             parser.error(f"the app's database must be PostgreSQL for several workers (got {hide_password(app_url)}):"
                          " set XINYU_DATABASE_URL or --database-url, and run `xinyu init` on it first")
-        if args.workers < 1 or args.limit < 2:
-            parser.error("--workers must be at least 1 and --limit at least 2 (a parent run waits for its children)")
+        if args.workers < 1 or args.limit < 1:
+            parser.error("--workers and --limit must be at least 1")
         previous = load(home)
         config = StackConfig(home=home, app_database_url=app_url, prefect_database=args.prefect_database,
                              pg_admin_url=args.pg_admin_url, port=args.port, workers=args.workers, limit=args.limit,
@@ -58,8 +58,8 @@ def main(argv: list[str] | None = None) -> int:
                 config.port, config.prefect_database):
             parser.error(f"a server of this folder runs on port {previous.port} with database "
                          f"{previous.prefect_database}: `down` it first")
-        if previous and previous.app_database_url != app_url and any(
-                running_pid(previous, worker_name(n)) for n in range(1, previous.workers + 1)):
+        names = (PROCESS_WORKER, *map(worker_name, range(1, (previous.workers if previous else 0) + 1)))
+        if previous and previous.app_database_url != app_url and any(running_pid(previous, n) for n in names):
             stop_workers(previous)  # they serve another app database: started again below with this one
         try:
             up(config)

@@ -23,8 +23,9 @@ class StackConfig:
     pg_admin_url: str = PG_ADMIN_URL       # where to create the Prefect database
     host: str = "127.0.0.1"
     port: int = 4200
-    workers: int = 2
-    limit: int = 2                         # flow runs at once per worker: a parent and one child
+    workers: int = 2                       # batch workers (Prefect task workers, flows/batch_worker.py)
+    limit: int = 4                         # flow runs at once on the process worker (parents, dispatch)
+    batch_limit: int = 1                   # batches at once per batch worker: one core each
     schedules: bool = True                 # the server's scheduler starts prefect.yaml's cron runs
     worker_env: dict[str, str] = field(default_factory=dict)  # more XINYU_* settings for the flows
     ui: bool = False                       # Prefect's web UI at http://host:port/ (the operations console)
@@ -52,7 +53,7 @@ def stack_env(config: StackConfig) -> dict[str, str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING"),
-        # Each flow run is a new Python process: compiled modules save ~3 s of its start-up, so they are
+        # Each parent flow run is a new Python process: compiled modules save ~3 s of its start-up, so they are
         # written (under .prefect/, not into the checkout or .venv) even where PYTHONDONTWRITEBYTECODE is set.
         "PYTHONPYCACHEPREFIX": str(PYCACHE),
     })
@@ -72,13 +73,16 @@ def server_env(config: StackConfig) -> dict[str, str]:
 
 
 def worker_env(config: StackConfig) -> dict[str, str]:
-    """The workers' environment, inherited by every flow run they start."""
+    """The workers' environment (the process worker's flow runs and the batch workers): one result storage."""
     env = stack_env(config)
     env.update(config.worker_env)
     env.update({
         "XINYU_HOME": str(PROJECT_ROOT),
         "XINYU_DATABASE_URL": config.app_database_url,
-        # A parent flow run and ServerOrchestrator read their children's results: persisted to files.
+        # Batches' parameters and results, claims (flows/claims.py) and the parents' results, read by other
+        # processes: files in one folder every process of the stack reaches (on several machines, a shared
+        # filesystem at the same path, or remote blocks: PREFECT_RESULTS_DEFAULT_STORAGE_BLOCK and
+        # PREFECT_TASKS_SCHEDULING_DEFAULT_STORAGE_BLOCK).
         "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "true",
         "PREFECT_LOCAL_STORAGE_PATH": str(config.home / "results"),
         "PREFECT_WORKER_QUERY_SECONDS": "1",  # default 10 s between polls: up to 10 s idle per flow run

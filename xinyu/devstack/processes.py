@@ -17,14 +17,14 @@ def pid_file(config: StackConfig, name: str) -> Path:
 
 def running_pid(config: StackConfig, name: str) -> int | None:
     """The pid of our `name` process if it still runs (a pid file whose process is gone or is not
-    a Prefect process any more is stale)."""
+    a Prefect process or batch worker any more is stale)."""
     path = pid_file(config, name)
     try:
         pid = int(path.read_text())
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, ValueError):
         return None
-    return pid if b"prefect" in cmdline else None
+    return pid if b"prefect" in cmdline or b"flows.batch_worker" in cmdline else None
 
 
 def start_process(config: StackConfig, name: str, argv: list[str], env: Mapping[str, str]) -> int:

@@ -19,7 +19,7 @@ from xinyu.devstack.database import drop_database, ensure_database
 from xinyu.devstack.orchestrator import ServerOrchestrator
 from xinyu.devstack.processes import running_pid, stop
 from xinyu.devstack.server import api, deploy, ensure_pool, healthy, start_server
-from xinyu.devstack.workers import online_workers, start_workers, stop_workers, worker_name
+from xinyu.devstack.workers import PROCESS_WORKER, online_workers, start_workers, stop_workers, worker_name
 
 
 def _state_file(home: Path) -> Path:
@@ -52,7 +52,7 @@ def up(config: StackConfig) -> None:
 
 
 def down(config: StackConfig) -> list[str]:
-    """Stop the workers (and their flow runs), then the server; the names of what was running."""
+    """Stop the workers (and their flow runs and batches), then the server; the names of what was running."""
     stopped = stop_workers(config)
     if stop(config, "server"):
         stopped.append("server")
@@ -63,9 +63,9 @@ def status(config: StackConfig) -> list[str]:
     lines = [f"server  {config.api_url}  pid {running_pid(config, 'server') or '-'}  "
              f"{'healthy' if healthy(config) else 'not answering'}  database {config.prefect_database}"]
     online = online_workers(config) if healthy(config) else set()
-    for n in range(1, max(config.workers, 1) + 1):
-        name = worker_name(n)
-        lines.append(f"worker  {name}  pid {running_pid(config, name) or '-'}  "
+    for kind, name in [("worker", PROCESS_WORKER)] + [("batch worker", worker_name(n))
+                                                     for n in range(1, max(config.workers, 1) + 1)]:
+        lines.append(f"{kind}  {name}  pid {running_pid(config, name) or '-'}  "
                      f"{'online' if name in online else 'offline'}")
     if healthy(config):
         response = api(config, "POST", "/deployments/filter", json={})
@@ -106,6 +106,29 @@ class Stack:
                 for r in response.json()]
 
 
+    def batch_runs(self, parent: str) -> list[dict[str, str]]:
+        """The batch task runs of flow run `parent` (named `schools …`): id, name, state and the batch worker
+        that ran it (its claim, flows/claims.py; "" for one run in the parent's own process)."""
+        response = api(self.config, "POST", "/task_runs/filter", json={
+            "limit": 200, "task_runs": {"flow_run_id": {"any_": [parent]}, "name": {"like_": "schools"}}})
+        response.raise_for_status()
+        claims = self.config.home / "results" / "claims"
+        return [{"id": r["id"], "name": r["name"], "state": r["state_type"],
+                 "worker": _read(claims / r["id"])} for r in response.json()]
+
+    def batch_workers(self) -> set[str]:
+        """The task-worker ids (`hostname-pid`) of the stack's running batch workers."""
+        pids = (running_pid(self.config, worker_name(n)) for n in range(1, self.config.workers + 1))
+        return {f"{socket.gethostname()}-{pid}" for pid in pids if pid}
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
@@ -113,10 +136,11 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 @contextmanager
-def server_stack(app_database_url: str, *, workers: int = 2, limit: int = 2, home: Path | None = None,
+def server_stack(app_database_url: str, *, workers: int = 2, limit: int = 4, home: Path | None = None,
                  port: int | None = None, pg_admin_url: str = PG_ADMIN_URL,
                  worker_env: Mapping[str, str] | None = None, ui: bool = False) -> Iterator[Stack]:
-    """A Prefect server with `workers` workers against `app_database_url`, torn down on exit: its own
+    """A Prefect server, its process worker and `workers` batch workers against `app_database_url`, torn down
+    on exit: its own
     Prefect database (dropped after), port, folder and no schedules (the caller is the clock)."""
     own_home = home is None
     config = StackConfig(
