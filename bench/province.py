@@ -11,13 +11,15 @@ with 1, 2 and 4 workers, and a paper model of what a province needs.
 2. The state before each measured day, prepared once and cached as a template database (`…_<day>`, same
    marker): the simulation's days (xinyu.simulate: people work their tasks, lessons, inboxes; the core
    advances at 16:00, as `xinyu advance --direct`) from 2025-09-01 up to the day before.
-3. Each measured day × worker count: a copy of that template (CREATE DATABASE … TEMPLATE …), a Prefect server
-   stack of its own on PostgreSQL with N process workers (xinyu.devstack.server_stack, the same machinery as
-   `scripts/prefect-server up --workers N`; no schedules: this script is the clock), the deployment the
-   scheduler would run at that time (open-month at 00:10 on the 1st, advance-cycles at 07:00), spread over
-   the N workers. Printed: wall time for the caller, rows inserted per table, CPU of the workers and of
-   PostgreSQL, commits and lock waits in the run's database, per-batch overhead from Prefect's task runs,
-   and the ratio against the 1-worker run of the same day in this invocation. Then the copy is dropped.
+3. Per worker count, a Prefect server stack of its own on PostgreSQL (xinyu.devstack.server_stack, the same
+   machinery as `scripts/prefect-server up --workers N`: a process worker for the deployments' flow runs and N
+   batch workers, Prefect task workers serving the batches; no schedules: this script is the clock); per
+   measured day, that day's template copied under the stack's database name (CREATE DATABASE … TEMPLATE …) and
+   the deployment the scheduler would run at that time (open-month at 00:10 on the 1st, advance-cycles at
+   07:00), its batches handed to the N batch workers. Printed: wall time for the caller, rows inserted per
+   table, CPU of the workers and of PostgreSQL, commits and lock waits in the run's database, per-batch
+   overhead from Prefect's task runs, and the ratio against the 1-worker run of the same day in this
+   invocation. The copies are dropped, the stacks torn down.
 
 The days (September 2025; screening is due on the 5th working day, its overdue ladder reaches the district 5
 working days later):
@@ -415,7 +417,7 @@ class Measured:
     seconds: float
     rows: dict[str, int]
     counts: dict[str, int]
-    worker_cpu: float
+    worker_cpu: float  # the process worker (parent flow run) and the batch workers
     pg_cpu: float | None
     commits: int
     lock_wait_seconds: float
@@ -445,10 +447,12 @@ def stack_for(workers: int, workdir: Path) -> Iterator[tuple[Any, str]]:
 def measure(stack: Any, run: str, day: Day, template: str, workers: int, batch_size: int,
             before: dict[str, int]) -> Measured:
     from xinyu.devstack import running_pid, worker_name
+    from xinyu.devstack.workers import PROCESS_WORKER
 
     create_database(run, template=template)  # the day's saved state, under the stack's database name
-    pids = [p for p in (running_pid(stack.config, worker_name(n)) for n in range(1, workers + 1)) if p]
-    runs = stack.orchestrator(batch_size=batch_size, groups=workers)
+    names = [PROCESS_WORKER] + [worker_name(n) for n in range(1, workers + 1)]  # the parent's, the batch workers
+    pids = [p for p in (running_pid(stack.config, name) for name in names) if p]
+    runs = stack.orchestrator(batch_size=batch_size, groups=2)  # ≥ 2: hand the batches to the task workers
     seen_tasks, seen_flows = (({r["id"] for r in rows}) for rows in prefect_runs(stack.api_url))
     postmaster = postmaster_pid()
     cpu0 = sum(tree_cpu(p) for p in pids)
