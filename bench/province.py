@@ -613,7 +613,10 @@ def main() -> int:
             with stack_for(n, work) as (stack, run):
                 for day in days:
                     print(f"  {day.key} · {n} worker(s)… (load {os.getloadavg()[0]:.1f})", flush=True)
-                    results[day.key].append(measure(stack, run, day, templates[day.key], n, batch, before[day.key]))
+                    got = measure(stack, run, day, templates[day.key], n, batch, before[day.key])
+                    results[day.key].append(got)
+                    print(f"    {got.seconds:.2f} s; {got.batches.get('batches', 0):.0f} batches, overhead "
+                          f"{got.batches.get('overhead_per_batch', float('nan')):.2f} s a batch", flush=True)
         for day in days:
             print_day(day, results[day.key])
     print(f"\npaper model (province {args.province:,} schools, 07:00 run done by 07:05). Measured: wall, worker "
