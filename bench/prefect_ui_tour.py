@@ -1,12 +1,12 @@
 """Prefect's UI as the operations console, walked in a browser (scripts/prefect-ui-tour; slow, so not a test).
 
 A simulated week of a sample city (`xinyu simulate`'s city, people and days: SimulationOptions.days=7) runs
-through the development stack (xinyu/devstack: a Prefect server of its own with its UI, two process workers,
-the deployments of prefect.yaml), each day's advance spread over both workers and then dispatch. With the
-stack still up, Debian's chromium (Playwright, desktop 1280×900) opens Prefect's UI and takes:
+through the development stack (xinyu/devstack: a Prefect server of its own with its UI, a process worker, two
+batch workers, the deployments of prefect.yaml), each day's advance handed to both batch workers, then
+dispatch. With the stack still up, Debian's chromium (Playwright, desktop 1280×900) opens Prefect's UI and takes:
 
     test-output/screenshots/prefect-ui-runs.png          the flow runs list: runs named by what they do
-    test-output/screenshots/prefect-ui-task-runs.png     a spread advance's child run: its batch tasks (`schools 1-100`)
+    test-output/screenshots/prefect-ui-task-runs.png     an advance's batch tasks (`schools 1-100`)
     test-output/screenshots/prefect-ui-run-artifacts.png that run's Artifacts tab
     test-output/screenshots/prefect-ui-artifact.png      its table: counts per district, links to the boards
     test-output/screenshots/prefect-ui-tag-filter.png    the runs list filtered by a district's tag
@@ -118,10 +118,8 @@ def screenshots(api_url: str, tag: str) -> list[Path]:
         page.mouse.wheel(0, 560)  # past the chart, to the list
         shot(page, "runs")
 
-        # A spread run's batches are its children's tasks (flows/spread.py): the first child's.
-        children = api(api_url, "/flow_runs/filter", {"flow_runs": {"parent_flow_run_id": {
-            "operator": "and_", "any_": [run["id"]]}}, "sort": "NAME_ASC"})
-        page.goto(f"{ui}/runs/flow-run/{(children or [run])[0]['id']}")
+        # A spread run's batches are its own task runs, run on the batch workers (flows/spread.py).
+        page.goto(f"{ui}/runs/flow-run/{run['id']}")
         page.get_by_text("Task Runs", exact=True).click()
         page.get_by_text("schools ").first.wait_for(timeout=60_000)
         shot(page, "task-runs")

@@ -12,8 +12,8 @@ a stack with 1 worker (xinyu/devstack/: each its own Prefect database and port, 
   imports Prefect and the flow, reads the deployment; Running→Completed: the flow itself), and the CPU
   the flow-run processes used (their worker's cutime);
 - opening the month, the advance on the day the month's first tasks are created and on a day of the ladder:
-  embedded, via a stack with 2 workers (the parent run and two child runs) and via a stack with 1 worker
-  (nothing to spread: the parent run alone), each on its own copy; ratios to embedded. The counts of all
+  embedded, via a stack with 2 batch workers (the parent run hands its batches to both) and via a stack with 1
+  (groups=1: the parent run alone), each on its own copy; ratios to embedded. The counts of all
   three are checked to be equal.
 
 Wall clock on a shared 2-core machine: the load of other processes shows up; the load average is printed.
@@ -109,7 +109,7 @@ def main() -> None:
                        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"})
     names = [f"xinyu_srvbench_{uuid.uuid4().hex[:8]}_{n}" for n in range(3)]
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    batch = max(1, args.schools // 4)  # four batches: two per child when spread over two workers
+    batch = max(1, args.schools // 4)  # four batches: two per batch worker when handed to two
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{names[0]}"'))

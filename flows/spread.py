@@ -1,8 +1,9 @@
 """Handing one flow run's batches of schools to Prefect task workers (the Prefect-server way).
 
 A parent run started from a deployment (open-month, advance-cycles) creates one background task run per
-batch (Prefect's `Task.delay`: a Scheduled task run on the server and its parameters in the task-scheduling
-storage) and waits; every task worker serving the batch tasks (`python -m flows.batch_worker`, long-lived,
+batch (what Prefect's `Task.delay` does, awaited in the flow's loop: `Task.create_run(deferred=True)`, a
+Scheduled task run on the server and its parameters in the task-scheduling storage) and waits; every task
+worker serving the batch tasks (`python -m flows.batch_worker`, long-lived,
 on any machine) takes them off the server's queue as it has free slots. Results come back through Prefect's
 result storage (persisted by the workers), which every worker machine and the parent must reach: a shared
 folder (PREFECT_LOCAL_STORAGE_PATH) or a remote block (PREFECT_RESULTS_DEFAULT_STORAGE_BLOCK and

@@ -104,8 +104,8 @@ class EmbeddedOrchestrator:
 
 
 class ServerOrchestrator:
-    """The deployments on a Prefect server of its own with two workers (xinyu/devstack server_stack), brought
-    up here and torn down by close(). PostgreSQL only; each run's batches spread over both workers."""
+    """The deployments on a Prefect server of its own with a process worker and two batch workers (xinyu/devstack
+    server_stack), brought up here and torn down by close(). PostgreSQL only; each run's batches handed to both."""
 
     def __init__(self, settings: Settings, *, workers: int = 2, ui: bool = False, port: int | None = None) -> None:
         if not settings.database_url.startswith("postgresql"):
