@@ -6,7 +6,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: demo test lint unit bench bench-dispatch bench-chase bench-web bench-workers bench-ledgers bench-peer bench-faults bench-year venv clean browser
+.PHONY: demo test lint unit bench bench-dispatch bench-chase bench-web bench-workers bench-ledgers bench-peer bench-faults bench-year bench-province venv clean browser
 
 venv: $(VENV)/.installed
 
@@ -86,3 +86,9 @@ bench-year: venv
 
 clean:
 	rm -rf $(VENV) .prefect xinyu.db* outbox
+
+# A province on the Prefect server (PostgreSQL): the heaviest days at 10,000 schools with 1, 2 and 4 workers
+# (the city and the days' states are cached databases; `--schools 300` for a quick run).
+bench-province: venv
+	scripts/ensure-postgres
+	$(BIN)/python bench/province.py

@@ -54,6 +54,7 @@ class Measured:
     school_escalations: int
     district_escalations: int
     resolved: int
+    figures: list[dict[str, object]]  # each month's line without its seconds: what must not depend on the orchestrator
 
     @property
     def per_school_month_ms(self) -> float:
@@ -87,14 +88,19 @@ def count_rows(url: str) -> dict[str, int]:
         engine.dispose()
 
 
-def run_one(backend: str, schools: int, args: argparse.Namespace, folder: Path) -> Measured:
+def month_figures(month: object) -> dict[str, object]:
+    return {k: v for k, v in vars(month).items() if k != "seconds"}  # MonthStats; its Rate compares by value
+
+
+def run_one(backend: str, schools: int, args: argparse.Namespace, folder: Path,
+            orchestrator: str | None = None) -> Measured:
     from xinyu.simulate import SimulationOptions, run_simulation
 
     lines: list[str] = []
     with fresh_database(backend, f"{schools}", folder) as url:
         options = SimulationOptions(
             schools=schools, months=args.months, late_rate=args.late_rate, seed=args.seed, classes=args.classes,
-            folder=folder, database_url=url, orchestrator=args.orchestrator)
+            folder=folder, database_url=url, orchestrator=orchestrator or args.orchestrator)
         started = time.perf_counter()
 
         def out(line: str) -> None:
@@ -109,7 +115,7 @@ def run_one(backend: str, schools: int, args: argparse.Namespace, folder: Path) 
         backend=backend, schools=schools, months=args.months, seconds=result.seconds, cpu_seconds=result.cpu_seconds,
         import_seconds=total_seconds - result.seconds, rows=rows, messages=dict(total.sent),
         school_escalations=total.school_escalations, district_escalations=total.district_escalations,
-        resolved=total.resolved)
+        resolved=total.resolved, figures=[month_figures(m) for m in result.months])
 
 
 def report(runs: list[Measured]) -> None:
@@ -140,6 +146,9 @@ def main() -> int:
     parser.add_argument("--pg", action="store_true", help="also on PostgreSQL (127.0.0.1:5432, user postgres)")
     parser.add_argument("--pg-only", action="store_true", help="on PostgreSQL only")
     parser.add_argument("--keep", action="store_true", help="keep each run's folder (roster, outbox files)")
+    parser.add_argument("--check-against", choices=ORCHESTRATORS, default=None,
+                        help="also run each size with this orchestrator (e.g. direct) and check that every month's"
+                             " figures and the rows are equal (same seed); its time is printed beside")
     args = parser.parse_args()
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -148,6 +157,7 @@ def main() -> int:
     print(f"year at scale: {sizes} schools × {args.classes} classes × {args.months} months, late rate "
           f"{args.late_rate}, orchestrator {args.orchestrator}, on {', '.join(backends)} "
           f"(wall clock on a shared machine: other load shows)")
+    failures = 0
     for backend in backends:
         runs = []
         for schools in sizes:
@@ -158,8 +168,31 @@ def main() -> int:
             finally:
                 if not args.keep:
                     shutil.rmtree(folder, ignore_errors=True)
+            if args.check_against:
+                failures += check_equal(runs[-1], backend, schools, args)
         report(runs)
-    return 0
+    return 1 if failures else 0
+
+
+def check_equal(run: Measured, backend: str, schools: int, args: argparse.Namespace) -> int:
+    """The same size and seed with `--check-against`: 0 when every month's figures and the rows are equal."""
+    folder = Path(tempfile.mkdtemp(prefix=f"xinyu-year-{backend}-{schools}-check-"))
+    print(f"  {backend} · {schools} schools · {args.check_against} (the check) · {folder}", flush=True)
+    try:
+        other = run_one(backend, schools, args, folder, orchestrator=args.check_against)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    same = other.figures == run.figures and other.rows == run.rows
+    print(f"  check: {args.orchestrator} {run.seconds:.1f} s vs {args.check_against} {other.seconds:.1f} s "
+          f"(×{run.seconds / other.seconds:.2f}); every month's figures and the rows "
+          + ("EQUAL" if same else "DIFFER"), flush=True)
+    if not same:
+        for n, (a, b) in enumerate(zip(run.figures, other.figures, strict=False)):
+            if a != b:
+                print(f"    month {n + 1}: {args.orchestrator} {a}\n    {' ' * 9}{args.check_against} {b}")
+        if run.rows != other.rows:
+            print(f"    rows: {run.rows} vs {other.rows}")
+    return 0 if same else 1
 
 
 if __name__ == "__main__":
