@@ -175,3 +175,33 @@ def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     monkeypatch.setenv("XINYU_OUTBOX_DIR", str(tmp_path / "outbox"))
     monkeypatch.chdir(tmp_path)
     return db_url
+
+
+# --- which tests run in the PostgreSQL half ---------------------------------------------------------------
+# `make test` runs the suite twice, once per database (scripts/test-both). A test that never reaches the test
+# database proves the same thing in both runs, so the PostgreSQL run (the longer one) leaves it to the SQLite run.
+# A test reaches the database through these fixtures (every database fixture builds on one of them) …
+DATABASE_FIXTURES = frozenset({"database_template", "world_template"})
+# … or by choosing its databases itself by TEST_DB (a module that imports it: fresh databases, skip markers), or
+# through fixtures resolved only while it runs: pytest-bdd's step fixtures (tests/features), and request.
+# getfixturevalue (tests/test_cli_contract.py). Those run in both halves whatever their fixtures say.
+BOTH_HALVES = ("tests/features/", "tests/test_cli_contract.py")
+
+
+def reaches_test_database(item: pytest.Item) -> bool:
+    if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    module = getattr(item, "module", None)
+    if module is None or getattr(module, "TEST_DB", None) is not None:
+        return True
+    path = Path(str(item.path)).resolve().relative_to(Path(__file__).resolve().parent.parent).as_posix()
+    return path.startswith(BOTH_HALVES)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if TEST_DB != "postgresql" or os.environ.get("XINYU_TEST_EVERYTHING_TWICE"):
+        return
+    once = [item for item in items if not reaches_test_database(item)]
+    if once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = [item for item in items if reaches_test_database(item)]
