@@ -80,7 +80,8 @@ def main() -> int:
                                     orchestrator=args.orchestrator)
         run_simulation(options, out=out)
     print(f"profiled month {args.month} of {args.schools} schools × {args.classes} classes ({args.orchestrator}):"
-          f" {clock['wall']:.1f} s wall, {clock['cpu']:.1f} s CPU (with the profiler's own overhead; CPU: this process's);"
+          f" {clock['wall']:.1f} s wall, {clock['cpu']:.1f} s CPU"
+          " (with the profiler's own overhead; CPU: this process's);"
           f" per school-month {clock['wall'] / args.schools * 1000:.0f} ms")
     print(profiler.report(args.top, args.out))
     return 0
