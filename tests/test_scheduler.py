@@ -230,7 +230,7 @@ def prefect_schedules() -> dict[str, list[dict[str, Any]]]:
         if not deployment.get("schedules"):
             continue
         path, flow = deployment["entrypoint"].split(":")
-        job = "dispatch" if path == "flows/dispatch.py" else {"open_month_async": "open_month",
+        job = "dispatch" if path in ("flows.dispatch", "flows/dispatch.py") else {"open_month_async": "open_month",
                                                                 "advance_async": "advance"}.get(flow)
         assert job, f"deployment {deployment['name']} has schedules but serve has no job for it"
         by_job.setdefault(job, []).extend(deployment["schedules"])
