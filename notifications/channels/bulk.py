@@ -18,11 +18,10 @@ import json
 import re
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import urlsplit
 
 from notifications.channels.base import Channel, Envelope
+from notifications.channels.files import robot_record, sms_record
 from notifications.email_mime import email_bytes
-from notifications.sms_templates import render_sms
 
 MBOX_FROM = b"From xinyu@localhost Thu Jan  1 00:00:00 1970\n"
 _FROM_LINE = re.compile(rb"^(>*From )", re.MULTILINE)
@@ -84,9 +83,7 @@ class SmsBulkSink(_BulkSink):
     filename = "sms.jsonl"
 
     async def send(self, message: Envelope) -> None:
-        text = render_sms(message.template, message.params) if message.template else message.body_text
-        self._append_json(message, {"to": message.address, "template": message.template, "params": message.params,
-                                    "text": text})
+        self._append_json(message, sms_record(message))
 
 
 class RobotBulkSink(_BulkSink):
@@ -96,6 +93,4 @@ class RobotBulkSink(_BulkSink):
     filename = "robot.jsonl"
 
     async def send(self, message: Envelope) -> None:
-        url = urlsplit(message.address)
-        self._append_json(message, {"to": f"{url.scheme}://{url.netloc}{url.path}", "subject": message.subject,
-                                    "text": message.body_text})
+        self._append_json(message, robot_record(message))

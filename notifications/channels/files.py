@@ -58,9 +58,7 @@ class SmsFileSink(_FileSink):
     suffix = ".sms.json"
 
     async def send(self, message: Envelope) -> None:
-        text = render_sms(message.template, message.params) if message.template else message.body_text
-        self._write_json(message, {"to": message.address, "template": message.template, "params": message.params,
-                                   "text": text})
+        self._write_json(message, sms_record(message))
 
 
 class RobotFileSink(_FileSink):
@@ -70,6 +68,16 @@ class RobotFileSink(_FileSink):
     suffix = ".robot.json"
 
     async def send(self, message: Envelope) -> None:
-        url = urlsplit(message.address)
-        self._write_json(message, {"to": f"{url.scheme}://{url.netloc}{url.path}", "subject": message.subject,
-                                   "text": message.body_text})
+        self._write_json(message, robot_record(message))
+
+
+def sms_record(message: Envelope) -> dict[str, Any]:
+    """What a sink keeps of an SMS: the number, the registered template and its variables, the text they make."""
+    text = render_sms(message.template, message.params) if message.template else message.body_text
+    return {"to": message.address, "template": message.template, "params": message.params, "text": text}
+
+
+def robot_record(message: Envelope) -> dict[str, Any]:
+    """What a sink keeps of a group-robot post: the webhook's host and path (its key is a secret) and the text."""
+    url = urlsplit(message.address)
+    return {"to": f"{url.scheme}://{url.netloc}{url.path}", "subject": message.subject, "text": message.body_text}
