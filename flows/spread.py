@@ -42,8 +42,9 @@ from flows import claims
 from xinyu.settings import get_settings
 
 Batches = list[list[int]]
-WATCH_SECONDS = 0.25  # between reads of the batches' states: the wait after the last batch ends
-WORKERS_EVERY = 4  # reads of the live task workers: every 4th watch (1 s)
+WATCH_SECONDS = (0.02, 0.25)  # between reads of the batches' states: from the first, doubling to the longest
+WORKERS_SECONDS = 1.0  # between reads of the live task workers (a dead worker's batch is handed out again)
+HAND_OUT_AT_ONCE = 8  # task runs created at once: each is a request to the server
 log = logging.getLogger(__name__)
 
 
@@ -83,12 +84,16 @@ class Batch:
 async def hand_out(task: Task[..., Any], batches: Batches, batch_tags: list[list[str]],
                    **params: Any) -> dict[UUID, Batch]:
     """One background task run per batch (`task(school_ids=batch, **params)`), tagged by its districts."""
-    handed: dict[UUID, Batch] = {}
-    for batch, names in zip(batches, batch_tags, strict=True):
-        with tags(*names):
-            run = await task.create_run(parameters={"school_ids": batch, **params}, deferred=True)
-        handed[run.id] = Batch(run, time.monotonic())
-    return handed
+    limit = asyncio.Semaphore(HAND_OUT_AT_ONCE)
+
+    async def one(batch: list[int], names: list[str]) -> Batch:
+        async with limit:
+            with tags(*names):
+                run = await task.create_run(parameters={"school_ids": batch, **params}, deferred=True)
+            return Batch(run, time.monotonic())
+
+    made = await asyncio.gather(*(one(b, n) for b, n in zip(batches, batch_tags, strict=True)))
+    return {b.run.id: b for b in made}  # in batch order
 
 
 async def watch(handed: dict[UUID, Batch], task_key: str) -> list[Any]:
@@ -96,10 +101,11 @@ async def watch(handed: dict[UUID, Batch], task_key: str) -> list[Any]:
     error naming the batches that did not complete (after all ended: none is left running unwatched)."""
     lease = get_settings().batch_lease_seconds
     waiting = set(handed)
-    rounds = 0
+    pause, workers_read = WATCH_SECONDS[0], time.monotonic()
     async with get_client() as client:
         while waiting:
-            await asyncio.sleep(WATCH_SECONDS)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, WATCH_SECONDS[1])
             runs = await client.read_task_runs(task_run_filter=TaskRunFilter(id=TaskRunFilterId(any_=list(waiting))))
             if len(runs) < len(waiting):  # a task worker deletes a run it cannot start (its log says why)
                 gone = sorted(str(i) for i in waiting - {r.id for r in runs})
@@ -108,8 +114,8 @@ async def watch(handed: dict[UUID, Batch], task_key: str) -> list[Any]:
                 if run.state is not None and run.state.is_final():
                     handed[run.id].state = run.state
                     waiting.discard(run.id)
-            rounds += 1
-            if waiting and rounds % WORKERS_EVERY == 0:
+            if waiting and time.monotonic() - workers_read >= WORKERS_SECONDS:
+                workers_read = time.monotonic()
                 await _hand_out_lost(client, [handed[i] for i in waiting], task_key, lease)
     failed = [f"{b.run.name} ({b.state.name})" for b in handed.values() if b.state and not b.state.is_completed()]
     if failed:
