@@ -17,9 +17,10 @@ delivery lost with its worker before the claim, or a server restarted), is put b
 re-queues the same task run; a second delivery of a run already taken is refused by Prefect's orchestration.
 A batch is one transaction and the core is idempotent: running one again is safe.
 
-Embedded (no deployment: `xinyu advance`, serve, tests), with `groups=1`, with no task worker online, and
-for fewer schools than XINYU_SPREAD_MIN_SCHOOLS (unless `groups` asks to spread) the batches run as tasks in
-the flow's own process.
+Embedded (no deployment and no `groups`: `xinyu advance`, serve, tests), with `groups=1`, with no task worker
+online, and for fewer schools than XINYU_SPREAD_MIN_SCHOOLS (unless `groups` asks to spread) the batches run as
+tasks in the flow's own process. A run not from a deployment spreads when `groups` asks (a simulation's parent
+runs on a server's API, xinyu/simulate/orchestrators.py).
 """
 
 import asyncio
@@ -49,12 +50,15 @@ log = logging.getLogger(__name__)
 
 
 async def spreads(batches: Batches, groups: int | None, batch_tasks: Sequence[Task[..., Any]]) -> bool:
-    """Whether this run hands its batches to task workers: from a deployment, unless `groups` is 1, with a task
-    worker online, and (unless `groups` asks to spread) from XINYU_SPREAD_MIN_SCHOOLS schools on."""
+    """Whether this run hands its batches to task workers: from a deployment (or, not from one, when `groups`
+    asks to spread: a simulation's parent runs on a server's API), unless `groups` is 1, with a task worker
+    online, and (unless `groups` asks to spread) from XINYU_SPREAD_MIN_SCHOOLS schools on."""
     context = FlowRunContext.get()
     run = context.flow_run if context else None
-    if run is None or run.deployment_id is None or len(batches) < 2 or groups == 1:
-        return False  # embedded: Prefect's in-process API, no task workers
+    if run is None or len(batches) < 2 or groups == 1:
+        return False
+    if run.deployment_id is None and groups is None:
+        return False  # embedded (`xinyu advance`, serve's scheduler): Prefect's in-process API, no task workers
     if groups is None and sum(map(len, batches)) < get_settings().spread_min_schools:
         return False
     async with get_client() as client:

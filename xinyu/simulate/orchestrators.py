@@ -94,7 +94,8 @@ class FlowLoop:
     inside Prefect's own client contexts (AsyncClientContext, SyncClientContext), entered once, which every
     flow and task run of the session then finds and reuses."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefect_settings: Mapping[str, str] | None = None) -> None:
+        self._settings = dict(prefect_settings or {})  # PREFECT_* for the session's runs (default: the process's)
         self._runner = asyncio.Runner()
         self._context = contextvars.copy_context()  # where the client contexts are set: every run runs in it
         self._clients = AsyncExitStack()
@@ -111,8 +112,12 @@ class FlowLoop:
         return self._runner.run(flow_run, context=self._context)
 
     async def _enter(self) -> None:
+        import prefect.settings
         from prefect.context import AsyncClientContext, SyncClientContext
 
+        if self._settings:
+            self._clients.enter_context(prefect.settings.temporary_settings(
+                {getattr(prefect.settings, name): value for name, value in self._settings.items()}))
         await self._clients.enter_async_context(AsyncClientContext.get_or_create())
         self._clients.enter_context(SyncClientContext.get_or_create())
 
@@ -151,31 +156,49 @@ class EmbeddedOrchestrator:
 
 
 class ServerOrchestrator:
-    """The deployments on a Prefect server of its own with a process worker and two batch workers (xinyu/devstack
-    server_stack), brought up here and torn down by close(). PostgreSQL only; each run's batches handed to both."""
+    """The advance-cycles and dispatch-outbox flows as runs on a Prefect server of its own (xinyu/devstack
+    server_stack, PostgreSQL only, brought up here and torn down by close()), their batches handed to its
+    `workers` batch workers (Prefect task workers, flows/spread.py). The parent runs are this process's, on one
+    FlowLoop against the server's API: a deployment's run would start a Python process on the process worker
+    for each of the two flows of every simulated day (~4 s each), a year of them hours of process starts."""
 
     def __init__(self, settings: Settings, *, workers: int = 2, ui: bool = False, port: int | None = None) -> None:
         if not settings.database_url.startswith("postgresql"):
             raise ValueError("服务器编排需要 PostgreSQL 数据库（--database-url postgresql+psycopg://…）")
         from xinyu.devstack import server_stack
+        from xinyu.devstack.config import worker_env
 
         self._restore = _set_environment(settings)  # the workers take the caller's XINYU_* settings
         self._stack = server_stack(settings.database_url, workers=workers, ui=ui, port=port)
-        stack = self._stack.__enter__()
+        self.stack = stack = self._stack.__enter__()
         self.api_url = stack.api_url  # …/api; with `ui`, Prefect's UI is at the same address without /api
-        self._runs = stack.orchestrator(groups=workers)
+        self.groups = workers
+        env = worker_env(stack.config)  # the server's API and the result storage the batch workers share
+        self._loop = FlowLoop(prefect_settings={name: env[name] for name in SERVER_SETTINGS})
 
     def advance(self, at: datetime) -> dict[str, int]:
-        return flat_counts(self._runs.advance(at))
+        from flows.monthly_cycle import AdvanceParams, advance_async
+
+        return flat_counts(self._loop.run(advance_async(AdvanceParams(at=at.isoformat(), groups=self.groups))))
 
     def dispatch(self, at: datetime) -> dict[str, int]:
-        return flat_counts(self._runs.dispatch(at))
+        from flows.dispatch import DispatchParams, dispatch_outbox_async
+
+        return flat_counts(self._loop.run(dispatch_outbox_async(DispatchParams(at=at.isoformat()))))
 
     def close(self) -> None:
         try:
-            self._stack.__exit__(None, None, None)
+            self._loop.close()
         finally:
-            self._restore()
+            try:
+                self._stack.__exit__(None, None, None)
+            finally:
+                self._restore()
+
+
+# The Prefect settings a parent run on a server's API needs: the API, and the result storage its batches' task
+# workers write to.
+SERVER_SETTINGS = ("PREFECT_API_URL", "PREFECT_LOCAL_STORAGE_PATH", "PREFECT_RESULTS_PERSIST_BY_DEFAULT")
 
 
 # What the flows read from the environment; anything else that could reach a real person is cleared.
