@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
+from xinyu import statutory
 from xinyu.statutory import Statutory
 from xinyu.workdays import WorkCalendar
 
@@ -198,7 +199,8 @@ def test_fallback_for_a_year_without_data_is_the_statutory_holidays_estimated(
     """2027 with chinesecalendar 1.11; the first uncovered year, so a package upgrade keeps the test real.
     Never bare Monday–Friday: 元旦, 春节, 清明, 劳动节, 端午, 中秋 and 国庆 are off, and say so in the log."""
     year = next(y for y in range(2026, 2100) if not _covered(y))
-    work = WorkCalendar(statutory=Statutory())  # a fresh calendar: nothing imported, nothing warned yet
+    statutory.WARNED.discard(year)  # as in a new process: nothing warned yet
+    work = WorkCalendar(statutory=Statutory())  # a fresh calendar: nothing imported
     whole_year = days(date(year, 1, 1), date(year, 12, 31))
     with caplog.at_level(logging.WARNING, logger="xinyu.statutory"):
         off_weekdays = [day for day in whole_year if day.weekday() < 5 and not work.is_workday(day)]

@@ -29,6 +29,7 @@ from sqlmodel import Session
 from models.calendar import CalendarDay
 
 log = logging.getLogger(__name__)
+WARNED: set[int] = set()  # years this process has warned of: once each, not per flow run (a demo runs dozens)
 
 IMPORTED, PACKAGE, ESTIMATED = "imported", "chinesecalendar", "estimated"
 SOURCE_LABELS = {IMPORTED: "已导入的国务院安排", PACKAGE: "chinesecalendar 包", ESTIMATED: "推定（按法定节日）"}
@@ -148,8 +149,10 @@ class Statutory:
         days = [first + timedelta(days=n) for n in range(366 if calendar.isleap(year) else 365)]
         table: dict[date, Day] = {}
         if source == ESTIMATED:
-            log.warning("%s 年的国务院节假日安排尚未导入（chinesecalendar 也没有）：按法定节日推定，"
-                        "据此算出的日期标为“推定”；请用 xinyu calendar import 导入", year)
+            if year not in WARNED:
+                WARNED.add(year)
+                log.warning("%s 年的国务院节假日安排尚未导入（chinesecalendar 也没有）：按法定节日推定，"
+                            "据此算出的日期标为“推定”；请用 xinyu calendar import 导入", year)
             named = estimated_holidays(year)
             for day in days:
                 name = named.get(day)
