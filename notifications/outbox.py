@@ -3,10 +3,10 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from models import OutboxMessage, Person, RoleAssignment, School
+from xinyu.db import insert_rows
 from xinyu.roles import Role
 
 OUTBOX_TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -74,5 +74,5 @@ def queue_rows(session: Session, rows: list[dict[str, Any]]) -> int:
         if fresh:
             # A Core executemany: the ORM's bulk insert leaves out None values and so splits alternating
             # email/SMS rows (body_html set or not) into one statement per row.
-            session.execute(insert(OUTBOX_TABLE), fresh)
+            insert_rows(session, OUTBOX_TABLE, fresh)
     return len(fresh)

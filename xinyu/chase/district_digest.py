@@ -54,7 +54,10 @@ def queue_district_digests(
     today = local_date(now)
     district_ids = list(district_ids) if district_ids is not None else None
     lock_districts(session, district_ids, now=now)  # a second run waits here, then finds the digests queued
-    query = select(Escalation).where(Escalation.status != "resolved").order_by(col(Escalation.raised_at))
+    # Raised together (one run's), the items keep their ids' order: without it PostgreSQL lists ties in whatever
+    # order the table's pages hold them, and the same digest would read differently from one run to the next.
+    query = (select(Escalation).where(Escalation.status != "resolved")
+             .order_by(col(Escalation.raised_at), col(Escalation.id)))
     if district_ids is not None:
         query = query.where(col(Escalation.district_id).in_(district_ids))
     open_items = list(session.exec(query))

@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm.attributes import set_attribute
 from sqlmodel import Session, col, select
 
@@ -19,6 +18,7 @@ from xinyu.cycle.reconcile import reconcile
 from xinyu.cycle.states import TaskStatus, check_task_move
 from xinyu.cycle.student_picks import propose_picks, resolve_picks
 from xinyu.cycle.task_factory import AUDIT
+from xinyu.db import insert_rows
 from xinyu.evidence_files import FileRefused, FileStore, Upload, default_store
 from xinyu.evidence_files.records import check_uploads, history_view, save_uploads
 from xinyu.history import record_change
@@ -78,7 +78,7 @@ def complete_tasks(session: Session, *, completions: list[Completion], now: date
                           book=book, org=org, facts=facts, store=store)
             audit.append({"at": now, "actor_id": task.completed_by_id, "action": "complete_task",
                           "target": f"task:{task.id}", "detail": f"fields={','.join(sorted(task.evidence))}"})
-    session.execute(insert(AUDIT), audit)
+    insert_rows(session, AUDIT, audit)
     facts.send()  # the monthly reports' e-mails
     resolve_for_done(session, tasks.values(), now)  # the district's inbox item closes with its task
     close_findings_for_done(session, tasks.values(), now)  # an inspection's finding closes with its task (QD-S2)

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from models import Cycle, Extension, School, Step, Task
@@ -15,6 +14,7 @@ from xinyu.cycle.schedule import month_parts, step_dates
 from xinyu.cycle.states import CycleStatus, StepStatus, TaskStatus
 from xinyu.cycle.system_templates import MISSED_STEP
 from xinyu.cycle.task_factory import STEPS, TASKS, task_row, template_task_rows
+from xinyu.db import insert_rows
 from xinyu.locks import lock_schools
 
 
@@ -68,7 +68,7 @@ def open_month(
                               "earliest": earliest, "calendar_due": calendar_due, "due": None,
                               "opened_at": None, "done_at": None})
     if step_rows:
-        session.execute(insert(STEPS), step_rows)
+        insert_rows(session, STEPS, step_rows)
     result.opened = len(new_cycles)
     if new_cycles:
         result.closed, result.carried_tasks = _carry_over(session, new_cycles, now, book)
@@ -107,7 +107,7 @@ def _carry_over(session: Session, new_cycles: list[Cycle], now: datetime, book: 
         old = old_by_id[step.cycle_id]
         rows.extend(_unstarted_phases(session, step, old, by_school[old.school_id], org, now, book))
     if rows:
-        session.execute(insert(TASKS), rows)
+        insert_rows(session, TASKS, rows)
         _move_pending_extensions(session, [t.id for t in open_tasks if t.id is not None])
     for task in open_tasks:
         task.status = TaskStatus.carried

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, inspect
+from sqlalchemy import bindparam, case, func, inspect
 from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -26,6 +26,7 @@ from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.schedule import due_on_opening, month_of, opens_on, task_due
 from xinyu.cycle.states import CycleStatus, StepStatus, TaskStatus, check_step_move
 from xinyu.cycle.task_factory import TASKS, template_task_rows
+from xinyu.db import insert_rows
 from xinyu.locks import lock_schools
 from xinyu.packs import StepRule
 
@@ -246,7 +247,7 @@ class _Run:
 
     def flush_tasks(self) -> None:
         if self._new_tasks:
-            self.session.execute(insert(TASKS), self._new_tasks)
+            insert_rows(self.session, TASKS, self._new_tasks)
             self._new_tasks.clear()
         self.session.flush()
 

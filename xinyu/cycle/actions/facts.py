@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from models import Cycle, LedgerReview, Meeting, MonthlyReport, Person, RoleAssignment, School, Task
@@ -26,6 +26,7 @@ from xinyu.courses.status import ClassCourseStatus, class_statuses_by_school
 from xinyu.cycle.actions.ledger import LEDGER_TABLES
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.task_factory import TASKS
+from xinyu.db import insert_rows
 from xinyu.ledgers.coverage import SchoolCoverage, coverage_for_schools
 from xinyu.ledgers.monthly_counts import MonthCounts, month_counts_by_school
 from xinyu.monthly_report import ReportFacts, StepRow, TaskRow, count_open_cases, load_steps, load_tasks
@@ -76,7 +77,7 @@ class BatchFacts:
     def write_tasks(self) -> None:
         if self._new_tasks:
             with self.session.no_autoflush:
-                self.session.execute(insert(TASKS), self._new_tasks)
+                insert_rows(self.session, TASKS, self._new_tasks)
             self._new_tasks.clear()
 
     def queue_email(self, *, people: list[Person], occasion: str, subject: str, body_text: str,

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from models import Cycle, Meeting, Person, RoleAssignment, Task
@@ -14,6 +13,7 @@ from xinyu.cycle.evidence import EvidenceError
 from xinyu.cycle.org_index import OrgIndex
 from xinyu.cycle.system_templates import DECISION
 from xinyu.cycle.task_factory import TASKS, task_row
+from xinyu.db import insert_rows
 from xinyu.roles import Role, parse_role
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def record_minutes(
         facts.insert_tasks(current.id or 0, rows)
     elif rows:
         with session.no_autoflush:  # new rows only: the batch's pending changes can wait for its flush
-            session.execute(insert(TASKS), rows)
+            insert_rows(session, TASKS, rows)
 
 
 def staff_lookup(session: Session, school_id: int) -> PersonLookup:
