@@ -29,7 +29,7 @@ from xinyu.chase import queue_district_digests, run_chase
 from xinyu.clock import local_date, parse_at
 from xinyu.cycle import advance, start_month
 from xinyu.cycle.schedule import month_of
-from xinyu.db import transaction
+from xinyu.db import refresh_statistics, transaction
 from xinyu.locks import ClockBehind
 from xinyu.packs import PackError
 from xinyu.settings import get_settings
@@ -166,6 +166,7 @@ async def open_month_async(params: OpenMonthParams) -> dict[str, int]:
             total = _total(await run_spread(open_batch, batches, batch_tags, month=month, now=now))
         else:
             total = _open_here(batches, month, now, batch_tags)
+        refresh_statistics(engine())  # the month's rows, planned right by the next run (xinyu/db.py)
         await publish_counts(key="open-month", title=run_namer("open-month")(), now=now, month=month)
         return total
 
@@ -182,6 +183,7 @@ async def advance_async(params: AdvanceParams) -> dict[str, int]:
         else:
             total = _advance_here(batches, now, batch_tags)
         total["chase.district_messages"] = tell_districts(now)  # once, after every batch
+        refresh_statistics(engine())
         await publish_counts(key="advance-cycles", title=run_namer("advance-cycles")(), now=now,
                              month=month_of(local_date(now)))
         return total

@@ -99,6 +99,31 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         cursor.close()
 
 
+# What a run of the loop writes in bulk (a month's opening: hundreds of thousands of tasks at a province's scale).
+RUN_TABLES = ("cycle", "step", "task", "chase_event", "escalation", "outbox", "audit_log", "ledger_review")
+ANALYZE_AFTER_ROWS = 1_000  # and a tenth of the table: autovacuum's own rule, with a higher floor
+
+
+def refresh_statistics(engine: Engine, tables: tuple[str, ...] = RUN_TABLES) -> list[str]:
+    """PostgreSQL: ANALYZE the tables a run changed by much, after it (the tables it names; returned).
+
+    The planner's row estimates come from statistics that only ANALYZE refreshes. Autovacuum does it a while
+    after a commit, or never where it is off: until then a table that grew from nothing to a month's tasks is
+    planned as if nearly empty, and a batch's "open tasks of these schools" query ran 48 s instead of
+    milliseconds (a nested loop over every open cycle). Run once per run, outside its batches' transactions
+    (ANALYZE in a transaction would hold its lock to the end, and batches analysing in parallel would queue)."""
+    if engine.dialect.name != "postgresql":
+        return []
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        stale = [name for (name,) in connection.exec_driver_sql(
+            "SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(%(tables)s)"
+            " AND n_mod_since_analyze > %(floor)s + 0.1 * n_live_tup ORDER BY relname",
+            {"tables": list(tables), "floor": ANALYZE_AFTER_ROWS})]
+        if stale:
+            connection.exec_driver_sql("ANALYZE " + ", ".join(stale))
+    return stale
+
+
 def alembic_config(url: str) -> "Config":
     from alembic.config import Config  # imported by the commands that migrate, not by every command
 

@@ -14,7 +14,7 @@ from xinyu.cli.evidence import add_file_option, read_files
 from xinyu.clock import local_date, parse_at
 from xinyu.cycle import complete_task
 from xinyu.cycle.schedule import month_of, month_parts
-from xinyu.db import transaction
+from xinyu.db import refresh_statistics, transaction
 from xinyu.prefect_api import use_api
 from xinyu.queries import TASK_STATUSES, TaskFilter, list_tasks
 from xinyu.roles import parse_role
@@ -71,6 +71,7 @@ def cmd_open(args: argparse.Namespace) -> int:
         engine, book = engine_and_book()
         with transaction(engine) as session:
             result = vars(start_month(session, month=args.month, now=now, book=book))
+        refresh_statistics(engine)  # as the flow does after its batches
     else:
         from flows.monthly_cycle import OpenMonthParams, open_month_flow
 
@@ -101,6 +102,7 @@ def cmd_advance(args: argparse.Namespace) -> int:
             result = {**vars(outcome), **{f"opened.{k}": v for k, v in vars(outcome.opened).items()},
                       **{f"chase.{k}": v for k, v in chased.counts().items()},
                       "chase.district_messages": queue_district_digests(session, now=now, book=book)}
+        refresh_statistics(engine)
     else:
         from flows.monthly_cycle import AdvanceParams, advance_flow
 
