@@ -83,6 +83,7 @@ def open_batch(school_ids: list[int], month: str, now: datetime) -> dict[str, An
     """Open the month for a batch of schools in one transaction, with the first step's tasks where its
     earliest day has come (idempotent)."""
     claim_here()
+    refresh_statistics(engine())  # the rows earlier batches of this run wrote, planned right (xinyu/db.py)
     with transaction(engine()) as session:
         return vars(start_month(session, month=month, now=now, book=pack_book(), school_ids=school_ids))
 
@@ -91,6 +92,7 @@ def open_batch(school_ids: list[int], month: str, now: datetime) -> dict[str, An
 def advance_batch(school_ids: list[int], now: datetime) -> dict[str, Any]:
     """Move a batch of schools' cycles forward and chase their overdue work, in one transaction (idempotent)."""
     claim_here()
+    refresh_statistics(engine())
     with transaction(engine()) as session:
         book = pack_book()
         result = advance(session, now=now, book=book, school_ids=school_ids)

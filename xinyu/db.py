@@ -105,13 +105,14 @@ ANALYZE_AFTER_ROWS = 1_000  # and a tenth of the table: autovacuum's own rule, w
 
 
 def refresh_statistics(engine: Engine, tables: tuple[str, ...] = RUN_TABLES) -> list[str]:
-    """PostgreSQL: ANALYZE the tables a run changed by much, after it (the tables it names; returned).
+    """PostgreSQL: ANALYZE the tables changed by much since their last ANALYZE (the names; returned).
 
     The planner's row estimates come from statistics that only ANALYZE refreshes. Autovacuum does it a while
     after a commit, or never where it is off: until then a table that grew from nothing to a month's tasks is
     planned as if nearly empty, and a batch's "open tasks of these schools" query ran 48 s instead of
-    milliseconds (a nested loop over every open cycle). Run once per run, outside its batches' transactions
-    (ANALYZE in a transaction would hold its lock to the end, and batches analysing in parallel would queue)."""
+    milliseconds (a nested loop over every open cycle). Called before each batch and after each run, outside
+    their transactions (inside one, ANALYZE would hold its lock to the end); a table another process is
+    analysing just then is skipped (SKIP_LOCKED), not waited for."""
     if engine.dialect.name != "postgresql":
         return []
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -120,7 +121,7 @@ def refresh_statistics(engine: Engine, tables: tuple[str, ...] = RUN_TABLES) -> 
             " AND n_mod_since_analyze > %(floor)s + 0.1 * n_live_tup ORDER BY relname",
             {"tables": list(tables), "floor": ANALYZE_AFTER_ROWS})]
         if stale:
-            connection.exec_driver_sql("ANALYZE " + ", ".join(stale))
+            connection.exec_driver_sql("ANALYZE (SKIP_LOCKED) " + ", ".join(stale))
     return stale
 
 

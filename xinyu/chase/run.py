@@ -16,7 +16,7 @@ from sqlalchemy import insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from models import ChaseEvent, Cycle, Escalation, School, Task
+from models import ChaseEvent, Cycle, Escalation, Task
 from notifications.outbox import queue_rows
 from xinyu.chase.calendar import ChaseCalendar, chase_calendar
 from xinyu.chase.directory import Directory, load_directory
@@ -136,20 +136,31 @@ def run_chase(
 
 def open_tasks(session: Session, school_ids: Iterable[int] | None = None, *,
                task_ids: Iterable[int] | None = None) -> list[OpenTask]:
+    """The open tasks of open cycles, by school, due date and id.
+
+    Two queries joined here rather than one SQL join: planned from statistics older than a month's tasks (a
+    run's first batches, before any ANALYZE), the join ran as a nested loop over every open cycle probing the
+    task table, 48 s a batch at 10,000 schools; the task query alone stays an index scan whatever the
+    statistics say."""
     query = (
         sa_select(col(Task.id), col(Task.lineage_id), col(Task.school_id), col(Task.kind), col(Task.due),
                   col(Task.assignee_id), col(Task.acknowledged_at), col(Task.escalation_level), col(Task.title),
-                  col(Task.class_id), col(Task.role), col(Cycle.pack), col(Cycle.pack_version))
-        .join(Cycle, col(Cycle.id) == col(Task.cycle_id))
-        .join(School, col(School.id) == col(Task.school_id))
-        .where(col(Task.status) == TaskStatus.open, col(Cycle.status) == CycleStatus.open)
+                  col(Task.class_id), col(Task.role), col(Task.cycle_id))
+        .where(col(Task.status) == TaskStatus.open)
         .order_by(col(Task.school_id), col(Task.due), col(Task.id))
     )
     if school_ids is not None:
         query = query.where(col(Task.school_id).in_(list(school_ids)))
     if task_ids is not None:
         query = query.where(col(Task.id).in_(list(task_ids)))
-    return [OpenTask(*row) for row in session.execute(query)]
+    rows = session.execute(query).all()
+    rules: dict[int, tuple[str, str]] = {}
+    cycle_ids = sorted({row.cycle_id for row in rows})
+    for part in range(0, len(cycle_ids), 5000):
+        rules.update((cycle_id, (pack, version)) for cycle_id, pack, version in session.execute(
+            sa_select(col(Cycle.id), col(Cycle.pack), col(Cycle.pack_version))
+            .where(col(Cycle.id).in_(cycle_ids[part:part + 5000]), col(Cycle.status) == CycleStatus.open)))
+    return [OpenTask._make((*row[:-1], *rules[row.cycle_id])) for row in rows if row.cycle_id in rules]
 
 
 def _fired(session: Session, lineages: list[int]) -> dict[int, set[tuple[str, str]]]:

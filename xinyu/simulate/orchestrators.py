@@ -71,6 +71,7 @@ class DirectOrchestrator:
 
         total: dict[str, int] = {}
         for batch in self.batches():
+            refresh_statistics(self.engine)  # as the flow's batches do
             with transaction(self.engine) as session:
                 moved = advance(session, now=at, book=self.book, school_ids=batch)
                 chased = run_chase(session, now=at, book=self.book, school_ids=batch)
