@@ -7,18 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
-from sqlmodel import Session
 
+from bench.year_scale import count_rows
 from tests.conftest import TEST_DB
 from tests.faults.databases import fresh_databases
-from xinyu.db import make_engine
 from xinyu.simulate import SimulationOptions, run_simulation
 from xinyu.simulate.orchestrators import ServerOrchestrator
 
 pytestmark = pytest.mark.skipif(TEST_DB != "postgresql", reason="a Prefect server with several workers runs on "
                                                                "PostgreSQL only (both databases)")
-TABLES = ("cycle", "step", "task", "chase_event", "escalation", "outbox", "course_record", "audit_log")
 
 
 class Watched:
@@ -42,15 +39,6 @@ class Watched:
         self.inner.close()
 
 
-def rows(url: str) -> dict[str, int]:
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session:
-            return {t: int(session.execute(select(func.count()).select_from(text(t))).scalar_one()) for t in TABLES}
-    finally:
-        engine.dispose()
-
-
 def test_simulated_days_through_the_server_equal_the_core_alone(tmp_path: Path) -> None:
     results, counts = {}, {}
     watched: Watched | None = None
@@ -65,7 +53,7 @@ def test_simulated_days_through_the_server_equal_the_core_alone(tmp_path: Path) 
 
                 runner = watched = Watched(ServerOrchestrator(simulation_settings(options)))
             results[name] = run_simulation(options, out=lambda _: None, orchestrator=runner)
-            counts[name] = rows(url)
+            counts[name] = count_rows(url)
     server, direct = results["server"], results["direct"]
     assert [{k: v for k, v in vars(m).items() if k != "seconds"} for m in server.months] == \
         [{k: v for k, v in vars(m).items() if k != "seconds"} for m in direct.months]
