@@ -22,7 +22,8 @@ def register(command: Command) -> None:
     p.add_argument("--database-url", help="改用此数据库（须为空库，如新建的 PostgreSQL 库）")
     p.add_argument("--smtp-url", help="邮件发往此 SMTP 服务器（如本机的收信测试服务）；默认写入文件")
     p.add_argument("--orchestrator", choices=ORCHESTRATORS, default="embedded",
-                   help="embedded：Prefect 进程内 API 运行真实流程（同 xinyu advance）；direct：直接调用核心")
+                   help="embedded：Prefect 进程内 API 运行真实流程（同 xinyu advance）；direct：直接调用核心；"
+                        "server：自带一个 Prefect 服务器（PostgreSQL）与两个批次工作进程，各批次交给它们执行")
     p.add_argument("--students", action="store_true", help="同时导入学生名单（每班 40 人；模拟本身不需要）")
     p.add_argument("--allow-existing-data", action="store_true", help="允许在已有数据的数据库上运行")
 
