@@ -140,10 +140,12 @@ class EmbeddedOrchestrator:
         os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
         self._loop = FlowLoop()
 
+    groups: int | None = None  # the advance's batches: in the run's own process
+
     def advance(self, at: datetime) -> dict[str, int]:
         from flows.monthly_cycle import AdvanceParams, advance_async
 
-        return self._loop.run(advance_async(AdvanceParams(at=at.isoformat())))
+        return self._loop.run(advance_async(AdvanceParams(at=at.isoformat(), groups=self.groups)))
 
     def dispatch(self, at: datetime) -> dict[str, int]:
         from flows.dispatch import DispatchParams, dispatch_outbox_async
@@ -157,7 +159,7 @@ class EmbeddedOrchestrator:
             self._restore()
 
 
-class ServerOrchestrator:
+class ServerOrchestrator(EmbeddedOrchestrator):
     """The advance-cycles and dispatch-outbox flows as runs on a Prefect server of its own (xinyu/devstack
     server_stack, PostgreSQL only, brought up here and torn down by close()), their batches handed to its
     `workers` batch workers (Prefect task workers, flows/spread.py). The parent runs are this process's, on one
@@ -178,24 +180,11 @@ class ServerOrchestrator:
         env = worker_env(stack.config)  # the server's API and the result storage the batch workers share
         self._loop = FlowLoop(prefect_settings={name: env[name] for name in SERVER_SETTINGS})
 
-    def advance(self, at: datetime) -> dict[str, int]:
-        from flows.monthly_cycle import AdvanceParams, advance_async
-
-        return flat_counts(self._loop.run(advance_async(AdvanceParams(at=at.isoformat(), groups=self.groups))))
-
-    def dispatch(self, at: datetime) -> dict[str, int]:
-        from flows.dispatch import DispatchParams, dispatch_outbox_async
-
-        return flat_counts(self._loop.run(dispatch_outbox_async(DispatchParams(at=at.isoformat()))))
-
     def close(self) -> None:
         try:
-            self._loop.close()
+            super().close()
         finally:
-            try:
-                self._stack.__exit__(None, None, None)
-            finally:
-                self._restore()
+            self._stack.__exit__(None, None, None)
 
 
 # The Prefect settings a parent run on a server's API needs: the API, and the result storage its batches' task
