@@ -9,8 +9,11 @@ from models import Cycle, School
 from xinyu.cycle import PackBook
 from xinyu.cycle.states import CycleStatus
 from xinyu.db import make_engine
+from xinyu.gc_tuning import tune_gc
 from xinyu.settings import get_settings
 from xinyu.statutory import sync_calendar
+
+tune_gc()  # every process that runs batches imports this module: flow runs, task workers, the CLI, benchmarks
 
 
 @lru_cache(maxsize=4)

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, Table, create_engine, event, insert
+from sqlalchemy import Engine, Table, bindparam, create_engine, event, insert, update
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
@@ -97,6 +97,42 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
                                 for value, process in zip((row[name] for name in names), processors, strict=True)])
     finally:
         cursor.close()
+
+
+UPDATE_BY_ARRAYS_ROWS = 50  # on PostgreSQL, this many rows and more are updated by one statement over arrays
+
+
+def update_rows(session: Session, table: Table, rows: list[dict[str, Any]], *, key: str = "id") -> None:
+    """Many rows of one table updated by their `key`, every row with the same columns, nothing returned.
+
+    On PostgreSQL a large list is one statement: the values go as one array per column (`unnest`), each value
+    passed through its column type's bind processing first, as an UPDATE's would; an executemany is a round of
+    statements, one per row (a month's completed tasks: thousands a batch). Elsewhere: an executemany."""
+    if not rows:
+        return
+    connection = session.connection()
+    names = [name for name in rows[0] if name != key]
+    if connection.dialect.name != "postgresql" or len(rows) < UPDATE_BY_ARRAYS_ROWS:
+        session.execute(update(table).where(table.c[key] == bindparam("_key"))
+                        .values({name: bindparam(name) for name in names}),
+                        [{**row, "_key": row[key]} for row in rows])
+        return
+    dialect, quote = connection.dialect, connection.dialect.identifier_preparer.quote
+    columns = [table.c[name] for name in (key, *names)]
+    arrays = []
+    for column in columns:
+        process = column.type._cached_bind_processor(dialect)  # noqa: SLF001
+        values = [row[column.name] for row in rows]
+        arrays.append(values if process is None else [process(value) for value in values])
+    types = [column.type.compile(dialect=dialect) for column in columns]
+    aliases = [f"v{number}" for number in range(len(columns))]
+    statement = (
+        f"UPDATE {dialect.identifier_preparer.format_table(table)} AS t SET "
+        + ", ".join(f"{quote(name)} = v.{alias}" for name, alias in zip(names, aliases[1:], strict=True))
+        + " FROM unnest(" + ", ".join(f"%({alias})s::{kind}[]" for alias, kind in zip(aliases, types, strict=True))
+        + f") AS v({', '.join(aliases)}) WHERE t.{quote(key)} = v.{aliases[0]}"
+    )
+    connection.exec_driver_sql(statement, dict(zip(aliases, arrays, strict=True)))
 
 
 # What a run of the loop writes in bulk (a month's opening: hundreds of thousands of tasks at a province's scale).

@@ -30,6 +30,7 @@ from xinyu.cli import (
 )
 from xinyu.cli.common import CliError, engine_and_book, resolve_person
 from xinyu.cli.errors import Parser, database_unreachable, expected_error, refuse
+from xinyu.gc_tuning import tune_gc
 from xinyu.settings import get_settings
 
 AREAS = (
@@ -62,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Prefect's run-by-run INFO lines would drown the CLI's own output; set the variable to see them.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     args = build_parser().parse_args(argv)
+    tune_gc()
     try:
         if args.command not in OWN_DATABASE:
             require_database()

@@ -1,10 +1,12 @@
 """Completing tasks: who, when and the evidence the pack asks for, then the task's action."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm.attributes import set_attribute
+from sqlalchemy import inspect
+from sqlalchemy.orm.attributes import set_attribute, set_committed_value
 from sqlmodel import Session, col, select
 
 from models import Cycle, Person, Task
@@ -17,8 +19,8 @@ from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.reconcile import reconcile
 from xinyu.cycle.states import TaskStatus, check_task_move
 from xinyu.cycle.student_picks import propose_picks, resolve_picks
-from xinyu.cycle.task_factory import AUDIT
-from xinyu.db import insert_rows
+from xinyu.cycle.task_factory import AUDIT, TASKS
+from xinyu.db import insert_rows, update_rows
 from xinyu.evidence_files import FileRefused, FileStore, Upload, default_store
 from xinyu.evidence_files.records import check_uploads, history_view, save_uploads
 from xinyu.history import record_change
@@ -79,11 +81,29 @@ def complete_tasks(session: Session, *, completions: list[Completion], now: date
             audit.append({"at": now, "actor_id": task.completed_by_id, "action": "complete_task",
                           "target": f"task:{task.id}", "detail": f"fields={','.join(sorted(task.evidence))}"})
     insert_rows(session, AUDIT, audit)
+    _write_completed(session, tasks.values())
     facts.send()  # the monthly reports' e-mails
     resolve_for_done(session, tasks.values(), now)  # the district's inbox item closes with its task
     close_findings_for_done(session, tasks.values(), now)  # an inspection's finding closes with its task (QD-S2)
     session.flush()
     return [tasks[c.task_id] for c in completions]
+
+
+DONE_COLUMNS = ("status", "completed_at", "completed_by_id", "evidence")
+
+
+def _write_completed(session: Session, tasks: Iterable[Task]) -> None:
+    """The batch's completed tasks in one statement (xinyu.db.update_rows), not the ORM's flush of each: their
+    four columns are written, then marked unchanged in the session. Any other change to a task (an action's)
+    stays for the ORM's flush; a task flushed mid-batch (uploads, proposals) has nothing left here."""
+    rows = []
+    for task in tasks:
+        changed = inspect(task).committed_state
+        if any(name in changed for name in DONE_COLUMNS):
+            rows.append({"id": task.id, **{name: getattr(task, name) for name in DONE_COLUMNS}})
+            for name in DONE_COLUMNS:
+                set_committed_value(task, name, getattr(task, name))
+    update_rows(session, TASKS, rows)
 
 
 def _schools_needing_org(
