@@ -26,7 +26,8 @@ def test_updated_rows_read_back_as_written(engine: Engine, monkeypatch: pytest.M
         update_rows(session, OUTBOX, [
             {"id": ids[n], "status": "sent" if n % 2 else "failed", "attempts": n,
              "params": {"学校": f"第{n}中学", "list": [n, None], "引号": "a'b\"c{}"},
-             "last_error": None if n % 2 else "连接被拒绝, {x}", "sent_at": NOW + timedelta(minutes=n) if n % 2 else None}
+             "last_error": None if n % 2 else "连接被拒绝, {x}",
+             "sent_at": NOW + timedelta(minutes=n) if n % 2 else None}
             for n in range(4)])  # the fifth row is left alone
     with engine.connect() as connection:
         rows = connection.execute(select(OUTBOX.c.status, OUTBOX.c.attempts, OUTBOX.c.params, OUTBOX.c.last_error,
