@@ -6,7 +6,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models import OutboxMessage, Person, RoleAssignment, School
-from xinyu.db import insert_rows
+from xinyu.db import among, insert_rows
 from xinyu.roles import Role
 
 OUTBOX_TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -69,7 +69,7 @@ def queue_rows(session: Session, rows: list[dict[str, Any]]) -> int:
     # The outbox is written with Core only, so no pending ORM change bears on it: flushing the caller's
     # session before each message (a batch's many small flushes) would only cost time.
     with session.no_autoflush:
-        seen = set(session.exec(select(OutboxMessage.dedupe_key).where(col(OutboxMessage.dedupe_key).in_(keys))))
+        seen = set(session.exec(select(OutboxMessage.dedupe_key).where(among(session, OutboxMessage.dedupe_key, keys))))
         fresh = [r for r in rows if r["dedupe_key"] not in seen]
         if fresh:
             # A Core executemany: the ORM's bulk insert leaves out None values and so splits alternating

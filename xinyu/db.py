@@ -1,10 +1,11 @@
 """Engines, sessions and migrations for SQLite (embedded) and PostgreSQL (at scale)."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, Table, bindparam, create_engine, event, insert, update
+from sqlalchemy import ColumnElement, Engine, Table, any_, bindparam, create_engine, event, insert, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
@@ -68,6 +69,16 @@ def transaction(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column IN values`, for a batch's many values. On PostgreSQL `column = ANY(:array)`: one parameter, where an
+    IN list is one per value, each rendered, parsed and bound again by the driver on every call (a batch's 5,000
+    task ids: a tenth of the peer benchmark's month went to that). Elsewhere: IN."""
+    values = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)  # type: ignore[no-any-return]
 
 
 COPY_FROM_ROWS = 200  # on PostgreSQL, this many rows and more go in by COPY

@@ -33,6 +33,7 @@ from sqlmodel import Session, col
 
 from models import District, School
 from xinyu.clock import as_local, local_date
+from xinyu.db import among
 
 _HELD = "xinyu.locked_schools"  # session.info: the school ids this transaction holds; None stands for all
 
@@ -58,7 +59,7 @@ def lock_schools(session: Session, school_ids: Iterable[int] | None, *, chase_at
     query = sa_select(col(School.id), col(School.chased_at)).order_by(col(School.id)).with_for_update(
         key_share=True)
     if ids is not None:
-        query = query.where(col(School.id).in_(ids))
+        query = query.where(among(session, School.id, ids))
     rows = session.execute(query).all()
     session.info[_HELD] = None if ids is None or held is None else held | set(ids)
     if chase_at is not None and rows:

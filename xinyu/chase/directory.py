@@ -8,6 +8,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models import District, Person, RoleAssignment, School, SchoolClass
+from xinyu.db import among
 from xinyu.grades import grade_label
 from xinyu.roles import Role
 
@@ -57,7 +58,7 @@ def load_directory(
     tells: a school has ~75 role assignments and a day's reminders need a handful of them."""
     ids = list(school_ids)
     directory = Directory()
-    directory.schools = {s.id: s for s in session.exec(select(School).where(col(School.id).in_(ids))) if s.id}
+    directory.schools = {s.id: s for s in session.exec(select(School).where(among(session, School.id, ids))) if s.id}
     district_ids = {s.district_id for s in directory.schools.values()}
     directory.districts = {d.id: d for d in session.exec(select(District).where(col(District.id).in_(district_ids)))
                            if d.id}
@@ -95,6 +96,6 @@ def load_directory(
     for part in range(0, len(person_ids), 5000):  # keep IN lists within every database's limits
         chunk = person_ids[part:part + 5000]
         for row in session.execute(sa_select(col(Person.id), col(Person.name), col(Person.email), col(Person.phone))
-                                   .where(col(Person.id).in_(chunk))):
+                                   .where(among(session, Person.id, chunk))):
             directory.people[row[0]] = Contact(*row)
     return directory

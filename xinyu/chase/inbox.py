@@ -26,6 +26,7 @@ from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import CycleStatus, TaskStatus
 from xinyu.cycle.system_templates import NOTICE, SYSTEM_STEP_LABELS
 from xinyu.cycle.task_factory import task_row
+from xinyu.db import among
 from xinyu.grades import grade_label
 from xinyu.privacy import redact_student_names
 from xinyu.roles import Role, role_label
@@ -339,7 +340,7 @@ def resolve_for_done(session: Session, tasks: Iterable[Task], now: datetime) -> 
     if not lineages:
         return 0
     # A crisis report stays open until its case is closed (xinyu.crisis.closing), not when its task is done.
-    items = list(session.exec(select(Escalation).where(col(Escalation.lineage_id).in_(lineages),
+    items = list(session.exec(select(Escalation).where(among(session, Escalation.lineage_id, lineages),
                                                        Escalation.status != "resolved",
                                                        Escalation.reason != "crisis")))
     for item in items:

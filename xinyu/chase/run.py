@@ -26,6 +26,7 @@ from xinyu.chase.titles import TitleGuard
 from xinyu.clock import local_date
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import CycleStatus, TaskStatus
+from xinyu.db import among
 from xinyu.links import link
 from xinyu.locks import lock_schools
 from xinyu.roles import Role, role_label
@@ -150,16 +151,16 @@ def open_tasks(session: Session, school_ids: Iterable[int] | None = None, *,
         .order_by(col(Task.school_id), col(Task.due), col(Task.id))
     )
     if school_ids is not None:
-        query = query.where(col(Task.school_id).in_(list(school_ids)))
+        query = query.where(among(session, Task.school_id, school_ids))
     if task_ids is not None:
-        query = query.where(col(Task.id).in_(list(task_ids)))
+        query = query.where(among(session, Task.id, task_ids))
     rows = session.execute(query).all()
     rules: dict[int, tuple[str, str]] = {}
     cycle_ids = sorted({row.cycle_id for row in rows})
     for part in range(0, len(cycle_ids), 5000):
         rules.update((cycle_id, (pack, version)) for cycle_id, pack, version in session.execute(
             sa_select(col(Cycle.id), col(Cycle.pack), col(Cycle.pack_version))
-            .where(col(Cycle.id).in_(cycle_ids[part:part + 5000]), col(Cycle.status) == CycleStatus.open)))
+            .where(among(session, Cycle.id, cycle_ids[part:part + 5000]), col(Cycle.status) == CycleStatus.open)))
     return [OpenTask._make((*row[:-1], *rules[row.cycle_id])) for row in rows if row.cycle_id in rules]
 
 
@@ -168,7 +169,7 @@ def _fired(session: Session, lineages: list[int]) -> dict[int, set[tuple[str, st
     fired: dict[int, set[tuple[str, str]]] = defaultdict(set)
     for part in range(0, len(lineages), 5000):
         rows = session.exec(select(ChaseEvent.lineage_id, ChaseEvent.rung, ChaseEvent.occasion)
-                            .where(col(ChaseEvent.lineage_id).in_(lineages[part:part + 5000])))
+                            .where(among(session, ChaseEvent.lineage_id, lineages[part:part + 5000])))
         for lineage, rung, occasion in rows:
             fired[lineage].add((rung, occasion))
     return fired

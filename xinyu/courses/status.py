@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from models import CourseRecord, SchoolClass
+from xinyu.db import among
 from xinyu.grades import grade_label
 from xinyu.months import month_parts, month_range
 from xinyu.packs import Pack, Semester
@@ -84,7 +85,7 @@ def class_statuses_by_school(
     classes = session.exec(
         select(SchoolClass.id, SchoolClass.school_id, SchoolClass.grade, SchoolClass.name,  # type: ignore[call-overload]
                SchoolClass.stage)
-        .where(col(SchoolClass.school_id).in_(ids)).order_by(col(SchoolClass.grade), col(SchoolClass.name)))
+        .where(among(session, SchoolClass.school_id, ids)).order_by(col(SchoolClass.grade), col(SchoolClass.name)))
     for class_id, school_id, grade, name, stage in classes:
         counts = {kind: month_counts.get((class_id, kind), 0) for kind in labels}
         status = ClassCourseStatus(
@@ -106,7 +107,7 @@ def _counts(
 ) -> dict[tuple[int, str], int]:
     rows = session.exec(
         select(CourseRecord.class_id, CourseRecord.kind, measure)  # type: ignore[call-overload]
-        .where(col(CourseRecord.school_id).in_(school_ids), col(CourseRecord.held_on) >= first,
+        .where(among(session, CourseRecord.school_id, school_ids), col(CourseRecord.held_on) >= first,
                col(CourseRecord.held_on) <= last, col(CourseRecord.periods) >= 1)  # no period, no lesson
         .group_by(col(CourseRecord.class_id), col(CourseRecord.kind))
     )

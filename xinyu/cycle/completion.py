@@ -20,7 +20,7 @@ from xinyu.cycle.reconcile import reconcile
 from xinyu.cycle.states import TaskStatus, check_task_move
 from xinyu.cycle.student_picks import propose_picks, resolve_picks
 from xinyu.cycle.task_factory import AUDIT, TASKS
-from xinyu.db import insert_rows, update_rows
+from xinyu.db import among, insert_rows, update_rows
 from xinyu.evidence_files import FileRefused, FileStore, Upload, default_store
 from xinyu.evidence_files.records import check_uploads, history_view, save_uploads
 from xinyu.history import record_change
@@ -59,8 +59,8 @@ def complete_tasks(session: Session, *, completions: list[Completion], now: date
         store = default_store()
     ids = [c.task_id for c in completions]
     # Schools before tasks, as every mover locks them (an advance locks the school, then updates its tasks).
-    lock_schools(session, set(session.exec(select(Task.school_id).where(col(Task.id).in_(ids)))))
-    tasks = {t.id: t for t in session.exec(select(Task).where(col(Task.id).in_(ids)).with_for_update())}
+    lock_schools(session, set(session.exec(select(Task.school_id).where(among(session, Task.id, ids)))))
+    tasks = {t.id: t for t in session.exec(select(Task).where(among(session, Task.id, ids)).with_for_update())}
     missing = [i for i in ids if i not in tasks]
     if missing:
         raise CompletionError(f"没有任务 #{missing[0]}")

@@ -14,7 +14,7 @@ from xinyu.cycle.schedule import month_parts, step_dates
 from xinyu.cycle.states import CycleStatus, StepStatus, TaskStatus
 from xinyu.cycle.system_templates import MISSED_STEP
 from xinyu.cycle.task_factory import STEPS, TASKS, task_row, template_task_rows
-from xinyu.db import insert_rows
+from xinyu.db import among, insert_rows
 from xinyu.locks import lock_schools
 
 
@@ -36,12 +36,13 @@ def open_month(
     lock_schools(session, school_ids)  # a second opener waits here, then finds the cycles made
     query = select(School).order_by(col(School.id))
     if school_ids is not None:
-        query = query.where(col(School.id).in_(school_ids))
+        query = query.where(among(session, School.id, school_ids))
     schools = list(session.exec(query))
     ids = [s.id for s in schools]
-    existing = set(session.exec(select(Cycle.school_id).where(Cycle.month == month, col(Cycle.school_id).in_(ids))))
+    of_these = among(session, Cycle.school_id, ids)
+    existing = set(session.exec(select(Cycle.school_id).where(Cycle.month == month, of_these)))
     # A past month is never opened behind a later one: its cycle would run and later be carried as late work.
-    later = set(session.exec(select(Cycle.school_id).where(col(Cycle.month) > month, col(Cycle.school_id).in_(ids))))
+    later = set(session.exec(select(Cycle.school_id).where(col(Cycle.month) > month, of_these)))
     result = OpenResult(already_open=len(existing), superseded=len(later - existing))
     new_cycles = []
     for school in schools:

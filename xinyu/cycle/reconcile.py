@@ -26,7 +26,7 @@ from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.schedule import due_on_opening, month_of, opens_on, task_due
 from xinyu.cycle.states import CycleStatus, StepStatus, TaskStatus, check_step_move
 from xinyu.cycle.task_factory import TASKS, template_task_rows
-from xinyu.db import insert_rows
+from xinyu.db import among, insert_rows
 from xinyu.locks import lock_schools
 from xinyu.packs import StepRule
 
@@ -69,7 +69,7 @@ def reconcile(
     lock_schools(session, school_ids)  # one mover per school at a time: a second waits, then sees the steps moved
     query = select(Cycle).where(Cycle.status == CycleStatus.open).order_by(col(Cycle.id))
     if school_ids is not None:
-        query = query.where(col(Cycle.school_id).in_(school_ids))
+        query = query.where(among(session, Cycle.school_id, school_ids))
     if month is not None:
         query = query.where(Cycle.month == month)
     cycles = list(session.exec(query))
@@ -78,7 +78,7 @@ def reconcile(
         return result
     cycle_ids = [c.id for c in cycles]
     steps: dict[int, list[Step]] = defaultdict(list)
-    for step in session.exec(select(Step).where(col(Step.cycle_id).in_(cycle_ids)).order_by(col(Step.order))):
+    for step in session.exec(select(Step).where(among(session, Step.cycle_id, cycle_ids)).order_by(col(Step.order))):
         steps[step.cycle_id].append(step)
     tallies = _tally_tasks(session, cycle_ids)
     reviewed = _reviewed_ledgers(session, cycle_ids)
@@ -281,7 +281,7 @@ def _tally_tasks(session: Session, cycle_ids: list[Any]) -> dict[tuple[int, str]
             func.sum(case((is_open_blocking, 1), else_=0)),
             func.max(Task.completed_at),
         )
-        .where(col(Task.cycle_id).in_(cycle_ids), col(Task.step_id).is_not(None))
+        .where(among(session, Task.cycle_id, cycle_ids), col(Task.step_id).is_not(None))
         .group_by(col(Task.step_id), col(Task.template))
     )
     return {
@@ -293,7 +293,7 @@ def _tally_tasks(session: Session, cycle_ids: list[Any]) -> dict[tuple[int, str]
 def _reviewed_ledgers(session: Session, cycle_ids: list[Any]) -> dict[int, set[str]]:
     reviewed: dict[int, set[str]] = defaultdict(set)
     for cycle_id, ledger in session.exec(
-        select(LedgerReview.cycle_id, LedgerReview.ledger).where(col(LedgerReview.cycle_id).in_(cycle_ids))
+        select(LedgerReview.cycle_id, LedgerReview.ledger).where(among(session, LedgerReview.cycle_id, cycle_ids))
     ):
         reviewed[cycle_id].add(ledger)
     return reviewed

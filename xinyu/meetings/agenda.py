@@ -37,6 +37,7 @@ from xinyu.crisis.next_step import agenda_line
 from xinyu.cycle.packbook import PackBook
 from xinyu.cycle.states import TaskStatus
 from xinyu.cycle.student_picks import count_picks
+from xinyu.db import among
 from xinyu.grades import grade_label
 from xinyu.ledgers.coverage import agenda_lines
 from xinyu.packs import tier_label
@@ -202,7 +203,8 @@ def _grouped(rows: Iterable[Any], key: str) -> dict[int, list[Any]]:
 
 
 def _count_by_school(session: Session, table: Any, school_ids: list[int], *where: Any) -> dict[int, int]:
-    return dict(session.exec(select(table.school_id, func.count()).where(col(table.school_id).in_(school_ids), *where)
+    return dict(session.exec(select(table.school_id, func.count())
+                             .where(among(session, table.school_id, school_ids), *where)
                              .group_by(table.school_id)).all())
 
 
