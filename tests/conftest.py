@@ -104,7 +104,7 @@ _SHIPPED: list[dict[str, object]] = []
 def _shipped_packs(conn: Connection) -> list[dict[str, object]]:
     """The pack versions of the freshly migrated template (read once: the first test finds only those)."""
     if not _SHIPPED:
-        rows = conn.execute(select(PackVersion.__table__)).mappings()  # type: ignore[call-overload]
+        rows = conn.execute(select(PackVersion.__table__)).mappings()  # type: ignore[call-overload,attr-defined]
         _SHIPPED.extend({k: v for k, v in row.items() if k != "id"} for row in rows)  # ids from the sequence
     return _SHIPPED
 

@@ -114,8 +114,8 @@ def test_runs_batches_tags_and_counts_read_back_from_prefect(
     batches = {t.name: t for t in task_runs if t.name.startswith("schools ")}
     first, second = f"schools {south[0]}-{south[1]}", f"schools {north[0]}-{north[0]}"
     assert set(batches) == {first, second}
-    assert "district:市南区" in batches[first].tags and "district:市北区" not in batches[first].tags
-    assert "district:市北区" in batches[second].tags and "district:市南区" not in batches[second].tags
+    # In-process batches carry no tags (each would cost a concurrency-slot request): the run carries them.
+    assert batches[first].tags == [] and batches[second].tags == []
     rows = {row["区县"]: row for row in table_rows(artifacts)}
     assert set(rows) == {"市南区", "市北区", "合计"}
     # per school: 4 class reports + World Mental Health Day + the yearly secondary screening (tests/test_flows.py)
