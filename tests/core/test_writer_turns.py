@@ -8,14 +8,32 @@ import pytest
 from sqlalchemy import create_engine, event, text
 
 from tests.conftest import TEST_DB
-from xinyu.db import _sqlite_pragmas, transaction
+from xinyu.db import _WRITERS, _sqlite_pragmas, transaction
 
 pytestmark = pytest.mark.skipif(TEST_DB != "sqlite", reason="PostgreSQL writers lock their schools, not a file")
 
 
-def test_a_second_thread_waits_its_turn_and_both_write(db_url: str) -> None:
+class _Door:
+    """The file's turn lock, telling when a second thread has come to it (no sleeping in the test)."""
+
+    def __init__(self) -> None:
+        self.lock, self.calls, self.second_arrived = threading.Lock(), 0, threading.Event()
+
+    def acquire(self, timeout: float = -1) -> bool:
+        self.calls += 1
+        if self.calls == 2:
+            self.second_arrived.set()
+        return self.lock.acquire(timeout=timeout)
+
+    def release(self) -> None:
+        self.lock.release()
+
+
+def test_a_second_thread_waits_its_turn_and_both_write(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = create_engine(db_url, connect_args={"timeout": 0})
     event.listen(engine, "connect", _sqlite_pragmas)
+    door = _Door()
+    monkeypatch.setitem(_WRITERS, str(engine.url.database), door)
     inside, errors = threading.Event(), []
 
     def first() -> None:
@@ -23,7 +41,7 @@ def test_a_second_thread_waits_its_turn_and_both_write(db_url: str) -> None:
             session.execute(text("INSERT INTO audit_log (at, action, target, detail) VALUES"
                                  " ('2026-12-05 02:00:00', 'first', 't:1', '')"))
             inside.set()
-            threading.Event().wait(0.3)  # the second thread is at the door meanwhile
+            assert door.second_arrived.wait(timeout=30)  # the second thread is at the door meanwhile
 
     def second() -> None:
         inside.wait()
