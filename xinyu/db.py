@@ -1,11 +1,13 @@
 """Engines, sessions and migrations for SQLite (embedded) and PostgreSQL (at scale)."""
 
+import json
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Engine, Table, any_, bindparam, create_engine, event, insert, update
+from sqlalchemy import JSON, ColumnElement, Engine, Table, any_, bindparam, create_engine, event, insert, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
@@ -135,40 +137,47 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         cursor.close()
 
 
-UPDATE_BY_ARRAYS_ROWS = 50  # on PostgreSQL, this many rows and more are updated by one statement over arrays
+UPDATE_AS_ONE_ROWS = 50  # on PostgreSQL, this many rows and more are updated by one statement over a JSON document
 
 
 def update_rows(session: Session, table: Table, rows: list[dict[str, Any]], *, key: str = "id") -> None:
     """Many rows of one table updated by their `key`, every row with the same columns, nothing returned.
 
-    On PostgreSQL a large list is one statement: the values go as one array per column (`unnest`), each value
-    passed through its column type's bind processing first, as an UPDATE's would; an executemany is a round of
-    statements, one per row (a month's completed tasks: thousands a batch). Elsewhere: an executemany."""
+    On PostgreSQL a large list is one statement: the rows go as one JSON document read by `json_to_recordset`,
+    each value passed through its column type's bind processing first, as an UPDATE's would (a JSON column's
+    value goes in as it is). An executemany is a round of statements, one per row (a month's completed tasks:
+    thousands a batch); arrays, one per column, cost psycopg a Python call per value. Elsewhere: an executemany."""
     if not rows:
         return
     connection = session.connection()
     names = [name for name in rows[0] if name != key]
-    if connection.dialect.name != "postgresql" or len(rows) < UPDATE_BY_ARRAYS_ROWS:
+    if connection.dialect.name != "postgresql" or len(rows) < UPDATE_AS_ONE_ROWS:
         session.execute(update(table).where(table.c[key] == bindparam("_key"))
                         .values({name: bindparam(name) for name in names}),
                         [{**row, "_key": row[key]} for row in rows])
         return
     dialect, quote = connection.dialect, connection.dialect.identifier_preparer.quote
     columns = [table.c[name] for name in (key, *names)]
-    arrays = []
-    for column in columns:
-        process = column.type._cached_bind_processor(dialect)  # noqa: SLF001
-        values = [row[column.name] for row in rows]
-        arrays.append(values if process is None else [process(value) for value in values])
-    types = [column.type.compile(dialect=dialect) for column in columns]
     aliases = [f"v{number}" for number in range(len(columns))]
+    processors = [None if isinstance(column.type, JSON) else column.type._cached_bind_processor(dialect)  # noqa: SLF001
+                  for column in columns]
+    document = [{alias: row[column.name] if process is None else process(row[column.name])
+                 for alias, column, process in zip(aliases, columns, processors, strict=True)} for row in rows]
+    shape = ", ".join(f"{alias} {column.type.compile(dialect=dialect)}" for alias, column in zip(aliases, columns,
+                                                                                                strict=True))
     statement = (
         f"UPDATE {dialect.identifier_preparer.format_table(table)} AS t SET "
         + ", ".join(f"{quote(name)} = v.{alias}" for name, alias in zip(names, aliases[1:], strict=True))
-        + " FROM unnest(" + ", ".join(f"%({alias})s::{kind}[]" for alias, kind in zip(aliases, types, strict=True))
-        + f") AS v({', '.join(aliases)}) WHERE t.{quote(key)} = v.{aliases[0]}"
+        + f" FROM json_to_recordset(%(rows)s::json) AS v({shape}) WHERE t.{quote(key)} = v.{aliases[0]}"
     )
-    connection.exec_driver_sql(statement, dict(zip(aliases, arrays, strict=True)))
+    connection.exec_driver_sql(statement, {"rows": json.dumps(document, default=_json_scalar)})
+
+
+def _json_scalar(value: Any) -> Any:
+    """A bound value json.dumps has no form for: times and dates in ISO 8601 (PostgreSQL reads them back)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} in a bulk update")
 
 
 # What a run of the loop writes in bulk (a month's opening: hundreds of thousands of tasks at a province's scale).

@@ -60,6 +60,7 @@ class TaskRow(BaseModel):
     due_estimated: bool = False  # 推定: the due date's year has no imported holiday schedule yet
     status: Literal["open", "overdue", "done", "carried"]
     group: Group | None  # None for a task carried into next month (it lives on there)
+    past_due: bool = False  # open, its due date gone, not overdue until the next working day (a weekend, a holiday)
     completed_on: date | None
     late: bool  # done after its due date
     carried_over: bool
@@ -227,7 +228,7 @@ class _Rows:
             role=role, role_label=role_label(role), assignee_id=assignee_id, assignee=assignee, class_id=class_id,
             class_label=f"{grade_label(grade)}{class_name}" if class_id is not None else None, due=due,
             due_estimated=self.book.calendar(pack, version).is_estimated(due), status=shown_status, group=group,
-            completed_on=completed_on,
+            completed_on=completed_on, past_due=status == TaskStatus.open and due < self.today,
             late=completed_on is not None and completed_on > due, carried_over=carried_over,
             escalation_level=escalation if escalation in ("school", "district") else "none",
             acknowledged=acknowledged_at is not None, clause=clause,

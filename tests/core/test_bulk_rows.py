@@ -1,7 +1,8 @@
 """Bulk writes (xinyu.db.insert_rows, update_rows) store exactly what the ORM would: JSON, aware times, NULLs.
-On PostgreSQL a large update is one statement over arrays; both paths are run, on each backend."""
+On PostgreSQL a large update is one statement over a JSON document; both paths are run, on each backend."""
 
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 import pytest
 from sqlalchemy import Engine, select
@@ -13,10 +14,14 @@ OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 NOW = datetime(2026, 12, 5, 1, 30, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("by_arrays_from", [1, 10_000], ids=["one-statement", "executemany"])
+class Status(StrEnum):  # as the task states are (xinyu.cycle.states)
+    SENT = "sent"
+
+
+@pytest.mark.parametrize("one_from", [1, 10_000], ids=["one-statement", "executemany"])
 def test_updated_rows_read_back_as_written(engine: Engine, monkeypatch: pytest.MonkeyPatch,
-                                           by_arrays_from: int) -> None:
-    monkeypatch.setattr("xinyu.db.UPDATE_BY_ARRAYS_ROWS", by_arrays_from)
+                                           one_from: int) -> None:
+    monkeypatch.setattr("xinyu.db.UPDATE_AS_ONE_ROWS", one_from)
     with transaction(engine) as session:
         insert_rows(session, OUTBOX, [
             {"dedupe_key": f"k{n}", "channel": "email", "address": f"p{n}@school.example.cn", "body_text": "正文",
@@ -24,7 +29,7 @@ def test_updated_rows_read_back_as_written(engine: Engine, monkeypatch: pytest.M
     with transaction(engine) as session:
         ids = list(session.execute(select(OUTBOX.c.id).order_by(OUTBOX.c.id)).scalars())
         update_rows(session, OUTBOX, [
-            {"id": ids[n], "status": "sent" if n % 2 else "failed", "attempts": n,
+            {"id": ids[n], "status": Status.SENT if n % 2 else "failed", "attempts": n,
              "params": {"学校": f"第{n}中学", "list": [n, None], "引号": "a'b\"c{}"},
              "last_error": None if n % 2 else "连接被拒绝, {x}",
              "sent_at": NOW + timedelta(minutes=n) if n % 2 else None}

@@ -4,12 +4,14 @@ import re
 from datetime import date
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from models import Extension, LedgerReview, Meeting, Step, Student, Task
-from tests.web.app_fixtures import ClientFor, form_token
+from tests.web.app_fixtures import ClientFor, form_token, sign_in
 from tests.web.world import World
+from web.app import create_app
 from xinyu.clock import parse_at
 from xinyu.cycle import PackBook, open_month
 
@@ -63,6 +65,29 @@ def test_my_tasks_lists_the_assignees_tasks_grouped_and_the_api_says_the_same(
     assert row["step"] == "ledgers" and row["escalation_level"] == "none" and not row["carried_over"]
     assert all(t["assignee_id"] == world.accounts["psych"].person_id for t in api["tasks"])
     assert api["counts"]["due_soon"] >= 1 and sum(api["counts"].values()) == len(api["tasks"])
+
+
+def test_on_saturday_a_task_due_friday_reads_past_due_not_due_soon(world: World, world_engine: Engine) -> None:
+    """Overdue counts from the next working day (the chase waits for Monday), but the badge must not say the
+    due date is still to come."""
+    task = ledger_b(world_engine, world)
+    with Session(world_engine) as session:
+        stored = session.get(Task, task.id)
+        assert stored is not None
+        stored.due = date(2026, 10, 23)  # a Friday
+        session.add(stored)
+        session.commit()
+    saturday = parse_at("2026-10-24T10:00")
+    app = create_app(engine=world_engine, book=PackBook(world_engine), clock=lambda: saturday,
+                     base_url="https://testserver")
+    with TestClient(app, base_url="https://testserver") as psych:
+        sign_in(psych, world.accounts["psych"].login)
+        row = next(t for t in psych.get("/api/tasks").json()["tasks"] if t["id"] == task.id)
+        assert (row["status"], row["group"], row["past_due"]) == ("open", "due_soon", True)
+        page = psych.get("/tasks").text
+        item = page[page.index(f'data-task-id="{task.id}"'):]
+        badge = re.search(r'data-testid="task-status"[^>]*>([^<]+)<', item)
+        assert badge and badge.group(1) == "已到期", item[:600]
 
 
 def test_the_leader_toggles_to_the_whole_school_and_sees_no_other_school(
