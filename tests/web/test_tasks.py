@@ -88,6 +88,7 @@ def test_on_saturday_a_task_due_friday_reads_past_due_not_due_soon(world: World,
         item = page[page.index(f'data-task-id="{task.id}"'):]
         badge = re.search(r'data-testid="task-status"[^>]*>([^<]+)<', item)
         assert badge and badge.group(1) == "已到期", item[:600]
+        assert "<h2>已到期、即将到期（" in page  # the group's heading says so too
 
 
 def test_the_leader_toggles_to_the_whole_school_and_sees_no_other_school(
