@@ -14,6 +14,7 @@ from flows.run_logs import send_app_logs_to_runs
 from flows.runtime import engine
 from notifications.dispatcher import dispatch_async
 from xinyu.clock import parse_at
+from xinyu.db import OUTBOX_TABLES, refresh_statistics
 
 send_app_logs_to_runs()  # the app's own log lines in these flows' run logs (flows/run_logs.py)
 
@@ -24,8 +25,11 @@ class DispatchParams(BaseModel):
 
 @task
 async def send_due_messages(at: str | None) -> dict[str, int]:
-    """Send every message due at `at`: email, SMS, group robots; record each outcome."""
-    return (await dispatch_async(engine(), now=parse_at(at))).as_dict()
+    """Send every message due at `at`: email, SMS, group robots; record each outcome. Then the outbox's dead
+    row versions (two a message) are reclaimed when they are many (xinyu/db.py refresh_statistics)."""
+    result = (await dispatch_async(engine(), now=parse_at(at))).as_dict()
+    await asyncio.to_thread(refresh_statistics, engine(), OUTBOX_TABLES, vacuum=True)
+    return result
 
 
 @flow(name="dispatch-outbox", flow_run_name=run_namer("dispatch-outbox"), log_prints=False)

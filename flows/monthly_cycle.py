@@ -164,7 +164,7 @@ async def open_month_async(params: OpenMonthParams) -> dict[str, int]:
             total = _total(await run_spread(open_batch, batches, batch_tags, month=month, now=now))
         else:
             total = _open_here(batches, month, now)
-        refresh_statistics(engine())  # the month's rows, planned right by the next run (xinyu/db.py)
+        refresh_statistics(engine(), vacuum=True)  # the month's rows, planned right by the next run (xinyu/db.py)
         await publish_counts(key="open-month", title=run_namer("open-month")(), now=now, month=month)
         return total
 
@@ -181,7 +181,7 @@ async def advance_async(params: AdvanceParams) -> dict[str, int]:
         else:
             total = _advance_here(batches, now)
         total["chase.district_messages"] = tell_districts(now)  # once, after every batch
-        refresh_statistics(engine())
+        refresh_statistics(engine(), vacuum=True)
         await publish_counts(key="advance-cycles", title=run_namer("advance-cycles")(), now=now,
                              month=month_of(local_date(now)))
         return total

@@ -71,7 +71,7 @@ def cmd_open(args: argparse.Namespace) -> int:
         engine, book = engine_and_book()
         with transaction(engine) as session:
             result = vars(start_month(session, month=args.month, now=now, book=book))
-        refresh_statistics(engine)  # as the flow does after its batches
+        refresh_statistics(engine, vacuum=True)  # as the flow does after its batches
     else:
         from flows.monthly_cycle import OpenMonthParams, open_month_flow
 
@@ -102,7 +102,7 @@ def cmd_advance(args: argparse.Namespace) -> int:
             result = {**vars(outcome), **{f"opened.{k}": v for k, v in vars(outcome.opened).items()},
                       **{f"chase.{k}": v for k, v in chased.counts().items()},
                       "chase.district_messages": queue_district_digests(session, now=now, book=book)}
-        refresh_statistics(engine)
+        refresh_statistics(engine, vacuum=True)
     else:
         from flows.monthly_cycle import AdvanceParams, advance_flow
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from models import Task
 from xinyu.cli.common import CliError, Command, engine_and_book
 from xinyu.clock import parse_at
-from xinyu.db import make_engine, migrate
+from xinyu.db import OUTBOX_TABLES, make_engine, migrate, refresh_statistics
 from xinyu.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -115,7 +115,9 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     at = parse_at(args.at)
-    result = dispatch(make_engine(settings.database_url), now=at, settings=settings)  # in this process: no flow
+    engine = make_engine(settings.database_url)
+    result = dispatch(engine, now=at, settings=settings)  # in this process: no flow
+    refresh_statistics(engine, OUTBOX_TABLES, vacuum=True)  # as the flow does
     print(dispatch_report(result, settings=settings, at=at))
     return 0
 

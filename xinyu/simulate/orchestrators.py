@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from models import School
 from xinyu.cycle import PackBook
-from xinyu.db import refresh_statistics, transaction
+from xinyu.db import OUTBOX_TABLES, refresh_statistics, transaction
 from xinyu.settings import Settings
 
 T = TypeVar("T")
@@ -78,13 +78,15 @@ class DirectOrchestrator:
             add_counts(total, flat_counts({**vars(moved), "opened": vars(moved.opened), "chase": chased.counts()}))
         with transaction(self.engine) as session:
             total["chase.district_messages"] = queue_district_digests(session, now=at, book=self.book)
-        refresh_statistics(self.engine)  # as the flow does after its batches
+        refresh_statistics(self.engine, vacuum=True)  # as the flow does after its batches
         return total
 
     def dispatch(self, at: datetime) -> dict[str, int]:
         from notifications.dispatcher import dispatch
 
-        return dispatch(self.engine, now=at, settings=self.settings).as_dict()
+        sent = dispatch(self.engine, now=at, settings=self.settings).as_dict()
+        refresh_statistics(self.engine, OUTBOX_TABLES, vacuum=True)  # as the flow does
+        return sent
 
 
 class FlowLoop:
