@@ -16,9 +16,15 @@ def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
     return not (type_ == "table" and name in NOT_MIGRATED)
 
 
+def include_object(obj: object, _name: str | None, _type: str, _reflected: bool, _compare_to: object) -> bool:
+    """A model's object made for one database only (`.ddl_if(dialect=…)`) is compared on that database only."""
+    only = getattr(getattr(obj, "_ddl_if", None), "dialect", None)
+    return only is None or only == context.get_context().dialect.name
+
+
 def run_migrations_offline() -> None:
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True, include_name=include_name)
+                      literal_binds=True, render_as_batch=True, include_name=include_name, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -28,7 +34,7 @@ def run_migrations_online() -> None:
                                      prefix="sqlalchemy.", poolclass=pool.NullPool)
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                          include_name=include_name)
+                          include_name=include_name, include_object=include_object)
         with context.begin_transaction():
             context.run_migrations()
 

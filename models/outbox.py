@@ -3,10 +3,14 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from models._types import aware_datetime
+
+# A claimable row's statuses, as literal SQL: a partial index is used only by a query whose WHERE has this very
+# term (SQLite) or implies it with constants, not bound parameters (PostgreSQL's generic plans).
+CLAIMABLE_SQL = "status IN ('queued', 'sending')"
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -17,7 +21,13 @@ class OutboxMessage(SQLModel, table=True):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_ready", "status", "channel", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_ready", "status", "channel", "not_before"),
+        # PostgreSQL: the rows a dispatcher may claim, in id order (notifications/claims.py). A claim reads these
+        # few, not the year of sent messages before them: planned on the full indexes' id order it scanned 400,000
+        # rows (0.5 s) a claim. SQLite finds them by ix_outbox_ready (status IN …) and has no dead row versions.
+        Index("ix_outbox_claimable", "id", postgresql_where=text(CLAIMABLE_SQL)).ddl_if(dialect="postgresql"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=200, unique=True)

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import Engine, Select, Table, and_, bindparam, func, or_, select, text, update
 
 from models import OutboxMessage
+from models.outbox import CLAIMABLE_SQL
 from notifications.channels.base import Envelope
 from notifications.quiet_hours import after_quiet_hours
 from xinyu.settings import get_settings
@@ -30,7 +31,17 @@ def backoff(attempt: int) -> timedelta:
 
 def _ready(*, now: datetime, wall: datetime):  # type: ignore[no-untyped-def]
     due = or_(C.not_before.is_(None), C.not_before <= now)
-    return or_(and_(C.status == "queued", due), and_(C.status == "sending", C.claimed_until < wall))
+    claimable = text("outbox." + CLAIMABLE_SQL)  # the partial index ix_outbox_claimable's own term
+    return and_(claimable, or_(and_(C.status == "queued", due), and_(C.status == "sending", C.claimed_until < wall)))
+
+
+def ready_ids(*, now: datetime, wall: datetime, limit: int, key_prefix: str | None = None) -> Select[tuple[int]]:
+    """The ids of up to `limit` ready rows, oldest first, locked (rows another dispatcher holds are skipped)."""
+    ready = _ready(now=now, wall=wall)
+    if key_prefix is not None:
+        ready = and_(ready, C.dedupe_key.startswith(key_prefix, autoescape=True))
+    return (select(C.id).where(ready).order_by(C.id).limit(limit)
+            .with_for_update(skip_locked=True))  # ignored on SQLite, which locks the whole file
 
 
 def claim(
@@ -42,14 +53,10 @@ def claim(
     A claim is not an attempt: `attempts` grows only when an outcome is recorded, so messages claimed
     by a dispatcher that died before trying them are not one step closer to giving up. `key_prefix` takes
     only the rows whose dedupe key starts with it (a login code sent at once, not the whole outbox)."""
-    ready = _ready(now=now, wall=wall)
-    if key_prefix is not None:
-        ready = and_(ready, C.dedupe_key.startswith(key_prefix, autoescape=True))
-    ready_ids = (select(C.id).where(ready).order_by(C.id).limit(limit)
-                 .with_for_update(skip_locked=True))  # ignored on SQLite, which locks the whole file
+    ids = ready_ids(now=now, wall=wall, limit=limit, key_prefix=key_prefix)
     with engine.begin() as conn:
         rows = conn.execute(
-            update(OUTBOX).where(C.id.in_(ready_ids))
+            update(OUTBOX).where(C.id.in_(ids))
             .values(status="sending", claimed_by=worker, claimed_until=wall + lease)
             .returning(C.id, C.dedupe_key, C.channel, C.address, C.subject, C.body_text, C.body_html, C.template,
                        C.params, C.created_at, C.attempts)

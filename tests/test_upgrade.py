@@ -2,7 +2,7 @@
 upgraded by the current code with every row kept, and `xinyu check` is clean afterwards.
 
 The previous release is the last landed commit before this one's migrations (PREVIOUS_RELEASE, head
-migration 0020), exported with `git archive` and run with the same interpreter (its own `xinyu`
+migration 0021), exported with `git archive` and run with the same interpreter (its own `xinyu`
 package first on PYTHONPATH); it fills the database with `simulate`. The current code then upgrades
 it with `xinyu init`. On a SQLite file (XINYU_TEST_DB=sqlite) or a fresh PostgreSQL database
 (XINYU_TEST_DB=postgresql).
@@ -26,8 +26,8 @@ from tests.conftest import PG_ADMIN_URL, TEST_DB
 from xinyu.db import alembic_config
 
 ROOT = Path(__file__).resolve().parent.parent
-PREVIOUS_RELEASE = "eab8e4e"
-PREVIOUS_HEAD = "0020"
+PREVIOUS_RELEASE = "5bed22e"
+PREVIOUS_HEAD = "0021"
 
 
 def previous_release(into: Path) -> Path:
@@ -125,9 +125,11 @@ def test_an_upgrade_keeps_every_row_of_the_previous_release(tmp_path: Path, fres
     try:
         with engine.connect() as conn:  # the open cycles keep the pack version they started on
             versions = set(conn.execute(text("SELECT DISTINCT pack, pack_version FROM cycle")).all())
+            indexes = {i["name"] for i in inspect(conn).get_indexes("outbox")}
     finally:
         engine.dispose()
     assert versions == {("qingdao", "1")}
+    assert ("ix_outbox_claimable" in indexes) == (TEST_DB == "postgresql")  # 0022: PostgreSQL's claim index
 
     check = subprocess.run([sys.executable, "-m", "xinyu.cli", "check"], env=new_env, cwd=ROOT,
                            capture_output=True, text=True, timeout=300)
