@@ -1,8 +1,9 @@
 """A claim reads the claimable rows only, not the year of sent messages before them: on PostgreSQL its query is
-planned on the partial index ix_outbox_claimable (models/outbox.py), on SQLite on ix_outbox_ready's status
-lookups; and it still takes exactly the ready rows (due queued ones, sending ones whose lease ran out), oldest
-first."""
+planned on the partial index ix_outbox_claimable (models/outbox.py) or a status index searched for the claimable
+statuses, on SQLite on ix_outbox_ready's status lookups; and it still takes exactly the ready rows (due queued
+ones, sending ones whose lease ran out), oldest first."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, insert, text
@@ -42,7 +43,7 @@ def _plan(engine: Engine) -> str:
     compiled = ready_ids(now=NOW, wall=NOW, limit=200).compile(dialect=engine.dialect)
     with engine.connect() as conn:
         if TEST_DB == "postgresql":
-            lines = conn.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params).scalars()
+            lines: Iterable[str] = conn.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params).scalars()
         else:
             params = tuple(compiled.params[name] for name in compiled.positiontup or ())
             lines = (row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), params))
@@ -52,8 +53,10 @@ def _plan(engine: Engine) -> str:
 def test_a_claim_is_planned_on_the_claimable_rows_and_takes_exactly_the_ready_ones(engine: Engine) -> None:
     _fill(engine)
     plan = _plan(engine)
-    if TEST_DB == "postgresql":
-        assert "ix_outbox_claimable" in plan, plan
+    if TEST_DB == "postgresql":  # the claimable index, or the status index searched for the claimable statuses
+        # (the planner's costs for the two are near a tie); never the table, never the sent rows in id order
+        assert ("ix_outbox_claimable" in plan or "= ANY ('{queued,sending}'" in plan), plan
+        assert "Seq Scan" not in plan and "outbox_pkey" not in plan, plan
     else:  # no partial index there: the ready index's status lookups, never a scan of the table
         assert "SEARCH outbox USING INDEX ix_outbox_ready" in plan and "SCAN outbox" not in plan, plan
     taken = claim(engine, now=NOW, wall=NOW, worker="w", lease=timedelta(minutes=5), limit=200)
